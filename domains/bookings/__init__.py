@@ -1,0 +1,1 @@
+"""The bookings domain: its products' logic and its code location."""

@@ -1,0 +1,1 @@
+"""The campaigns domain: its products' logic and its code location."""

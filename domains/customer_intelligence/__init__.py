@@ -1,0 +1,1 @@
+"""The customer_intelligence domain: its products' logic and its code location."""

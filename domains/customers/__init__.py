@@ -1,0 +1,1 @@
+"""The customers domain: its products' logic and its code location."""

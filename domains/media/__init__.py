@@ -1,0 +1,1 @@
+"""The media domain: its products' logic and its code location."""

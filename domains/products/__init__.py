@@ -1,0 +1,1 @@
+"""The products domain: its products' logic and its code location."""

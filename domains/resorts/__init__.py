@@ -1,0 +1,1 @@
+"""The resorts domain: its products' logic and its code location."""

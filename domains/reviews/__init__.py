@@ -1,0 +1,1 @@
+"""The reviews domain: its products' logic and its code location."""

@@ -1,0 +1,1 @@
+"""The sales domain: its products' logic and its code location."""

@@ -1,0 +1,5 @@
+"""Code location of the sales domain: assembles, nothing more."""
+
+from mesh_platform.location import domain_definitions
+
+defs = domain_definitions("sales")

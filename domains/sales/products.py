@@ -1,0 +1,1 @@
+"""Python-built products of the sales domain."""

@@ -1,0 +1,1 @@
+"""The telephony domain: its products' logic and its code location."""

@@ -1,0 +1,1 @@
+"""The territory domain: its products' logic and its code location."""

@@ -1,0 +1,1 @@
+"""The web domain: its products' logic and its code location."""

@@ -1,0 +1,37 @@
+"""The contract model and its introspection."""
+
+from mesh_platform.contract.columns import ColumnSpec, LogicalType, column_map, columns_of
+from mesh_platform.contract.model import (
+    REGISTRY,
+    AccessLevel,
+    Classification,
+    ContractDeclarationError,
+    DataContract,
+    Freshness,
+    Owner,
+    Partitioning,
+    ProductMeta,
+    Semantic,
+    column,
+)
+from mesh_platform.contract.registry import all_contracts, get_contract
+
+__all__ = [
+    "REGISTRY",
+    "AccessLevel",
+    "Classification",
+    "ColumnSpec",
+    "ContractDeclarationError",
+    "DataContract",
+    "Freshness",
+    "LogicalType",
+    "Owner",
+    "Partitioning",
+    "ProductMeta",
+    "Semantic",
+    "all_contracts",
+    "column",
+    "column_map",
+    "columns_of",
+    "get_contract",
+]

@@ -1,0 +1,264 @@
+"""The contract model: one pydantic model per data product.
+
+A data product's contract is a pydantic model whose fields are the product's
+columns (one row = one instance) and whose class keywords carry the product-level
+metadata. Every other representation of the product (pandera schemas, DDL,
+warehouse checks, Dagster metadata, JSON Schema, ODCS, OpenLineage facets) is
+derived from it by the functions in :mod:`mesh_platform.derive`.
+
+Example:
+    >>> from pydantic import Field
+    >>> class Village(DataContract, domain="demo", product="village", version="1.0.0",
+    ...               owner=Owner(team="Demo", contact="demo@example.com"),
+    ...               grain=("village_id",), register=False):
+    ...     '''One row per village.'''
+    ...     village_id: str = column("Village code.")
+    >>> Village.meta().key
+    'demo.village'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Classification(StrEnum):
+    """How sensitive a column is. PII columns need a rationale."""
+
+    NONE = "none"
+    INDIRECT_PII = "indirect_pii"
+    DIRECT_PII = "direct_pii"
+    SENSITIVE = "sensitive"
+
+    @property
+    def is_pii(self) -> bool:
+        return self is not Classification.NONE
+
+
+class AccessLevel(StrEnum):
+    """Who may read a product: anyone in the mesh, or only its own domain."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Owner(BaseModel):
+    """The team that owns a product and how to reach it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    team: str = Field(min_length=1)
+    contact: str = Field(min_length=3, description="An e-mail address or a channel.")
+
+
+class Freshness(BaseModel):
+    """The freshness SLA: the product is late once it is older than ``max_lag``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_lag: timedelta = Field(description="Maximum age of the latest publication.")
+    cron: str | None = Field(None, description="Expected update schedule, if any.")
+
+
+class Partitioning(BaseModel):
+    """How a product is published in pieces (one partition at a time)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    kind: str = Field(pattern=r"^(season|daily|monthly)$")
+
+
+@dataclass(frozen=True)
+class ProductMeta:
+    """Product-level metadata declared on a contract class."""
+
+    domain: str
+    product: str
+    version: str
+    owner: Owner | None
+    description: str
+    grain: tuple[str, ...]
+    access: AccessLevel = AccessLevel.PUBLIC
+    freshness: Freshness | None = None
+    tags: tuple[str, ...] = ()
+    partitioning: Partitioning | None = None
+    tier: str = "gold"
+
+    @property
+    def key(self) -> str:
+        """``domain.product``, the product's name across the mesh."""
+        return f"{self.domain}.{self.product}"
+
+    @property
+    def asset_key_path(self) -> tuple[str, str]:
+        """The Dagster asset key ``<domain>/<product>`` as a path."""
+        return (self.domain, self.product)
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0]) if SEMVER.match(self.version) else 0
+
+
+class ContractDeclarationError(TypeError):
+    """A contract class is declared with metadata that cannot be read at all."""
+
+
+@dataclass
+class _Registry:
+    contracts: dict[str, type[DataContract]] = field(default_factory=dict)
+
+    def add(self, contract: type[DataContract]) -> None:
+        key = contract.meta().key
+        existing = self.contracts.get(key)
+        if existing is not None and existing.__qualname__ != contract.__qualname__:
+            raise ContractDeclarationError(
+                f"{key}: declared twice ({existing.__module__}.{existing.__qualname__} "
+                f"and {contract.__module__}.{contract.__qualname__})"
+            )
+        self.contracts[key] = contract
+
+
+REGISTRY = _Registry()
+
+
+class DataContract(BaseModel):
+    """Base class of every data product contract.
+
+    Subclasses declare product metadata as class keywords: ``domain``, ``product``,
+    ``version`` (semantic), ``owner``, ``grain`` (primary-key columns), ``access``,
+    ``freshness``, ``tags``, ``partitioning`` and ``tier``. The docstring is the
+    product description. ``register=False`` keeps a class out of the mesh registry
+    (for tests and examples).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=False)
+
+    __product_meta__: ClassVar[ProductMeta | None] = None
+
+    def __init_subclass__(
+        cls,
+        *,
+        domain: str | None = None,
+        product: str | None = None,
+        version: str = "1.0.0",
+        owner: Owner | None = None,
+        grain: tuple[str, ...] | list[str] = (),
+        access: AccessLevel = AccessLevel.PUBLIC,
+        freshness: Freshness | None = None,
+        tags: tuple[str, ...] | list[str] = (),
+        partitioning: Partitioning | None = None,
+        tier: str = "gold",
+        register: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if domain is None and product is None:
+            cls.__product_meta__ = None  # an abstract intermediate class
+            return
+        if not domain or not product:
+            raise ContractDeclarationError(
+                f"{cls.__qualname__}: a contract needs both domain= and product="
+            )
+        cls.__product_meta__ = ProductMeta(
+            domain=domain,
+            product=product,
+            version=version,
+            owner=owner,
+            description=_clean_doc(cls.__doc__),
+            grain=tuple(grain),
+            access=AccessLevel(access),
+            freshness=freshness,
+            tags=tuple(tags),
+            partitioning=partitioning,
+            tier=tier,
+        )
+        if register:
+            REGISTRY.add(cls)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # Class keywords are consumed by __init_subclass__; nothing else to do,
+        # but pydantic forwards them here too, so accept and drop them.
+        return None
+
+    @classmethod
+    def meta(cls) -> ProductMeta:
+        """The product metadata of this contract."""
+        meta = cls.__product_meta__
+        if meta is None:
+            raise ContractDeclarationError(f"{cls.__qualname__} is not a product contract")
+        return meta
+
+
+def _clean_doc(doc: str | None) -> str:
+    if not doc:
+        return ""
+    import inspect
+
+    return inspect.cleandoc(doc)
+
+
+def column(
+    description: str,
+    *,
+    default: Any = ...,
+    classification: Classification = Classification.NONE,
+    rationale: str | None = None,
+    references: str | None = None,
+    examples: list[Any] | None = None,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    pattern: str | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+) -> Any:
+    """Declare a contract column.
+
+    Args:
+        description: what the column means, read by consumers in the UI and catalog.
+        default: ``None`` for nullable columns declared ``X | None``; required otherwise.
+        classification: PII / sensitivity class; anything but NONE needs ``rationale``.
+        rationale: why the column is classified so (GDPR purpose).
+        references: ``domain.product.column`` this column is a foreign key to.
+        examples: example values shown to consumers.
+        ge, gt, le, lt, pattern, min_length, max_length: constraints.
+    """
+    extra: dict[str, Any] = {"x-classification": Classification(classification).value}
+    if rationale:
+        extra["x-classification-rationale"] = rationale
+    if references:
+        extra["x-references"] = references
+    return Field(
+        default,
+        description=description,
+        examples=examples,
+        ge=ge,
+        gt=gt,
+        le=le,
+        lt=lt,
+        pattern=pattern,
+        min_length=min_length,
+        max_length=max_length,
+        json_schema_extra=extra,
+    )
+
+
+@dataclass(frozen=True)
+class Semantic:
+    """Marks a shared semantic type (customer id, money in EUR, …) in ``Annotated``."""
+
+    name: str
+    description: str = ""
+    unit: str | None = None
