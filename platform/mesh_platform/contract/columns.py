@@ -102,12 +102,12 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, list[Any]]:
             metadata.extend(args[1:])
             continue
         if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != len(typing.get_args(annotation)):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != len(typing.get_args(annotation)):
                 nullable = True
-            if len(args) != 1:
+            if len(members) != 1:
                 raise ContractDeclarationError(f"unsupported union type {annotation!r}")
-            annotation = args[0]
+            annotation = members[0]
             continue
         return annotation, nullable, metadata
 
@@ -154,7 +154,9 @@ def _read_metadata(items: list[Any], out: dict[str, Any]) -> None:
             out["pattern"] = item.pattern
 
 
-def column_spec(contract: type[DataContract], name: str, info: FieldInfo, position: int) -> ColumnSpec:
+def column_spec(
+    contract: type[DataContract], name: str, info: FieldInfo, position: int
+) -> ColumnSpec:
     """Interpret one pydantic field of ``contract`` as a column."""
     base, nullable, inner = _unwrap(info.annotation)
     found: dict[str, Any] = {}
@@ -180,8 +182,8 @@ def column_spec(contract: type[DataContract], name: str, info: FieldInfo, positi
             f"{contract.__qualname__}.{name}: unsupported column type {base!r}; "
             f"use one of {', '.join(t.__name__ for t in _PY_TO_LOGICAL)}"
         )
-    description = info.description or found.get("description") or found.get(
-        "semantic_description", ""
+    description = (
+        info.description or found.get("description") or found.get("semantic_description", "")
     )
     return ColumnSpec(
         name=name,
