@@ -1,0 +1,83 @@
+"""The environment, decided in exactly one place.
+
+Everything that depends on where the mesh runs (which engine, which state folder,
+which BigQuery project and datasets) reads :func:`get_settings`. Values come from
+``MESH_*`` environment variables, with the local defaults below.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    BRANCH = "branch"
+    PROD = "prod"
+
+
+class EngineName(StrEnum):
+    DUCKDB = "duckdb"
+    BIGQUERY = "bigquery"
+
+
+def _default_state_dir() -> Path:
+    return Path.cwd() / ".mesh"
+
+
+class MeshSettings(BaseSettings):
+    """Where and on what the mesh runs."""
+
+    model_config = SettingsConfigDict(env_prefix="MESH_", extra="ignore")
+
+    env: Environment = Field(Environment.LOCAL, description="local, branch or prod.")
+    engine: EngineName | None = Field(
+        None, description="Warehouse engine; defaults to duckdb locally, bigquery otherwise."
+    )
+    state_dir: Path = Field(
+        default_factory=_default_state_dir,
+        description="Local state: DuckDB file, Dagster home, lineage file.",
+    )
+    duckdb_path: Path | None = Field(None, description="DuckDB file; default in state_dir.")
+    gcp_project: str = Field("trident-local", description="BigQuery project.")
+    gcp_location: str = Field("EU", description="BigQuery location.")
+    dataset_prefix: str = Field("", description="Prefix of every domain dataset (branches).")
+    branch: str | None = Field(None, description="Branch name, in the branch environment.")
+    seed: int = Field(20240101, description="Seed of the local simulation.")
+
+    @property
+    def engine_name(self) -> EngineName:
+        """The engine in force: explicit, else DuckDB locally and BigQuery elsewhere."""
+        if self.engine is not None:
+            return self.engine
+        return EngineName.DUCKDB if self.env is Environment.LOCAL else EngineName.BIGQUERY
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.duckdb_path or self.state_dir / "warehouse.duckdb"
+
+    @property
+    def lineage_path(self) -> Path:
+        return self.state_dir / "lineage" / "events.jsonl"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.state_dir / "dagster_home"
+
+    def dataset_for(self, domain: str) -> str:
+        """The schema (DuckDB) or dataset (BigQuery) that holds a domain's products."""
+        prefix = self.dataset_prefix
+        if self.env is Environment.BRANCH and self.branch and not prefix:
+            prefix = f"{self.branch.replace('-', '_')}__"
+        return f"{prefix}{domain}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> MeshSettings:
+    """The settings in force (read once per process; tests may clear the cache)."""
+    return MeshSettings()
