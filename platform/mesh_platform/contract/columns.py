@@ -118,6 +118,8 @@ def _read_metadata(items: list[Any], out: dict[str, Any]) -> None:
             _read_metadata(list(item.metadata), out)
             if item.description and "description" not in out:
                 out["description"] = item.description
+            if item.examples:
+                out["examples"] = tuple(item.examples)
             extra = item.json_schema_extra
             if isinstance(extra, dict):
                 out.setdefault("extra", {}).update(extra)
@@ -203,7 +205,7 @@ def column_spec(
         min_length=found.get("min_length"),
         max_length=found.get("max_length"),
         allowed_values=allowed,
-        examples=tuple(info.examples or ()),
+        examples=tuple(info.examples or found.get("examples", ())),
         position=position,
     )
 

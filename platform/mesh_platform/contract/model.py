@@ -240,19 +240,22 @@ def column(
         extra["x-classification-rationale"] = rationale
     if references:
         extra["x-references"] = references
-    return Field(
-        default,
-        description=description,
-        examples=examples,
-        ge=ge,
-        gt=gt,
-        le=le,
-        lt=lt,
-        pattern=pattern,
-        min_length=min_length,
-        max_length=max_length,
-        json_schema_extra=extra,
-    )
+    # Only what is given: an explicit None would hide what a semantic type declares.
+    given = {
+        key: value
+        for key, value in {
+            "examples": examples,
+            "ge": ge,
+            "gt": gt,
+            "le": le,
+            "lt": lt,
+            "pattern": pattern,
+            "min_length": min_length,
+            "max_length": max_length,
+        }.items()
+        if value is not None
+    }
+    return Field(default, description=description, json_schema_extra=extra, **given)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
