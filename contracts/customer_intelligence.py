@@ -1,0 +1,368 @@
+"""Contracts of the customer intelligence domain (team CRM Lab).
+
+The CRM lab's analyses, computed from the other domains' products: RFM segments of
+households over five seasons, the season-to-season transitions between segments,
+the concentration of revenue, lead scores and campaign appetence.
+
+Segments are ordered by value; the order decides whether a move is UP or DOWN:
+ADDICTS (6) > FIDELES (5) > OCCASIONNELS (4) > NOUVEAUX (3) > INACTIFS (2) >
+ONE TIMER (1).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from contracts.campaigns import MainHighlight, SecondaryHighlight, SubjectType
+from contracts.common import (
+    CRM_LAB,
+    WEEKLY,
+    CustomerId,
+    HouseholdId,
+    MoneyEUR,
+    Rate,
+    Season,
+    Timestamp,
+    VillageId,
+)
+from mesh_platform.contract import Classification, DataContract, column
+
+Segment = Literal["ADDICTS", "FIDELES", "OCCASIONNELS", "ONE TIMER", "NOUVEAUX", "INACTIFS"]
+"""The six RFM segments of the CRM lab, labels kept as the business uses them."""
+
+SegmentOrOut = Literal[
+    "ADDICTS", "FIDELES", "OCCASIONNELS", "ONE TIMER", "NOUVEAUX", "INACTIFS", "OUT"
+]
+"""A segment, or OUT for a household without any purchase in the five-season window."""
+
+SEGMENT_RANK: dict[str, int] = {
+    "ADDICTS": 6,
+    "FIDELES": 5,
+    "OCCASIONNELS": 4,
+    "NOUVEAUX": 3,
+    "INACTIFS": 2,
+    "ONE TIMER": 1,
+}
+"""Value order of the segments (higher is better): a move to a higher rank is UP."""
+
+Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+"""Day of the week."""
+
+TimeSlot = Literal["MORNING", "AFTERNOON", "EVENING"]
+"""Part of the day in Europe/Paris time: MORNING 06:00-11:59, AFTERNOON 12:00-17:59,
+EVENING 18:00-05:59 (the seed's Matin, Après-midi, Soirée)."""
+
+_HOUSEHOLD_RATIONALE = (
+    "Household identifier: designates the people living at one postal address "
+    "(pseudonymous), so indirect PII under GDPR; the unit of the CRM analyses."
+)
+_CUSTOMER_RATIONALE = (
+    "Resolved customer identifier: links the row to one person (pseudonymous), so "
+    "indirect PII under GDPR; the scores are profiling and follow the customer's consent."
+)
+
+
+class RfmSegments(
+    DataContract,
+    domain="customer_intelligence",
+    product="rfm_segments",
+    version="1.0.0",
+    owner=CRM_LAB,
+    grain=("household_id", "season"),
+    freshness=WEEKLY,
+    tags=("crm", "segmentation", "rfm"),
+):
+    """Each household's RFM segment per season, from five seasons of purchases.
+
+    Grain: (``household_id``, ``season``). Sources: ``sales.sales_lines`` (lines of
+    cancelled contracts excluded; amount = sale amount taxes included, net of
+    discount; a line belongs to the season of its stay's arrival date, or of its
+    sale date when it has no stay) and ``customers.households`` (the household of
+    the line's customer). Seasons run from November to October.
+
+    For a season S, the window is the five seasons S-4 .. S. A household *bought*
+    in a season when its net amount in that season is > 0. A household has a row
+    for S exactly when it bought in at least one season of the window. Then:
+
+    - ``frequency_seasons`` F = number of window seasons in which it bought (1..5);
+    - ``recency_seasons`` R = S minus the last season in which it bought (0..4);
+    - ``amount_eur`` M = its net amount over the window (> 0).
+
+    Segment rules (exhaustive and disjoint over every possible (R, F)):
+
+    - ADDICTS: F = 5 (bought in each of the five seasons, so R = 0);
+    - FIDELES: F = 3 or 4 and R <= 1;
+    - OCCASIONNELS: F = 2 and R <= 1;
+    - NOUVEAUX: F = 1 and R = 0 (first purchase of the window, this season);
+    - ONE TIMER: F = 1 and R >= 1 (one season of purchase, not this one);
+    - INACTIFS: F = 2 or 3 and R >= 2 (bought repeatedly, but not in the last two
+      seasons).
+
+    (F = 4 implies R <= 1 and F = 5 implies R = 0, so no other case exists.)
+    ``segment_rank`` is the value order used for UP and DOWN moves: ADDICTS 6,
+    FIDELES 5, OCCASIONNELS 4, NOUVEAUX 3, INACTIFS 2, ONE TIMER 1.
+    """
+
+    household_id: HouseholdId = column(
+        "The household (customers sharing one postal address, from customers.households).",
+        classification=Classification.INDIRECT_PII,
+        rationale=_HOUSEHOLD_RATIONALE,
+        references="customers.households.household_id",
+    )
+    season: Season = column("The season S the segment is computed for (last season of the window).")
+    window_first_season: Season = column("First season of the five-season window, S-4.")
+    recency_seasons: int = column(
+        "R: seasons since the last season with a purchase (0 = bought in S).", ge=0, le=4
+    )
+    frequency_seasons: int = column("F: seasons of the window with a purchase.", ge=1, le=5)
+    amount_eur: MoneyEUR = column(
+        "M: net amount bought over the window, euros taxes included.", gt=0
+    )
+    season_amount_eur: MoneyEUR = column(
+        "Net amount bought in season S alone, euros taxes included.", ge=0
+    )
+    last_purchase_season: Season = column("Last season of the window with a purchase, S-R.")
+    segment: Segment = column("The household's segment for season S, by the rules above.")
+    segment_rank: int = column(
+        "Value rank of the segment (ADDICTS 6 ... ONE TIMER 1), for UP and DOWN moves.",
+        ge=1,
+        le=6,
+    )
+
+
+class SegmentTransitions(
+    DataContract,
+    domain="customer_intelligence",
+    product="segment_transitions",
+    version="1.0.0",
+    owner=CRM_LAB,
+    grain=("season_from", "season_to", "segment_from", "segment_to"),
+    freshness=WEEKLY,
+    tags=("crm", "segmentation", "transitions"),
+):
+    """The season-to-season transition matrix between RFM segments.
+
+    Grain: (``season_from``, ``season_to``, ``segment_from``, ``segment_to``), with
+    ``season_to`` the season after ``season_from``; one row per observed cell
+    (``households`` >= 1). Source: ``customer_intelligence.rfm_segments``.
+
+    A household without a row in a season (no purchase in its five-season window)
+    is OUT in that season. By the segment rules, the only entry is OUT -> NOUVEAUX
+    and the only exit is ONE TIMER -> OUT (a purchase five seasons ago leaving the
+    window); households OUT in both seasons are not counted. ``share_of_segment_from``
+    = households / households of ``segment_from`` in ``season_from``, so the shares
+    of one ``segment_from`` sum to 1. ``move`` compares segment ranks (see
+    ``rfm_segments``): UP, DOWN or STABLE, ENTRY from OUT, EXIT to OUT.
+    """
+
+    season_from: Season = column("The earlier season.")
+    season_to: Season = column("The season after season_from.")
+    segment_from: SegmentOrOut = column("Segment in season_from (OUT: not in the base).")
+    segment_to: SegmentOrOut = column("Segment in season_to (OUT: left the base).")
+    move: Literal["UP", "DOWN", "STABLE", "ENTRY", "EXIT"] = column(
+        "Direction of the move, by segment rank."
+    )
+    households: int = column("Households that made this move.", ge=1)
+    share_of_segment_from: Rate = column(
+        "households / households of segment_from in season_from (row share of the matrix)."
+    )
+    season_to_amount_eur: MoneyEUR = column(
+        "Net amount these households bought in season_to, euros taxes included.", ge=0
+    )
+
+
+class RevenueConcentration(
+    DataContract,
+    domain="customer_intelligence",
+    product="revenue_concentration",
+    version="1.0.0",
+    owner=CRM_LAB,
+    grain=("household_id", "season"),
+    freshness=WEEKLY,
+    tags=("crm", "revenue", "pareto"),
+):
+    """Cumulative revenue by household rank over five seasons: the concentration curve.
+
+    Grain: (``household_id``, ``season``), the five-season window S-4 .. S, over the
+    same households and amounts as ``customer_intelligence.rfm_segments`` (every
+    household with a purchase in the window; revenue = its ``amount_eur``).
+    Households are ranked by revenue, highest first (ties broken by household_id);
+    ``cumulative_households_share`` = rank / households of the window and
+    ``cumulative_revenue_share`` = revenue of ranks 1..rank / revenue of the window.
+    Reading the curve at a households share gives the seed's figure: about 3% of
+    households make about 33% of revenue. ``segment`` lets the curve be coloured by
+    RFM segment.
+    """
+
+    household_id: HouseholdId = column(
+        "The household (customers sharing one postal address, from customers.households).",
+        classification=Classification.INDIRECT_PII,
+        rationale=_HOUSEHOLD_RATIONALE,
+        references="customers.households.household_id",
+    )
+    season: Season = column("Last season S of the five-season window.")
+    window_first_season: Season = column("First season of the window, S-4.")
+    segment: Segment = column("The household's RFM segment for season S.")
+    revenue_eur: MoneyEUR = column("Net amount bought over the window, euros taxes included.", gt=0)
+    revenue_rank: int = column("Rank by revenue in the window, 1 = highest.", ge=1)
+    revenue_share: Rate = column("revenue_eur / revenue of the window.")
+    cumulative_households_share: Rate = column(
+        "Share of the window's households ranked at or above this one.", gt=0
+    )
+    cumulative_revenue_share: Rate = column(
+        "Share of the window's revenue made by households ranked at or above this one.", gt=0
+    )
+
+
+class LeadScores(
+    DataContract,
+    domain="customer_intelligence",
+    product="lead_scores",
+    version="1.0.0",
+    owner=CRM_LAB,
+    grain=("customer_id", "village_id", "season"),
+    freshness=WEEKLY,
+    tags=("crm", "scoring", "personalisation"),
+):
+    """Purchase potential of each customer for a stay in a village during a season.
+
+    Grain: (``customer_id``, ``village_id``, ``season``). Sources:
+    ``sales.sales_lines``, ``bookings.bookings``, ``web.web_sessions``,
+    ``web.customer_affinities``, ``telephony.calls``, ``campaigns.campaign_sends``,
+    ``resorts.villages`` and ``customer_intelligence.rfm_segments``.
+
+    ``score`` is a classifier's probability that the customer books a stay in the
+    village with an arrival in the season; it is trained on past seasons (features
+    known before the season, outcome = such a booking). Scored: every customer with
+    a purchase, a booking or an identified web session in the last five seasons,
+    for the current season and the next; only the five best villages of each
+    customer and season are published (``rank_for_customer`` 1..5). ``decile`` =
+    decile of the score among all rows of the season (10 = the top 10%).
+    ``predicted_revenue_eur`` = score x the customer's mean booking amount (the
+    village's mean when the customer has no booking). ``maturity``: ``hot`` after a
+    dated search or a sales call about the village in the last 30 days, ``warm``
+    after a session on the village or a campaign click in the last 90 days,
+    ``cold`` otherwise.
+    """
+
+    customer_id: CustomerId = column(
+        "The customer, as resolved by the customers domain.",
+        classification=Classification.INDIRECT_PII,
+        rationale=_CUSTOMER_RATIONALE,
+        references="customers.customer_profile.customer_id",
+    )
+    village_id: VillageId = column(
+        "The village of the potential stay.", references="resorts.villages.village_id"
+    )
+    season: Season = column("Season of the potential stay's arrival.")
+    score: Rate = column("Probability of a booking of this village for this season.")
+    rank_for_customer: int = column(
+        "Rank of the village among the customer's scores for the season, 1 = best.",
+        ge=1,
+        le=5,
+    )
+    decile: int = column("Decile of the score in the season, 10 = highest.", ge=1, le=10)
+    predicted_revenue_eur: MoneyEUR = column(
+        "Expected revenue: score x expected booking amount, euros taxes included.", ge=0
+    )
+    maturity: Literal["cold", "warm", "hot"] = column(
+        "How close the customer is to buying this village, from recent behaviour."
+    )
+    model_version: str = column(
+        "Version of the scoring model.", min_length=1, max_length=64, examples=["lead-2024.11.1"]
+    )
+    scored_at: Timestamp = column("When the score was computed.")
+
+
+class CampaignAppetence(
+    DataContract,
+    domain="customer_intelligence",
+    product="campaign_appetence",
+    version="1.0.0",
+    owner=CRM_LAB,
+    grain=("customer_id",),
+    freshness=WEEKLY,
+    tags=("crm", "campaigns", "prediction", "personalisation"),
+):
+    """Per customer, the campaign settings most likely to trigger an action, and their effect.
+
+    Grain: ``customer_id``: every customer with at least one send in
+    ``campaigns.campaign_sends``. Sources: ``campaigns.campaign_sends`` (the
+    learning base, one row per send), ``bookings.bookings``,
+    ``customer_intelligence.rfm_segments`` and ``customers.households``.
+
+    A send *triggers an action* when it is clicked, opened at least twice, or
+    followed by a booking of its customer within seven days. A scikit-learn
+    classifier learns the probability of an action from the customer's features
+    (RFM, segment, past engagement) and the send's seven settings: main highlight,
+    secondary highlight, subject type, send day and send time slot (Europe/Paris
+    time) of the annual cycle, and whether powder alarm and stay-cycle mails are
+    sent. The recommended settings are the combination with the highest predicted
+    probability (``recommended_action_probability``); ``baseline_action_probability``
+    is the mean prediction over the settings the customer actually received;
+    ``appetence_gain`` = recommended - baseline. ``powder_alarm_useful`` and
+    ``stay_cycle_mails_useful`` say whether those mails belong to the best
+    combination.
+
+    ``predicted_segment`` is the household segment the model expects next season
+    with the recommended settings; ``segment_steps`` = its rank minus the current
+    segment's rank (segment ranks in ``rfm_segments``) and ``predicted_move`` its
+    sign (UP, DOWN, STABLE; the seed's UP+ and UP++ are 2 and 3 steps).
+    ``expected_gain_eur`` (UP only, else 0) = mean season amount of the predicted
+    segment minus that of the current segment; ``avoided_loss_eur`` (DOWN only,
+    else 0) = the drop in mean season amount x ``appetence_gain``. The seed's totals
+    (movements UP and DOWN, gains, avoided losses) are sums over this product.
+    """
+
+    customer_id: CustomerId = column(
+        "The customer, as resolved by the customers domain.",
+        classification=Classification.INDIRECT_PII,
+        rationale=_CUSTOMER_RATIONALE,
+        references="customers.customer_profile.customer_id",
+    )
+    household_id: HouseholdId = column(
+        "The customer's household, whose segment is used.",
+        classification=Classification.INDIRECT_PII,
+        rationale=_HOUSEHOLD_RATIONALE,
+        references="customers.households.household_id",
+    )
+    season: Season = column("Season of the current segment: the latest season of rfm_segments.")
+    main_highlight: MainHighlight = column("Recommended main highlight of the mails.")
+    secondary_highlight: SecondaryHighlight = column("Recommended secondary highlight.")
+    powder_alarm_useful: bool = column("True when sending the powder alarm raises the appetence.")
+    stay_cycle_mails_useful: bool = column(
+        "True when sending the stay-cycle mails raises the appetence."
+    )
+    best_send_day: Weekday = column("Recommended day of the week to send.")
+    best_send_time_slot: TimeSlot = column("Recommended part of the day to send.")
+    subject_type: SubjectType = column("Recommended kind of subject line.")
+    baseline_action_probability: Rate = column(
+        "Predicted probability of an action with the settings the customer received."
+    )
+    recommended_action_probability: Rate = column(
+        "Predicted probability of an action with the recommended settings."
+    )
+    appetence_gain: Rate = column(
+        "recommended_action_probability - baseline_action_probability (the seed's GAIN D'APPE)."
+    )
+    current_segment: Segment = column("The household's segment in season.")
+    predicted_segment: Segment = column("The segment expected next season.")
+    segment_steps: int = column(
+        "Rank of predicted_segment minus rank of current_segment.", ge=-5, le=5
+    )
+    predicted_move: Literal["UP", "DOWN", "STABLE"] = column(
+        "Sign of segment_steps: UP (> 0), DOWN (< 0) or STABLE (0, the seed's '-')."
+    )
+    expected_gain_eur: MoneyEUR = column(
+        "Estimated gain of an UP move, euros taxes included; 0 otherwise.", ge=0
+    )
+    avoided_loss_eur: MoneyEUR = column(
+        "Estimated loss avoided on a DOWN move, euros taxes included; 0 otherwise.", ge=0
+    )
+    model_version: str = column(
+        "Version of the appetence model.",
+        min_length=1,
+        max_length=64,
+        examples=["appetence-2024.11.1"],
+    )
+    scored_at: Timestamp = column("When the recommendation was computed.")
