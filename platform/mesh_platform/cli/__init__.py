@@ -1,0 +1,24 @@
+"""The ``mesh`` command: browse, check, build and query the data mesh.
+
+Sub-commands live in sibling modules: ``contracts`` (list, show, export), ``check``
+(governance lint), ``build`` (the warehouse) and ``query`` (SQL on the warehouse).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from mesh_platform.cli import build, check, contracts, query
+
+app = typer.Typer(
+    name="mesh",
+    help="Trident, the resort group's data mesh: contracts, governance, warehouse.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(contracts.app, name="contracts")
+app.command("check")(check.check)
+app.command("build")(build.build)
+app.command("query")(query.query)
+
+__all__ = ["app"]

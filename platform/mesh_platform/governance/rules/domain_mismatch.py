@@ -1,0 +1,29 @@
+"""A product belongs to one of the mesh's domains and is declared in that domain's module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from mesh_platform.contract import DataContract
+from mesh_platform.contract.registry import CONTRACTS_PACKAGE
+from mesh_platform.domains import DOMAINS
+from mesh_platform.governance.finding import Finding
+
+RULE = "domain_mismatch"
+
+
+def domain_mismatch(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+    """Products of an unknown domain, or declared outside ``contracts/<domain>.py``."""
+    for key, contract in contracts.items():
+        domain = contract.meta().domain
+        if domain not in DOMAINS:
+            yield Finding(key, None, RULE, f"domain {domain!r} is not one of the mesh's domains")
+            continue
+        expected = f"{CONTRACTS_PACKAGE}.{domain}"
+        if contract.__module__ != expected:
+            yield Finding(
+                key,
+                None,
+                RULE,
+                f"declared in module {contract.__module__}, expected {expected}",
+            )

@@ -1,0 +1,21 @@
+"""A contract's version is semantic: ``MAJOR.MINOR.PATCH``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from mesh_platform.contract import DataContract
+from mesh_platform.contract.model import SEMVER
+from mesh_platform.governance.finding import Finding
+
+RULE = "invalid_version"
+
+
+def invalid_version(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+    """Products whose version is not ``MAJOR.MINOR.PATCH``."""
+    for key, contract in contracts.items():
+        version = contract.meta().version
+        if not SEMVER.match(version):
+            yield Finding(
+                key, None, RULE, f"version {version!r} is not semantic (MAJOR.MINOR.PATCH)"
+            )

@@ -1,0 +1,21 @@
+"""A column whose declaration the contract model cannot read at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from mesh_platform.contract import ContractDeclarationError, DataContract
+from mesh_platform.contract.columns import column_spec
+from mesh_platform.governance.finding import Finding
+
+RULE = "unreadable_column"
+
+
+def unreadable_column(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+    """Columns whose type or metadata :func:`~mesh_platform.contract.columns_of` rejects."""
+    for key, contract in contracts.items():
+        for position, (name, info) in enumerate(contract.model_fields.items()):
+            try:
+                column_spec(contract, name, info, position)
+            except ContractDeclarationError as error:
+                yield Finding(key, name, RULE, str(error))

@@ -1,0 +1,356 @@
+"""The ``mesh`` command: contracts list/show/export, check, build and query."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+import sqlglot
+import yaml
+from open_data_contract_standard.model import OpenDataContractStandard
+from typer.testing import CliRunner
+
+from mesh_platform.cli import app
+from mesh_platform.contract import DataContract, all_contracts, columns_of
+from mesh_platform.export import ExportFormat, file_name
+from mesh_platform.governance import lint
+from mesh_platform.settings import get_settings
+from tests.support.lint_contracts import BAD_CASES, CLEAN
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh state folder (so a fresh warehouse) for every test."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("MESH_STATE_DIR", str(state))
+    monkeypatch.delenv("MESH_DUCKDB_PATH", raising=False)
+    get_settings.cache_clear()
+    return state
+
+
+@pytest.fixture(scope="module")
+def contracts() -> dict[str, type[DataContract]]:
+    return all_contracts()
+
+
+@pytest.fixture(scope="module")
+def sample(contracts: dict[str, type[DataContract]]) -> type[DataContract]:
+    """A product of the mesh with a reference to another product, else the first one."""
+    with_reference = [c for c in contracts.values() if any(col.references for col in columns_of(c))]
+    return (with_reference or list(contracts.values()))[0]
+
+
+@pytest.fixture(scope="module")
+def domain_products(
+    sample: type[DataContract], contracts: dict[str, type[DataContract]]
+) -> list[type[DataContract]]:
+    """Every product of the sample's domain."""
+    domain = sample.meta().domain
+    return [c for c in contracts.values() if c.meta().domain == domain]
+
+
+def _names(contract: type[DataContract]) -> list[str]:
+    return [col.name for col in columns_of(contract)]
+
+
+# --- contracts list / show ------------------------------------------------------------------
+
+
+def test_contracts_list_shows_every_product(contracts: dict[str, type[DataContract]]) -> None:
+    result = runner.invoke(app, ["contracts", "list"])
+
+    assert result.exit_code == 0, result.output
+    for heading in ("domain", "product", "version", "owner", "access", "columns", "PII columns"):
+        assert heading in result.stdout
+    for contract in contracts.values():
+        meta = contract.meta()
+        row = next(line for line in result.stdout.splitlines() if f" {meta.product} " in line)
+        assert meta.domain in row
+        assert meta.version in row
+        assert meta.access.value in row
+        pii = sum(col.is_pii for col in columns_of(contract))
+        assert row.split()[-2:] == [str(len(columns_of(contract))), str(pii)]
+
+
+def test_contracts_show_prints_metadata_and_every_column(sample: type[DataContract]) -> None:
+    meta = sample.meta()
+
+    result = runner.invoke(app, ["contracts", "show", meta.key])
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert meta.key in out
+    assert meta.version in out
+    assert meta.owner is not None
+    assert meta.owner.contact in out
+    for column in columns_of(sample):
+        assert column.name in out
+        if column.references:
+            assert column.references in out
+    for heading in ("type", "nullable", "constraints", "classification", "references"):
+        assert heading in out
+
+
+def test_contracts_show_an_unknown_product_suggests_close_names(
+    sample: type[DataContract],
+) -> None:
+    key = sample.meta().key
+    result = runner.invoke(app, ["contracts", "show", key[:-1]])
+
+    assert result.exit_code == 2
+    assert f"did you mean {key}" in result.stderr.replace("\n", "")
+    assert result.stdout == ""
+
+
+# --- contracts export -----------------------------------------------------------------------
+
+
+def _check_odcs(text: str, products: Sequence[type[DataContract]]) -> None:
+    documents = list(yaml.safe_load_all(text))
+    assert len(documents) == len(products)
+    for document, contract in zip(documents, products, strict=True):
+        odcs = OpenDataContractStandard.model_validate(document)
+        assert odcs.schema_ is not None
+        properties = [[prop.name for prop in obj.properties or []] for obj in odcs.schema_]
+        assert _names(contract) in properties
+
+
+def _check_jsonschema(text: str, products: Sequence[type[DataContract]]) -> None:
+    document = json.loads(text)
+    jsonschema.validators.validator_for(document).check_schema(document)
+    schemas = (
+        [document] if len(products) == 1 else [document["$defs"][c.meta().key] for c in products]
+    )
+    for schema, contract in zip(schemas, products, strict=True):
+        assert set(schema["properties"]) == set(_names(contract))
+
+
+def _check_duckdb(text: str, products: Sequence[type[DataContract]]) -> None:
+    with duckdb.connect() as connection:
+        connection.execute(text)
+        for contract in products:
+            meta = contract.meta()
+            rows = connection.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [meta.domain, meta.product],
+            ).fetchall()
+            assert [row[0] for row in rows] == _names(contract)
+
+
+def _check_bigquery(text: str, products: Sequence[type[DataContract]]) -> None:
+    statements = [s for s in sqlglot.parse(text, read="bigquery") if s is not None]
+    creates = [s for s in statements if isinstance(s, sqlglot.exp.Create) and s.kind == "TABLE"]
+    assert len(creates) == len(products)
+    for create, contract in zip(creates, products, strict=True):
+        assert create.this.this.name == contract.meta().product
+        assert [col.name for col in create.this.expressions if col.key == "columndef"] == (
+            _names(contract)
+        )
+
+
+CHECKS: dict[ExportFormat, Callable[[str, Sequence[type[DataContract]]], None]] = {
+    ExportFormat.ODCS: _check_odcs,
+    ExportFormat.JSONSCHEMA: _check_jsonschema,
+    ExportFormat.DDL_DUCKDB: _check_duckdb,
+    ExportFormat.DDL_BIGQUERY: _check_bigquery,
+}
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_export_one_product_to_stdout(fmt: ExportFormat, sample: type[DataContract]) -> None:
+    result = runner.invoke(
+        app, ["contracts", "export", "--format", fmt.value, "--product", sample.meta().key]
+    )
+
+    assert result.exit_code == 0, result.output
+    CHECKS[fmt](result.stdout, [sample])
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_export_a_domain_to_stdout(
+    fmt: ExportFormat, sample: type[DataContract], domain_products: list[type[DataContract]]
+) -> None:
+    result = runner.invoke(
+        app, ["contracts", "export", "--format", fmt.value, "--product", sample.meta().domain]
+    )
+
+    assert result.exit_code == 0, result.output
+    CHECKS[fmt](result.stdout, domain_products)
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_export_every_product_to_files(
+    fmt: ExportFormat, tmp_path: Path, contracts: dict[str, type[DataContract]]
+) -> None:
+    out = tmp_path / "export"
+
+    result = runner.invoke(app, ["contracts", "export", "--format", fmt.value, "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    expected = {file_name(contract, fmt) for contract in contracts.values()}
+    assert {path.name for path in out.iterdir()} == expected
+    assert result.stdout.count("wrote ") == len(contracts)
+    for contract in contracts.values():
+        CHECKS[fmt]((out / file_name(contract, fmt)).read_text(encoding="utf-8"), [contract])
+
+
+def test_file_names_name_the_product_and_the_format(sample: type[DataContract]) -> None:
+    key = sample.meta().key
+    assert file_name(sample, ExportFormat.ODCS) == f"{key}.odcs.yaml"
+    assert file_name(sample, ExportFormat.JSONSCHEMA) == f"{key}.schema.json"
+    assert file_name(sample, ExportFormat.DDL_DUCKDB) == f"{key}.duckdb.sql"
+    assert file_name(sample, "ddl-bigquery") == f"{key}.bigquery.sql"
+
+
+def test_export_an_unknown_product_exits_2(sample: type[DataContract]) -> None:
+    result = runner.invoke(
+        app, ["contracts", "export", "--format", "odcs", "--product", "nowhere.nothing"]
+    )
+    assert result.exit_code == 2
+    assert "nowhere.nothing" in result.stderr
+
+
+def test_export_an_unknown_format_exits_2() -> None:
+    result = runner.invoke(app, ["contracts", "export", "--format", "avro"])
+    assert result.exit_code == 2
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def test_check_prints_one_line_per_finding_and_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = {contract.meta().key: contract for contract, _, _ in BAD_CASES}
+    contracts = {**CLEAN, **bad}
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: contracts)
+
+    result = runner.invoke(app, ["check"])
+
+    assert result.exit_code == 1
+    expected = [finding.line() for finding in lint(contracts)]
+    assert result.stdout.splitlines() == expected
+    assert len(expected) == len(BAD_CASES)
+    assert f"{len(expected)} finding(s)" in result.stderr
+
+
+def test_check_on_clean_contracts_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CLEAN))
+
+    result = runner.invoke(app, ["check"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{len(CLEAN)} contracts, no findings"
+
+
+# --- build and query ------------------------------------------------------------------------
+
+
+def _tables(path: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    return {(schema, name) for schema, name in rows}
+
+
+def test_build_creates_every_product_table(contracts: dict[str, type[DataContract]]) -> None:
+    result = runner.invoke(app, ["build", "--scale", "tiny"])
+
+    assert result.exit_code == 0, result.output
+    path = get_settings().warehouse_path
+    assert _tables(path) == {c.meta().asset_key_path for c in contracts.values()}
+    with duckdb.connect(str(path), read_only=True) as connection:
+        for contract in contracts.values():
+            meta = contract.meta()
+            found = connection.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [meta.domain, meta.product],
+            ).fetchall()
+            assert [row[0] for row in found] == _names(contract)
+    domains = {c.meta().domain for c in contracts.values()}
+    rows = [line.replace("│", " ").split() for line in result.stdout.splitlines()]
+    for domain in domains:
+        row = next(cells for cells in rows if cells[:1] == [domain])
+        products = [c for c in contracts.values() if c.meta().domain == domain]
+        columns = sum(len(columns_of(c)) for c in products)
+        pii = sum(col.is_pii for c in products for col in columns_of(c))
+        assert row[1:] == [str(len(products)), str(columns), str(pii)]
+
+
+def test_build_selects_a_domain_and_can_run_again(
+    sample: type[DataContract], domain_products: list[type[DataContract]]
+) -> None:
+    domain = sample.meta().domain
+    for _ in range(2):
+        result = runner.invoke(app, ["build", "--select", domain])
+        assert result.exit_code == 0, result.output
+    assert _tables(get_settings().warehouse_path) == {
+        c.meta().asset_key_path for c in domain_products
+    }
+
+
+def test_build_rejects_an_unknown_scale_or_product() -> None:
+    assert runner.invoke(app, ["build", "--scale", "huge"]).exit_code == 2
+    assert runner.invoke(app, ["build", "--select", "nowhere"]).exit_code == 2
+    assert not get_settings().warehouse_path.exists()
+
+
+def test_query_prints_the_result(
+    sample: type[DataContract], domain_products: list[type[DataContract]]
+) -> None:
+    domain = sample.meta().domain
+    assert runner.invoke(app, ["build", "--select", domain]).exit_code == 0
+
+    result = runner.invoke(
+        app,
+        [
+            "query",
+            "select table_name from information_schema.tables "
+            f"where table_schema = '{domain}' order by 1",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "table_name" in result.stdout
+    for contract in domain_products:
+        assert contract.meta().product in result.stdout
+    assert f"{len(domain_products)} row(s)" in result.stdout
+
+
+def test_query_limits_the_rows_shown() -> None:
+    assert runner.invoke(app, ["build"]).exit_code == 0
+
+    result = runner.invoke(app, ["query", "select range as n from range(10)", "--limit", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert "first 3 rows" in result.stdout
+    assert "│ 2 │" in result.stdout
+    assert "│ 3 │" not in result.stdout
+
+
+def test_query_without_a_warehouse_says_to_build_first() -> None:
+    result = runner.invoke(app, ["query", "select 1"])
+
+    assert result.exit_code == 1
+    assert "mesh build" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "sql", ["select * from no_such_table", "create table written (a integer)", "selec 1"]
+)
+def test_query_errors_are_reported_cleanly(sql: str) -> None:
+    assert runner.invoke(app, ["build"]).exit_code == 0
+
+    result = runner.invoke(app, ["query", sql])
+
+    assert result.exit_code == 1
+    assert "query failed" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
