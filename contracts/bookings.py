@@ -1,0 +1,224 @@
+"""Contracts of the bookings domain (team Reservations).
+
+The reservation system publishes every change of a booking contract as an event on
+the booking stream (Pub/Sub): creation, confirmation, modification, cancellation.
+The domain publishes the cleaned stream, the current state of every booking, and
+the real-time view of the day's bookings by village and market that management and
+the agencies follow.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from contracts.common import (
+    HOURLY,
+    NEAR_REAL_TIME,
+    RESERVATIONS,
+    BookingId,
+    Count,
+    CountryCode,
+    CustomerId,
+    Date,
+    NonNegativeMoneyEUR,
+    Season,
+    Timestamp,
+    VillageId,
+)
+from mesh_platform.contract import Classification, DataContract, Partitioning, Semantic, column
+
+BookingEventId = Annotated[
+    str,
+    StringConstraints(pattern=r"^EV[0-9]{12}$"),
+    Semantic("booking_event_id", "Identifier of one event of the booking stream."),
+    Field(examples=["EV000001234567"]),
+]
+"""Identifier of one booking event; the grain of ``bookings.booking_events``."""
+
+BookingChannel = Literal["web", "call_centre", "agency", "village"]
+"""Sales channels: the website or app, the call centre, travel agencies (the group's
+own and partners) and the villages' front desks."""
+
+BookingStatus = Literal["pending", "confirmed", "cancelled"]
+"""State of a booking contract: ``pending`` once created (option, deposit not paid),
+``confirmed`` once the deposit is paid, ``cancelled`` once cancelled (final)."""
+
+EventType = Literal["created", "confirmed", "modified", "cancelled"]
+"""Kinds of booking events."""
+
+_CUSTOMER_RATIONALE = (
+    "Resolved customer identifier: links the booking to one person (pseudonymous), so "
+    "indirect PII under GDPR; needed to serve the customer and measure loyalty."
+)
+
+
+class BookingEvents(
+    DataContract,
+    domain="bookings",
+    product="booking_events",
+    version="1.0.0",
+    owner=RESERVATIONS,
+    grain=("event_id",),
+    freshness=HOURLY,
+    tags=("bookings", "events", "stream"),
+    partitioning=Partitioning(column="event_date", kind="daily"),
+):
+    """The booking event stream, cleaned: one row per change of a booking contract.
+
+    Grain: ``event_id``. Partitioned by ``event_date`` (UTC day of the event).
+    Source: the booking stream of the reservation system (Pub/Sub), deduplicated
+    on the message's event identifier (the stream delivers at least once). The
+    customer of the source is translated into the resolved ``customer_id`` through
+    ``customers.customer_identity_map``.
+
+    Every event carries the booking's full state after the change (dates, party,
+    amount), so the last event of a booking is its current state; ``sequence_number``
+    orders a booking's events (1 = ``created``). A booking's first event is
+    ``created``; ``cancelled`` is final; ``confirmed`` happens at most once. The
+    amount of a ``cancelled`` event is the amount the booking had when cancelled.
+    ``booking_id`` is the booking in ``bookings.bookings`` (built from this stream,
+    so not declared as a reference here). ``market`` is the customer's market.
+    """
+
+    event_id: BookingEventId = column("Identifier of the event (the stream's message key).")
+    booking_id: BookingId = column("The booking contract the event changes.")
+    event_type: EventType = column("What happened to the booking.")
+    sequence_number: int = column("Rank of the event among the booking's events, 1 = first.", ge=1)
+    event_at: Timestamp = column("When the change happened in the reservation system (UTC).")
+    event_date: Date = column("UTC day of event_at: the partition of the row.")
+    received_at: Timestamp = column(
+        "When the platform received the event from the stream (UTC); received_at - "
+        "event_at is the stream's latency."
+    )
+    customer_id: CustomerId = column(
+        "The booking's holder, as a resolved customer.",
+        classification=Classification.INDIRECT_PII,
+        rationale=_CUSTOMER_RATIONALE,
+        references="customers.customer_profile.customer_id",
+    )
+    village_id: VillageId = column(
+        "The village of the stay.", references="resorts.villages.village_id"
+    )
+    market: CountryCode = column("Market of the booking: the customer's market.")
+    channel: BookingChannel = column("Channel the booking was created on.")
+    arrival_date: Date = column("First day of the stay, after the change.")
+    departure_date: Date = column("Last day of the stay (day of departure), after the change.")
+    adults: int = column("Adults in the party, after the change.", ge=1)
+    children: Count = column("Children in the party, after the change.")
+    guests: int = column("Party size: adults + children.", ge=1)
+    amount_eur: NonNegativeMoneyEUR = column(
+        "Total amount of the booking after the change, euros taxes included."
+    )
+
+
+class Bookings(
+    DataContract,
+    domain="bookings",
+    product="bookings",
+    version="1.0.0",
+    owner=RESERVATIONS,
+    grain=("booking_id",),
+    freshness=HOURLY,
+    tags=("bookings", "stays"),
+):
+    """The current state of every booking contract.
+
+    Grain: ``booking_id``. Source: ``bookings.booking_events``: the state carried by
+    each booking's last event, with the timestamps of its lifecycle.
+
+    - ``status``: ``cancelled`` when a ``cancelled`` event exists, else ``confirmed``
+      when a ``confirmed`` event exists, else ``pending``.
+    - ``created_at`` is the ``created`` event; ``booking_date`` its UTC day.
+    - ``nights`` = departure_date - arrival_date; ``lead_time_days`` =
+      arrival_date - booking_date.
+    - ``season`` is the season of the arrival date (November to October).
+    - ``amount_eur`` is the latest amount; for a cancelled booking, the amount it had
+      when cancelled (so cancelled revenue can be measured): exclude cancelled
+      bookings to measure sold revenue.
+    """
+
+    booking_id: BookingId = column("Booking contract identifier (the seed's contract id).")
+    customer_id: CustomerId = column(
+        "The booking's holder, as a resolved customer.",
+        classification=Classification.INDIRECT_PII,
+        rationale=_CUSTOMER_RATIONALE,
+        references="customers.customer_profile.customer_id",
+    )
+    village_id: VillageId = column(
+        "The village of the stay.", references="resorts.villages.village_id"
+    )
+    market: CountryCode = column("Market of the booking: the customer's market.")
+    channel: BookingChannel = column("Channel the booking was created on.")
+    status: BookingStatus = column("Current state of the booking (ORI_CONTRAT_STATUT_CODE).")
+    created_at: Timestamp = column("Creation of the booking (NOR_CONTRAT_DATE_CREATION_COURT).")
+    booking_date: Date = column("UTC day of created_at.")
+    confirmed_at: Timestamp | None = column(
+        "Confirmation (deposit paid); null while pending or when cancelled before.",
+        default=None,
+    )
+    cancelled_at: Timestamp | None = column(
+        "Cancellation (NOR_CONTRAT_DATE_ANNULATION_COURT); null unless cancelled.",
+        default=None,
+    )
+    last_event_at: Timestamp = column(
+        "Latest change of the booking (NOR_CONTRAT_DATE_MODIFICATION_COURT)."
+    )
+    arrival_date: Date = column("First day of the stay (NOR_CONTRAT_DATE_ARRIVEE_COURT).")
+    departure_date: Date = column("Day of departure (NOR_CONTRAT_DATE_DEPART_COURT).")
+    nights: int = column("Nights of the stay (NOR_CONTRAT_DUREE).", ge=1)
+    season: Season = column("Season of the arrival date.")
+    lead_time_days: Count = column("Days between the booking date and the arrival.")
+    adults: int = column("Adults in the party (NOR_CONTRAT_NB_ADULTES).", ge=1)
+    children: Count = column("Children in the party (NOR_CONTRAT_NB_ENFANTS).")
+    guests: int = column("Party size: adults + children (nor_contrat_nb_personnes).", ge=1)
+    amount_eur: NonNegativeMoneyEUR = column(
+        "Total amount of the booking, euros taxes included (see the description for "
+        "cancelled bookings)."
+    )
+    modifications: Count = column("Number of modified events of the booking.")
+
+
+class BookingsLive(
+    DataContract,
+    domain="bookings",
+    product="bookings_live",
+    version="1.0.0",
+    owner=RESERVATIONS,
+    grain=("booking_date", "village_id", "market"),
+    freshness=NEAR_REAL_TIME,
+    tags=("bookings", "real-time", "kpi"),
+):
+    """Today's bookings by village and market, kept up to date in real time.
+
+    Grain: (``booking_date``, ``village_id``, ``market``). Source:
+    ``bookings.booking_events``. The reference day is the UTC day of the latest event
+    received (today, in production); the product holds that day and the seven days
+    before it, so that today can be compared with the same weekday last week. A row
+    exists for every village and market with at least one booking created or
+    cancelled that day.
+
+    - ``bookings``: bookings created that day, whatever happened to them since;
+      ``guests`` and ``revenue_eur`` are their current party size and amount.
+    - ``cancellations``: bookings cancelled that day, whenever they were created;
+      ``cancelled_revenue_eur`` their amount when cancelled.
+    - ``net_bookings`` = ``bookings`` - ``cancellations``.
+    """
+
+    booking_date: Date = column("The day (UTC) the bookings were created or cancelled.")
+    village_id: VillageId = column(
+        "The village of the stays.", references="resorts.villages.village_id"
+    )
+    market: CountryCode = column("Market of the bookings.")
+    bookings: Count = column("Bookings created that day.")
+    cancellations: Count = column("Bookings cancelled that day.")
+    net_bookings: int = column("bookings - cancellations (may be negative).")
+    guests: Count = column("Party size of the bookings created that day.")
+    revenue_eur: NonNegativeMoneyEUR = column(
+        "Current amount of the bookings created that day, euros taxes included."
+    )
+    cancelled_revenue_eur: NonNegativeMoneyEUR = column(
+        "Amount of the bookings cancelled that day, euros taxes included."
+    )
+    last_event_at: Timestamp = column("Latest event taken into account for the row.")

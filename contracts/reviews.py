@@ -1,0 +1,101 @@
+"""Contracts of the reviews domain (team Guest Experience).
+
+After each stay its holder receives a satisfaction survey: an overall rating and
+ratings of food, rooms, activities, staff and kids club from 1 to 5, and the
+likelihood to recommend the village from 0 to 10. The domain publishes the
+village ratings and the Net Promoter Score of every village and season.
+"""
+
+from __future__ import annotations
+
+from contracts.common import (
+    DAILY,
+    GUEST_EXPERIENCE,
+    Count,
+    Rate,
+    Season,
+    VillageId,
+)
+from mesh_platform.contract import DataContract, column
+
+MIN_REVIEWS_FOR_RANK = 10
+"""A village is ranked in a season only with at least this many reviews."""
+
+
+class VillageRatings(
+    DataContract,
+    domain="reviews",
+    product="village_ratings",
+    version="1.0.0",
+    owner=GUEST_EXPERIENCE,
+    grain=("village_id", "season"),
+    freshness=DAILY,
+    tags=("reviews", "satisfaction", "kpi"),
+):
+    """Guest ratings of each village and season, overall and by theme.
+
+    Grain: (``village_id``, ``season``): every village and season with at least one
+    review. Source: the post-stay survey responses (one response per stay at most,
+    answered by the booking's holder), the season being the one of the stay's
+    arrival (November to October). Ratings are on a 1-5 scale. A theme's rating is
+    the mean of the responses that rated it (null when none did: e.g. kids club in
+    a village without children). ``rank_in_season`` ranks the villages of the season
+    by ``average_rating`` (1 = best, ties share the better rank) among those with
+    at least 10 reviews; it is null below 10 reviews.
+    """
+
+    village_id: VillageId = column("The village.", references="resorts.villages.village_id")
+    season: Season = column("Season of the stays reviewed.")
+    reviews: int = column("Survey responses with an overall rating.", ge=1)
+    average_rating: float = column("Mean overall rating, 1 to 5.", ge=1, le=5)
+    five_star_share: Rate = column("Share of responses rating the stay 5 out of 5.")
+    food_rating: float | None = column("Mean rating of food and bars.", default=None, ge=1, le=5)
+    rooms_rating: float | None = column("Mean rating of the rooms.", default=None, ge=1, le=5)
+    activities_rating: float | None = column(
+        "Mean rating of sports and activities (ski school in winter).", default=None, ge=1, le=5
+    )
+    staff_rating: float | None = column(
+        "Mean rating of the staff's welcome and service.", default=None, ge=1, le=5
+    )
+    kids_club_rating: float | None = column(
+        "Mean rating of the kids club, by families who used it.", default=None, ge=1, le=5
+    )
+    rank_in_season: int | None = column(
+        "Rank of the village in the season by average rating; null below 10 reviews.",
+        default=None,
+        ge=1,
+    )
+
+
+class NpsByVillageSeason(
+    DataContract,
+    domain="reviews",
+    product="nps_by_village_season",
+    version="1.0.0",
+    owner=GUEST_EXPERIENCE,
+    grain=("village_id", "season"),
+    freshness=DAILY,
+    tags=("reviews", "nps", "kpi"),
+):
+    """Net Promoter Score of each village and season.
+
+    Grain: (``village_id``, ``season``): every village and season with at least one
+    answer to the recommendation question. Source: the post-stay survey responses
+    (season of the stay's arrival). On the 0-10 likelihood to recommend, promoters
+    answer 9 or 10, passives 7 or 8, detractors 0 to 6; ``respondents`` = promoters
+    + passives + detractors and ``nps`` = 100 x (promoters - detractors) /
+    respondents, between -100 and 100.
+    """
+
+    village_id: VillageId = column("The village.", references="resorts.villages.village_id")
+    season: Season = column("Season of the stays.")
+    respondents: int = column("Responses to the recommendation question.", ge=1)
+    promoters: Count = column("Respondents answering 9 or 10.")
+    passives: Count = column("Respondents answering 7 or 8.")
+    detractors: Count = column("Respondents answering 0 to 6.")
+    promoter_share: Rate = column("promoters / respondents.")
+    detractor_share: Rate = column("detractors / respondents.")
+    nps: float = column(
+        "Net Promoter Score: 100 x (promoters - detractors) / respondents.", ge=-100, le=100
+    )
+    average_recommend_score: float = column("Mean likelihood to recommend, 0 to 10.", ge=0, le=10)
