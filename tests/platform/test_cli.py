@@ -70,8 +70,11 @@ def test_contracts_list_shows_every_product(contracts: dict[str, type[DataContra
         assert heading in result.stdout
     for contract in contracts.values():
         meta = contract.meta()
-        row = next(line for line in result.stdout.splitlines() if f" {meta.product} " in line)
-        assert meta.domain in row
+        row = next(
+            line
+            for line in result.stdout.splitlines()
+            if line.split()[:2] == [meta.domain, meta.product]
+        )
         assert meta.version in row
         assert meta.access.value in row
         pii = sum(col.is_pii for col in columns_of(contract))
