@@ -1,0 +1,59 @@
+"""Pytest plugin: the local BigQuery emulator, started once per test run.
+
+Registered in ``tests/conftest.py`` (``pytest_plugins``). Tests ask for the
+``bigquery_emulator`` fixture and get a running
+:class:`~mesh_platform.testing.bigquery_emulator.BigQueryEmulator`, with
+``BIGQUERY_EMULATOR_HOST`` pointing at it for the whole run. Each run (each
+pytest-xdist worker) gets an emulator of its own, on free ports, with an empty data
+folder; the emulator's virtualenv is built once and reused by every run.
+
+When the emulator cannot start (no Python 3.13, no network for the first install...)
+its tests fail with the reason in CI (``CI`` is set) and are skipped with the reason
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mesh_platform.testing.bigquery_emulator import (
+    EMULATOR_HOST_VARIABLE,
+    STATE_VARIABLE,
+    BigQueryEmulator,
+    EmulatorError,
+    default_state_dir,
+)
+
+# Read before any test changes it: the emulator's virtualenv is shared by every run.
+_STATE_DIR_AT_IMPORT = os.environ.get(STATE_VARIABLE)
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulator]:
+    """A running BigQuery emulator for the whole test run (stopped at its end)."""
+    try:
+        state_dir = Path(_STATE_DIR_AT_IMPORT) if _STATE_DIR_AT_IMPORT else default_state_dir()
+        emulator = BigQueryEmulator(
+            state_dir=state_dir,
+            workdir=tmp_path_factory.mktemp("bigquery-emulator"),
+            attached=True,
+        )
+        emulator.start()
+    except EmulatorError as error:
+        reason = f"the local BigQuery emulator could not start: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        print(reason, file=sys.stderr)
+        pytest.skip(reason)
+    patch = pytest.MonkeyPatch()
+    patch.setenv(EMULATOR_HOST_VARIABLE, emulator.endpoint)
+    try:
+        yield emulator
+    finally:
+        patch.undo()
+        emulator.stop()
