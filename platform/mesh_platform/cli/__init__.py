@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from mesh_platform.cli import build, check, contracts, query
+from mesh_platform.cli import build, check, contracts, dev, query
+from mesh_platform.cli.lineage import lineage
 
 app = typer.Typer(
     name="mesh",
@@ -20,5 +21,7 @@ app.add_typer(contracts.app, name="contracts")
 app.command("check")(check.check)
 app.command("build")(build.build)
 app.command("query")(query.query)
+app.command("lineage")(lineage)
+app.command("dev")(dev.dev)
 
 __all__ = ["app"]
