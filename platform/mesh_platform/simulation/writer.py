@@ -1,0 +1,75 @@
+"""Writes landing tables into DuckDB, one schema per domain (``landing_<domain>``).
+
+Frames arrive as polars DataFrames and travel to DuckDB through Arrow; big tables
+arrive in batches appended to the same table. Statements are built with sqlglot.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import sqlglot.expressions as exp
+
+from mesh_platform.domains import DOMAINS
+
+
+def landing_schema(domain: str) -> str:
+    """The landing schema of a domain: ``landing_<domain>``."""
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r} for a landing table; known: {DOMAINS}")
+    return f"landing_{domain}"
+
+
+class LandingWriter:
+    """Creates (or replaces) landing tables and counts their rows."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self.rows: dict[str, int] = {}
+        self._schemas: set[str] = set()
+
+    def _ensure_schema(self, schema: str) -> None:
+        if schema in self._schemas:
+            return
+        create = exp.Create(
+            this=exp.Table(db=exp.to_identifier(schema, quoted=True)), kind="SCHEMA", exists=True
+        )
+        self.connection.execute(create.sql(dialect="duckdb"))
+        self._schemas.add(schema)
+
+    def write(
+        self,
+        domain: str,
+        table: str,
+        frame: pl.DataFrame,
+        *,
+        computed: dict[str, duckdb.Expression] | None = None,
+        drop: tuple[str, ...] = (),
+    ) -> None:
+        """Write ``frame`` as ``landing_<domain>.<table>``: created on the first batch of
+        this run (replacing an older table), appended to afterwards.
+
+        ``computed`` adds columns evaluated by DuckDB over the frame's columns (e.g.
+        a SHA-256), after the frame's own; ``drop`` leaves frame columns out (those
+        only needed to compute others).
+        """
+        schema = landing_schema(domain)
+        qualified = f"{schema}.{table}"
+        relation = self.connection.from_arrow(frame.to_arrow())
+        if computed or drop:
+            columns = [duckdb.ColumnExpression(name) for name in frame.columns if name not in drop]
+            extra = [expression.alias(name) for name, expression in (computed or {}).items()]
+            relation = relation.select(*columns, *extra)
+        if qualified not in self.rows:
+            self._ensure_schema(schema)
+            target = exp.Table(
+                this=exp.to_identifier(table, quoted=True),
+                db=exp.to_identifier(schema, quoted=True),
+            )
+            statement = exp.Drop(tables=[target], kind="TABLE", exists=True)
+            self.connection.execute(statement.sql(dialect="duckdb"))
+            relation.create(qualified)
+            self.rows[qualified] = 0
+        else:
+            relation.insert_into(qualified)
+        self.rows[qualified] += frame.height
