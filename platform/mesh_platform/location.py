@@ -1,10 +1,25 @@
-"""Assembling one domain's code location from its contracts and products."""
+"""Assembling one domain's code location: its products, checks and policies.
+
+A domain folder holds ``sql/<product>.sql`` files and ``products.py`` with Python
+products; each implements the contract ``<domain>.<product>``. The platform applies
+the mesh's policies once, here, for every domain: asset checks from the contract,
+freshness checks from its SLA, automation conditions so that upstream updates
+propagate across domains.
+"""
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import dagster as dg
 
 from mesh_platform.contract import DataContract, all_contracts
+from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.products.asset import asset_key, product_asset
+from mesh_platform.products.python import PythonProduct
+from mesh_platform.products.sql import SourceSchemas, SqlProduct, load_sql_product
 
 
 def domain_contracts(domain: str) -> list[type[DataContract]]:
@@ -12,24 +27,93 @@ def domain_contracts(domain: str) -> list[type[DataContract]]:
     return [c for c in all_contracts().values() if c.meta().domain == domain]
 
 
-def product_spec(contract: type[DataContract]) -> dg.AssetSpec:
-    """The Dagster asset spec of a product, from its contract alone."""
-    meta = contract.meta()
-    return dg.AssetSpec(
-        key=dg.AssetKey(list(meta.asset_key_path)),
-        group_name=meta.domain,
-        description=meta.description,
-        owners=[meta.owner.contact] if meta.owner else [],
-        tags={
-            "domain": meta.domain,
-            "access": meta.access.value,
-            "tier": meta.tier,
-            "contract_version": meta.version,
-        },
-        kinds={"duckdb"},
+def discover_products(
+    domain: str,
+    folder: Path,
+    python_products: Iterable[PythonProduct],
+    contracts: Mapping[str, type[DataContract]],
+    sources: SourceSchemas | None = None,
+) -> list[SqlProduct | PythonProduct]:
+    """The domain's products: its SQL files and its Python products, each checked
+    against its contract.
+
+    Raises:
+        ProductDefinitionError: a SQL file or function without a contract, a product
+            implemented twice, a function of another domain, or an invalid query.
+    """
+    products: dict[str, SqlProduct | PythonProduct] = {}
+    for path in sorted((folder / "sql").glob("*.sql")):
+        key = f"{domain}.{path.stem}"
+        contract = contracts.get(key)
+        if contract is None:
+            raise ProductDefinitionError(
+                f"{path.as_posix()}: rule unknown_contract: "
+                f"no contract {key} in contracts/{domain}.py"
+            )
+        products[key] = load_sql_product(path, contract, contracts, sources)
+    for product in python_products:
+        key = product.contract.meta().key
+        if product.contract.meta().domain != domain:
+            raise ProductDefinitionError(
+                f"{product.fn.__module__}.{product.fn.__name__}: rule ownership: implements "
+                f"{key}, a product of another domain"
+            )
+        if key in products:
+            raise ProductDefinitionError(f"{key}: rule single_implementation: SQL and Python both")
+        product.validate(contracts)
+        products[key] = product
+    return [products[k] for k in sorted(products)]
+
+
+def build_definitions(
+    domain: str, products: Iterable[SqlProduct | PythonProduct]
+) -> dg.Definitions:
+    """The Definitions of a domain's location from its products, with the mesh policies."""
+    products = list(products)
+    assets = []
+    for product in products:
+        upstream = [u for u in product.upstream_products if u != product.contract.meta().key]
+        condition = dg.AutomationCondition.eager() if upstream else None
+        assets.append(product_asset(product, automation_condition=condition))
+    freshness_checks: list[dg.AssetChecksDefinition] = []
+    for product in products:
+        sla = product.contract.meta().freshness
+        if sla is not None:
+            freshness_checks.extend(
+                dg.build_last_update_freshness_checks(
+                    assets=[asset_key(product.contract.meta().key)],
+                    lower_bound_delta=sla.max_lag,
+                )
+            )
+    sensors = (
+        [
+            dg.build_sensor_for_freshness_checks(
+                freshness_checks=freshness_checks, name=f"{domain}_freshness_checks_sensor"
+            )
+        ]
+        if freshness_checks
+        else []
+    )
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=freshness_checks,
+        sensors=sensors,
+    )
+
+
+def domain_products(domain: str) -> list[SqlProduct | PythonProduct]:
+    """The products found in ``domains/<domain>/``, validated against their contracts."""
+    package = importlib.import_module(f"domains.{domain}")
+    folder = Path(package.__file__ or "").parent
+    module = importlib.import_module(f"domains.{domain}.products")
+    python_products = [v for v in vars(module).values() if isinstance(v, PythonProduct)]
+    from mesh_platform.landing import landing_sources
+
+    return discover_products(
+        domain, folder, python_products, all_contracts(), landing_sources(domain)
     )
 
 
 def domain_definitions(domain: str) -> dg.Definitions:
-    """The Definitions of one domain's code location."""
-    return dg.Definitions(assets=[product_spec(c) for c in domain_contracts(domain)])
+    """The Definitions of one domain's code location, found in ``domains/<domain>/``."""
+    return build_definitions(domain, domain_products(domain))

@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,11 @@ class MeshSettings(BaseSettings):
     gcp_location: str = Field("EU", description="BigQuery location.")
     dataset_prefix: str = Field("", description="Prefix of every domain dataset (branches).")
     branch: str | None = Field(None, description="Branch name, in the branch environment.")
+    bigquery_endpoint: str | None = Field(
+        None,
+        validation_alias=AliasChoices("MESH_BIGQUERY_ENDPOINT", "BIGQUERY_EMULATOR_HOST"),
+        description="A BigQuery emulator's URL (the google-cloud convention's variable too).",
+    )
     seed: int = Field(20240101, description="Seed of the local simulation.")
 
     @property

@@ -1,0 +1,326 @@
+"""BigQuery, the production engine: one dataset per domain.
+
+The client comes from dagster-gcp's :class:`~dagster_gcp.BigQueryResource` (project,
+location and optional base64 service-account key, as in any Dagster deployment).
+That resource builds ``bigquery.Client(project, location)`` and takes neither
+credentials nor client options, so it always asks for Google's default credentials
+and cannot talk to an emulator without them. When an emulator endpoint is given (or
+``BIGQUERY_EMULATOR_HOST`` is set, the google-cloud-bigquery convention), the engine
+builds the client itself, with anonymous credentials and that endpoint.
+
+Staging tables live in the domain's dataset, typed by the contract's DDL without
+``NOT NULL`` (so that the checks can count and sample offending rows), and expire on
+their own after a day, so a crashed run leaves nothing behind for long.
+
+Publishing replaces the target in one atomic statement, ``CREATE OR REPLACE TABLE
+target (<contract DDL>) AS SELECT ... FROM staging``: the published table keeps the
+contract's exact schema (``REQUIRED`` modes, descriptions, labels) whatever the staging
+table's. A copy job with ``WRITE_TRUNCATE`` would be atomic too, but it gives the target
+the staging table's schema (all ``NULLABLE``). A partition is replaced by one ``MERGE``
+statement that deletes the partition's old rows and inserts the new ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from mesh_platform.contract import DataContract
+from mesh_platform.engines.base import Frame, WarehouseEngine, checksum_of, is_staging_of, to_arrow
+from mesh_platform.settings import EngineName, MeshSettings
+
+if TYPE_CHECKING:
+    from dagster_gcp import BigQueryResource
+    from google.cloud import bigquery
+
+log = logging.getLogger(__name__)
+
+EMULATOR_HOST_VARIABLE = "BIGQUERY_EMULATOR_HOST"
+
+
+class BigQueryEngine(WarehouseEngine):
+    """The BigQuery warehouse of ``settings.gcp_project``.
+
+    Args:
+        settings: the settings in force (default :func:`get_settings`).
+        resource: the dagster-gcp resource giving the client (default: one for the
+            settings' project and location).
+        endpoint: an emulator's URL; the client then uses anonymous credentials.
+            Defaults to ``BIGQUERY_EMULATOR_HOST`` when set.
+        client: a ready client (takes precedence over ``resource`` and ``endpoint``).
+        staging_grace: leftover staging tables younger than this are left alone by
+            :meth:`cleanup_staging`, as another run of the same product (another
+            partition of a backfill) may still be using them.
+        staging_expiry: staging tables expire on their own after this.
+    """
+
+    name = EngineName.BIGQUERY
+    dialect = "bigquery"
+
+    def __init__(
+        self,
+        settings: MeshSettings | None = None,
+        *,
+        resource: BigQueryResource | None = None,
+        endpoint: str | None = None,
+        client: bigquery.Client | None = None,
+        staging_grace: dt.timedelta = dt.timedelta(hours=6),
+        staging_expiry: dt.timedelta = dt.timedelta(days=1),
+    ) -> None:
+        super().__init__(settings)
+        self.endpoint = endpoint or self.settings.bigquery_endpoint or None
+        self._resource = resource
+        self._client = client
+        self.staging_grace = staging_grace
+        self.staging_expiry = staging_expiry
+        self._ensured: set[str] = set()
+
+    @property
+    def catalog(self) -> str:
+        return self.settings.gcp_project
+
+    @property
+    def project(self) -> str:
+        """The BigQuery project holding every domain dataset."""
+        return self.settings.gcp_project
+
+    def describe(self) -> str:
+        where = f" at {self.endpoint}" if self.endpoint else ""
+        return f"bigquery:{self.project}{where}"
+
+    # -- the client
+
+    @property
+    def client(self) -> bigquery.Client:
+        """The BigQuery client (built once per engine)."""
+        if self._client is None:
+            self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> bigquery.Client:
+        from google.cloud import bigquery
+
+        if self.endpoint:
+            from google.api_core.client_options import ClientOptions
+            from google.auth.credentials import AnonymousCredentials
+
+            return bigquery.Client(
+                project=self.project,
+                location=self.settings.gcp_location,
+                credentials=AnonymousCredentials(),
+                client_options=ClientOptions(api_endpoint=self.endpoint),
+            )
+        resource = self._resource
+        if resource is None:
+            from dagster_gcp import BigQueryResource
+
+            resource = BigQueryResource(project=self.project, location=self.settings.gcp_location)
+        with resource.get_client() as client:
+            return client
+
+    def _ref(self, table: exp.Table) -> str:
+        """``project.dataset.table`` as the client API takes it."""
+        return ".".join(part for part in (table.catalog or self.project, table.db, table.name))
+
+    @contextmanager
+    def session(self) -> Iterator[BigQueryEngine]:
+        yield self
+
+    # -- raw SQL
+
+    def _job(self, statement: exp.Expr | str) -> Any:
+        return self.client.query_and_wait(self.sql(statement))
+
+    def ensure_schema(self, domain: str) -> None:
+        from google.cloud import bigquery
+
+        if domain in self._ensured:
+            return
+        dataset = bigquery.Dataset(f"{self.project}.{self.schema_for(domain)}")
+        dataset.location = self.settings.gcp_location
+        dataset.description = f"Data products of the {domain} domain."
+        self.client.create_dataset(dataset, exists_ok=True)
+        self._ensured.add(domain)
+
+    def execute(self, statement: exp.Expr | str) -> None:
+        self._job(statement)
+
+    def query_rows(self, query: exp.Expr | str) -> list[dict[str, Any]]:
+        return [dict(row.items()) for row in self._job(query)]
+
+    def query_frame(self, query: exp.Expr | str) -> pd.DataFrame:
+        return self._job(query).to_arrow(create_bqstorage_client=False).to_pandas()
+
+    def table_exists(self, table: exp.Table) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self.client.get_table(self._ref(table))
+        except NotFound:
+            return False
+        return True
+
+    def list_tables(self, schema: str) -> list[str]:
+        return sorted(item.table_id for item in self._list_table_items(schema))
+
+    def _list_table_items(self, schema: str) -> list[Any]:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            return list(self.client.list_tables(f"{self.project}.{schema}"))
+        except NotFound:
+            return []
+
+    def drop_table(self, table: exp.Table) -> None:
+        self.client.delete_table(self._ref(table), not_found_ok=True)
+
+    def cleanup_staging(self, domain: str, product: str) -> list[str]:
+        """Drop the product's staging tables older than ``staging_grace``."""
+        schema = self.schema_for(domain)
+        cutoff = dt.datetime.now(dt.UTC) - self.staging_grace
+        dropped: list[str] = []
+        for item in self._list_table_items(schema):
+            if not is_staging_of(item.table_id, product):
+                continue
+            created = item.created
+            if created is not None and created > cutoff:
+                continue
+            self.drop_table(self.table_for(domain, item.table_id))
+            dropped.append(item.table_id)
+        return sorted(dropped)
+
+    # -- writing
+
+    def create_staging_table(self, table: exp.Table, contract: type[DataContract]) -> None:
+        """The contract's DDL without NOT NULL, expiring after ``staging_expiry``."""
+        from mesh_platform.derive.ddl import create_table
+
+        create = create_table(contract, self.dialect, table, enforce_not_null=False)
+        expires = (dt.datetime.now(dt.UTC) + self.staging_expiry).replace(microsecond=0)
+        option = exp.Property(
+            this=exp.var("expiration_timestamp"),
+            value=exp.cast(
+                exp.Literal.string(expires.strftime("%Y-%m-%d %H:%M:%S+00")),
+                exp.DataType.build("TIMESTAMPTZ"),
+            ),
+        )
+        properties = create.args.get("properties")
+        if isinstance(properties, exp.Properties):
+            properties.append("expressions", option)
+        else:
+            create.set("properties", exp.Properties(expressions=[option]))
+        self.execute(create)
+
+    def write_frame(self, table: exp.Table, frame: Frame, contract: type[DataContract]) -> None:
+        from google.cloud import bigquery
+
+        arrow = to_arrow(frame, contract)
+        self.create_staging_table(table, contract)
+        buffer = io.BytesIO()
+        pq.write_table(arrow, buffer)
+        buffer.seek(0)
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.PARQUET,
+            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+        )
+        self.client.load_table_from_file(buffer, self._ref(table), job_config=config).result()
+
+    def publish(
+        self,
+        contract: type[DataContract],
+        staging: exp.Table,
+        target: exp.Table,
+        *,
+        partition: str | None = None,
+    ) -> None:
+        """Replace the target atomically in one statement, then drop the staging table.
+
+        The whole table: ``CREATE OR REPLACE TABLE target (<contract DDL>) AS SELECT``.
+        One partition (when the target exists): one ``MERGE`` deleting the
+        partition's rows and inserting the staging rows.
+        """
+        if partition is None or not self.table_exists(target):
+            self.execute(self.replace_statement(contract, staging, target))
+        else:
+            self.execute(self.merge_partition_statement(contract, staging, target, partition))
+        try:
+            self.drop_table(staging)
+        except Exception:  # published already; the table expires, or the next run drops it
+            log.warning("could not drop %s", self.sql(staging), exc_info=True)
+
+    def replace_statement(
+        self, contract: type[DataContract], staging: exp.Table, target: exp.Table
+    ) -> exp.Create:
+        """``CREATE OR REPLACE TABLE target (<exact contract DDL>) AS SELECT ... FROM staging``."""
+        from mesh_platform.derive.ddl import create_table
+
+        create = create_table(contract, self.dialect, target.copy(), replace=True)
+        insert = self.insert_from(target, staging, contract)
+        create.set("expression", insert.expression)
+        return create
+
+    def merge_partition_statement(
+        self, contract: type[DataContract], staging: exp.Table, target: exp.Table, partition: str
+    ) -> exp.Merge:
+        """One MERGE replacing ``partition``'s rows of ``target`` with ``staging``'s rows.
+
+        ``ON FALSE`` matches nothing: target rows of the partition are deleted (not
+        matched by source), every staging row is inserted (not matched).
+        """
+        names = list(self.column_types(contract))
+        inside = self.partition_condition(contract, partition)
+        for column in inside.find_all(exp.Column):
+            column.set("table", exp.to_identifier("_target"))
+        return exp.Merge(
+            this=target.copy().as_("_target"),
+            using=staging.copy().as_("_source"),
+            on=exp.false(),
+            whens=exp.Whens(
+                expressions=[
+                    exp.When(
+                        matched=False,
+                        source=True,
+                        condition=inside,
+                        then=exp.var("DELETE"),
+                    ),
+                    exp.When(
+                        matched=False,
+                        source=False,
+                        then=exp.Insert(
+                            this=exp.Tuple(expressions=[exp.column(n) for n in names]),
+                            expression=exp.Tuple(
+                                expressions=[exp.column(n, table="_source") for n in names]
+                            ),
+                        ),
+                    ),
+                ]
+            ),
+        )
+
+    # -- reading
+
+    def table_checksum(self, table: exp.Table) -> str:
+        bq_table = self.client.get_table(self._ref(table))
+        signature = [(f.name, f.field_type, f.mode) for f in bq_table.schema]
+        alias = "_row"
+        fingerprint = exp.func(
+            "FARM_FINGERPRINT", exp.func("TO_JSON_STRING", exp.column(alias)), dialect="bigquery"
+        )
+        query = exp.select(
+            exp.func("COUNT", exp.Star()).as_("n"),
+            exp.func(
+                "COALESCE",
+                exp.func("SUM", exp.cast(fingerprint, "BIGNUMERIC")),
+                exp.Literal.number(0),
+            ).as_("h"),
+        ).from_(table.copy().as_(alias))
+        row = self.query_rows(query)[0]
+        return checksum_of([signature, row["n"], row["h"]])

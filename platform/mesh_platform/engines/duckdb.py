@@ -1,0 +1,320 @@
+"""DuckDB, the local engine: one file, one schema per domain.
+
+DuckDB lets one process at a time open a file for writing, and several code
+locations (separate processes) may materialise at once. Writers therefore take an
+exclusive OS lock on a file next to the database (``<warehouse>.lock``) for the
+whole of a write-audit-publish, and readers a shared one; opening the database is
+retried with backoff when a process outside the platform holds it. Connections are
+short-lived: opened for one session, closed at its end, so nobody is blocked longer
+than one publication.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from sqlglot import exp
+
+from mesh_platform.contract import DataContract
+from mesh_platform.engines.base import (
+    Frame,
+    WarehouseEngine,
+    WarehouseError,
+    WarehouseLockTimeout,
+    checksum_of,
+    drop_statement,
+    to_arrow,
+)
+from mesh_platform.settings import EngineName, MeshSettings
+
+log = logging.getLogger(__name__)
+
+_FRAME_VIEW = "__mesh_frame"
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    """Whether DuckDB failed because another process holds the database file."""
+    message = str(error).lower()
+    return isinstance(error, duckdb.IOException | duckdb.ConnectionException) and (
+        "lock" in message or "resource temporarily unavailable" in message
+    )
+
+
+class _Session(threading.local):
+    connection: duckdb.DuckDBPyConnection | None = None
+    write: bool = False
+
+
+class DuckDBEngine(WarehouseEngine):
+    """The DuckDB warehouse in ``settings.warehouse_path``.
+
+    Args:
+        settings: the settings in force (default :func:`get_settings`).
+        path: the database file (default ``settings.warehouse_path``).
+        lock_timeout: seconds to wait for another process's publication to end.
+        busy_timeout: seconds to keep retrying when a process outside the platform
+            holds the database file open.
+    """
+
+    name = EngineName.DUCKDB
+    dialect = "duckdb"
+
+    def __init__(
+        self,
+        settings: MeshSettings | None = None,
+        *,
+        path: Path | None = None,
+        lock_timeout: float = 900.0,
+        busy_timeout: float = 120.0,
+    ) -> None:
+        super().__init__(settings)
+        self.path = Path(path or self.settings.warehouse_path)
+        self.lock_timeout = lock_timeout
+        self.busy_timeout = busy_timeout
+        self._local = _Session()
+
+    @property
+    def lock_path(self) -> Path:
+        """The OS lock file that serialises writers across processes."""
+        return self.path.with_name(f"{self.path.name}.lock")
+
+    def describe(self) -> str:
+        return f"duckdb:{self.path}"
+
+    # -- sessions
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[DuckDBEngine]:
+        """Hold the lock and one connection for the operations inside.
+
+        A write session takes the exclusive lock; a read session a shared one (and a
+        read-only connection), so readers wait only for a publication in progress.
+        Sessions nest: an inner session reuses the outer connection.
+        """
+        if self._local.connection is not None:
+            if write and not self._local.write:
+                raise WarehouseError(f"{self.describe()}: cannot write inside a read session")
+            yield self
+            return
+        read_only = not write and self.path.exists()
+        with self._file_lock(exclusive=not read_only):
+            connection = self._connect(read_only=read_only)
+            self._local.connection = connection
+            self._local.write = not read_only
+            try:
+                yield self
+            finally:
+                self._local.connection = None
+                self._local.write = False
+                connection.close()
+
+    @contextmanager
+    def connection(self, *, write: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The session's DuckDB connection, for bulk work such as the landing simulation."""
+        with self.session(write=write):
+            connection = self._local.connection
+            assert connection is not None
+            yield connection
+
+    @contextmanager
+    def _file_lock(self, *, exclusive: bool) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            delay = 0.02
+            waited = False
+            while True:
+                try:
+                    fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WarehouseLockTimeout(
+                            f"{self.describe()}: waited {self.lock_timeout:.0f} s for another "
+                            f"process to finish writing (lock file {self.lock_path}); it may be "
+                            "stuck: check the other materialisations, or raise the wait"
+                        ) from None
+                    if not waited:
+                        log.info("%s: waiting for another process's publication", self.describe())
+                        waited = True
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.05
+        while True:
+            try:
+                connection = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if not _is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseLockTimeout(
+                        f"{self.describe()}: the database file stayed locked by another "
+                        f"program for {self.busy_timeout:.0f} s (close other DuckDB sessions "
+                        f"on it): {exc}"
+                    ) from exc
+                log.warning(
+                    "%s: database file busy, retrying in %.2f s: %s", self.describe(), delay, exc
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        connection.execute("SET TimeZone = 'UTC'")
+        return connection
+
+    # -- raw SQL
+
+    def _run(self, connection: duckdb.DuckDBPyConnection, statement: exp.Expr | str) -> None:
+        connection.execute(self.sql(statement))
+
+    def ensure_schema(self, domain: str) -> None:
+        statement = exp.Create(
+            this=exp.Table(this=exp.to_identifier(self.schema_for(domain), quoted=True)),
+            kind="SCHEMA",
+            exists=True,
+        )
+        with self.connection(write=True) as connection:
+            self._run(connection, statement)
+
+    def execute(self, statement: exp.Expr | str) -> None:
+        with self.connection(write=True) as connection:
+            self._run(connection, statement)
+
+    def query_rows(self, query: exp.Expr | str) -> list[dict[str, Any]]:
+        with self.connection(write=False) as connection:
+            cursor = connection.execute(self.sql(query))
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def query_frame(self, query: exp.Expr | str) -> pd.DataFrame:
+        with self.connection(write=False) as connection:
+            return connection.execute(self.sql(query)).df()
+
+    def table_exists(self, table: exp.Table) -> bool:
+        if not self.path.exists():
+            return False
+        query = (
+            exp.select(exp.func("COUNT", exp.Star()).as_("n"))
+            .from_(exp.table_("tables", db="information_schema"))
+            .where(
+                exp.and_(
+                    exp.column("table_schema").eq(exp.Literal.string(table.db)),
+                    exp.column("table_name").eq(exp.Literal.string(table.name)),
+                )
+            )
+        )
+        return bool(self.query_rows(query)[0]["n"])
+
+    def list_tables(self, schema: str) -> list[str]:
+        if not self.path.exists():
+            return []
+        query = (
+            exp.select("table_name")
+            .from_(exp.table_("tables", db="information_schema"))
+            .where(exp.column("table_schema").eq(exp.Literal.string(schema)))
+            .order_by("table_name")
+        )
+        return [row["table_name"] for row in self.query_rows(query)]
+
+    def drop_table(self, table: exp.Table) -> None:
+        self.execute(drop_statement(table))
+
+    # -- writing
+
+    def write_frame(self, table: exp.Table, frame: Frame, contract: type[DataContract]) -> None:
+        arrow = to_arrow(frame, contract)
+        with self.connection(write=True) as connection:
+            self.create_staging_table(table, contract)
+            connection.register(_FRAME_VIEW, arrow)
+            try:
+                self._run(connection, self.insert_from(table, exp.to_table(_FRAME_VIEW), contract))
+            finally:
+                connection.unregister(_FRAME_VIEW)
+
+    def publish(
+        self,
+        contract: type[DataContract],
+        staging: exp.Table,
+        target: exp.Table,
+        *,
+        partition: str | None = None,
+    ) -> None:
+        """One transaction: replace the target (or one partition of it), drop staging.
+
+        The published table is created from the contract's exact DDL (NOT NULL and
+        all); a crash before COMMIT leaves it as it was.
+        """
+        from mesh_platform.derive.ddl import ddl_statements
+
+        with self.connection(write=True) as connection:
+            replace_all = partition is None or not self.table_exists(target)
+            statements: list[exp.Expression] = []
+            if replace_all:
+                statements += ddl_statements(
+                    contract, self.dialect, target.copy(), replace=True, with_schema=False
+                )
+            else:
+                assert partition is not None
+                statements.append(
+                    exp.delete(target.copy(), where=self.partition_condition(contract, partition))
+                )
+            statements.append(self.insert_from(target, staging, contract))
+            statements.append(drop_statement(staging))
+            connection.begin()
+            try:
+                for statement in statements:
+                    self._run(connection, statement)
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+
+    # -- reading
+
+    def table_checksum(self, table: exp.Table) -> str:
+        with self.session(write=False):
+            columns = self.query_rows(
+                exp.select("column_name", "data_type", "is_nullable")
+                .from_(exp.table_("columns", db="information_schema"))
+                .where(
+                    exp.and_(
+                        exp.column("table_schema").eq(exp.Literal.string(table.db)),
+                        exp.column("table_name").eq(exp.Literal.string(table.name)),
+                    )
+                )
+                .order_by("ordinal_position")
+            )
+            alias = "_row"
+            rows = self.query_rows(
+                exp.select(
+                    exp.func("COUNT", exp.Star()).as_("n"),
+                    exp.func(
+                        "COALESCE",
+                        exp.func("SUM", exp.func("HASH", exp.column(alias))),
+                        exp.Literal.number(0),
+                    ).as_("h"),
+                ).from_(table.copy().as_(alias))
+            )
+        signature = [(c["column_name"], c["data_type"], c["is_nullable"]) for c in columns]
+        return checksum_of([signature, rows[0]["n"], rows[0]["h"]])

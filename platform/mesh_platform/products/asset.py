@@ -1,0 +1,294 @@
+"""Turning a product (SQL or Python) into a Dagster asset that publishes through WAP.
+
+Every asset carries its key ``<domain>/<product>``, group, owners, tags, kinds, the
+contract's description and column schema, column lineage, a code reference to its
+source, one blocking asset check per contract rule, and after each run its row count
+and check results. Materialising it runs write-audit-publish on the engine in force
+and emits OpenLineage START and COMPLETE or FAIL events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dagster as dg
+from sqlglot import exp
+
+from mesh_platform.contract import DataContract
+from mesh_platform.derive.checks import CheckQuery, CheckResult, check_queries
+from mesh_platform.derive.dagster_metadata import asset_metadata
+from mesh_platform.engines import WarehouseEngine, get_engine
+from mesh_platform.errors import ContractViolation, MeshError
+from mesh_platform.lineage import LineageEmitter
+from mesh_platform.products.python import PythonProduct
+from mesh_platform.products.sql import SqlProduct
+from mesh_platform.settings import get_settings
+from mesh_platform.wap import AuditFailed, PublishResult, publish_product
+
+Product = SqlProduct | PythonProduct
+
+SEASONS_BACK = 6
+"""Season partitions reach this many seasons back from the current one."""
+
+
+def asset_key(product_key: str) -> dg.AssetKey:
+    """``domain.product`` → the asset key ``<domain>/<product>``."""
+    return dg.AssetKey(product_key.split(".", 1))
+
+
+def contract_checks(contract: type[DataContract]) -> list[CheckQuery]:
+    """The contract's in-warehouse checks (their names do not depend on the engine)."""
+    meta = contract.meta()
+    placeholder = exp.table_(meta.product, db=meta.domain)
+    return check_queries(
+        contract, "duckdb", placeholder, resolve=_same_domain_placeholder(meta.domain)
+    )
+
+
+def _same_domain_placeholder(domain: str) -> Any:
+    def resolve(ref_domain: str, ref_product: str) -> exp.Table | None:
+        return exp.table_(ref_product, db=ref_domain) if ref_domain == domain else None
+
+    return resolve
+
+
+def season_of(day: dt.date) -> str:
+    """The season a day belongs to: November to October, e.g. 2023-11-01 → "2023-24"."""
+    start = day.year if day.month >= 11 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def partitions_for(contract: type[DataContract]) -> dg.PartitionsDefinition | None:
+    """The Dagster partitions of a partitioned product."""
+    spec = contract.meta().partitioning
+    if spec is None:
+        return None
+    if spec.kind == "season":
+        current = int(season_of(dt.date.today())[:4])
+        keys = [f"{y}-{(y + 1) % 100:02d}" for y in range(current - SEASONS_BACK, current + 1)]
+        return dg.StaticPartitionsDefinition(keys)
+    if spec.kind == "daily":
+        return dg.DailyPartitionsDefinition(start_date="2019-11-01")
+    return dg.MonthlyPartitionsDefinition(start_date="2019-11-01")
+
+
+def _code_reference(product: Product) -> dg.CodeReferencesMetadataValue:
+    if isinstance(product, SqlProduct):
+        ref = dg.LocalFileCodeReference(file_path=str(product.path.resolve()), line_number=1)
+    else:
+        ref = dg.LocalFileCodeReference(
+            file_path=str(product.source_path.resolve()), line_number=product.source_line
+        )
+    return dg.CodeReferencesMetadataValue(code_references=[ref])
+
+
+def _column_lineage(product: Product) -> dg.TableColumnLineage | None:
+    if not isinstance(product, SqlProduct):
+        return None
+    deps_by_column = {
+        column: [
+            dg.TableColumnDep(asset_key=asset_key(upstream), column_name=source_column)
+            for upstream, source_column in sources
+            if upstream in product.upstream_products
+        ]
+        for column, sources in product.column_lineage.items()
+    }
+    return dg.TableColumnLineage(deps_by_column={k: v for k, v in deps_by_column.items() if v})
+
+
+def product_asset(
+    product: Product, *, automation_condition: dg.AutomationCondition | None = None
+) -> dg.AssetsDefinition:
+    """The Dagster asset of a product."""
+    contract = product.contract
+    meta = contract.meta()
+    key = asset_key(meta.key)
+    engine_name = get_settings().engine_name.value
+    language = "sql" if isinstance(product, SqlProduct) else "python"
+    checks = contract_checks(contract)
+    metadata: dict[str, Any] = {
+        **asset_metadata(contract),
+        "dagster/code_references": _code_reference(product),
+    }
+    lineage = _column_lineage(product)
+    if lineage is not None:
+        metadata["dagster/column_lineage"] = lineage
+    if isinstance(product, SqlProduct):
+        metadata["sql"] = dg.MetadataValue.md(f"```sql\n{product.sql.strip()}\n```")
+    upstreams = product.upstream_products
+
+    @dg.asset(
+        key=key,
+        deps=[asset_key(u) for u in upstreams if u != meta.key],
+        group_name=meta.domain,
+        description=meta.description,
+        owners=[meta.owner.contact] if meta.owner else [],
+        tags={
+            "domain": meta.domain,
+            "access": meta.access.value,
+            "tier": meta.tier,
+            "contract_version": meta.version,
+        },
+        kinds={engine_name, language},
+        metadata=metadata,
+        partitions_def=partitions_for(contract),
+        backfill_policy=dg.BackfillPolicy.single_run() if meta.partitioning else None,
+        automation_condition=automation_condition,
+        check_specs=[
+            dg.AssetCheckSpec(check.name, asset=key, description=check.description, blocking=True)
+            for check in checks
+        ],
+    )
+    def _materialize(context):  # unannotated: Dagster reads the annotation at runtime
+        partition = None
+        if context.has_partition_key_range:
+            span = context.partition_key_range
+            partition = span.start if span.start == span.end else f"{span.start}..{span.end}"
+        yield from materialize_product(product, run_id=context.run_id, partition=partition)
+
+    return _materialize
+
+
+def materialize_product(
+    product: Product,
+    *,
+    run_id: str,
+    partition: str | None = None,
+    engine: WarehouseEngine | None = None,
+    emitter: LineageEmitter | None = None,
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+    """Run write-audit-publish for one product; yields Dagster check and materialisation
+    results, and raises a :class:`dagster.Failure` naming the rules when nothing could be
+    published (the published table is then unchanged)."""
+    contract = product.contract
+    meta = contract.meta()
+    engine = engine or get_engine()
+    emitter = emitter or LineageEmitter()
+    sql = product.sql if isinstance(product, SqlProduct) else None
+    lineage_args: dict[str, Any] = {
+        "inputs": list(product.upstream_products),
+        "sql": sql,
+        "sql_dialect": "bigquery" if sql else None,
+        "engine": engine.name,
+        "partition": partition,
+        "column_lineage": product.column_lineage if isinstance(product, SqlProduct) else None,
+    }
+    emitter.start(run_id, contract, **lineage_args)
+    try:
+        result = _publish(product, engine, run_id=run_id, partition=partition)
+    except AuditFailed as failed:
+        emitter.fail(
+            run_id, contract, error=failed, check_results=failed.check_results, **lineage_args
+        )
+        yield from _check_results(meta.key, failed.check_results)
+        raise dg.Failure(description=str(failed), metadata=_failure_metadata(failed)) from failed
+    except ContractViolation as violation:
+        emitter.fail(run_id, contract, error=violation, check_results=(), **lineage_args)
+        raise dg.Failure(
+            description=str(violation), metadata=_failure_metadata(violation)
+        ) from violation
+    except (MeshError, Exception) as error:
+        emitter.fail(run_id, contract, error=error, check_results=(), **lineage_args)
+        raise
+    emitter.complete(
+        run_id,
+        contract,
+        row_count=result.row_count,
+        check_results=result.check_results,
+        **lineage_args,
+    )
+    yield dg.MaterializeResult(
+        asset_key=asset_key(meta.key),
+        metadata=_result_metadata(result),
+        check_results=list(_check_results(meta.key, result.check_results)),
+    )
+
+
+def _publish(
+    product: Product, engine: WarehouseEngine, *, run_id: str, partition: str | None
+) -> PublishResult:
+    contract = product.contract
+    meta = contract.meta()
+
+    def resolve(domain: str, name: str) -> exp.Table | None:
+        return engine.published_table(domain, name) if domain == meta.domain else None
+
+    if isinstance(product, SqlProduct):
+        select = product.render(engine.table_for)
+        if partition is not None:
+            select = (
+                exp.select(exp.Star())
+                .from_(select.subquery("product_rows"))
+                .where(engine.partition_condition(contract, partition))
+            )
+        return publish_product(
+            engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
+        )
+    from mesh_platform.derive.pandera_schema import validate_frame
+
+    frames: dict[str, Any] = {
+        name: _as_kind(engine.read_product(*upstream.split(".", 1)), product.frame)
+        for name, upstream in product.inputs.items()
+    }
+    if product.takes_partition:
+        frames["partition"] = partition
+    frame = product(**frames)
+    validated = validate_frame(contract, frame)
+    return publish_product(
+        engine, contract, frame=validated, resolve=resolve, partition=partition, run_id=run_id
+    )
+
+
+def _as_kind(frame: Any, kind: str) -> Any:
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_pandas(frame)
+    if kind == "arrow":
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    return frame
+
+
+def _check_results(
+    product_key: str, results: Sequence[CheckResult]
+) -> Iterator[dg.AssetCheckResult]:
+    key = asset_key(product_key)
+    for result in results:
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=result.check.name,
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=result.check.description,
+            metadata={
+                "rule": result.check.rule.value,
+                "columns": ", ".join(result.check.columns),
+                "failing_rows": result.failing_rows,
+                "sample_keys": ", ".join(result.sample),
+            },
+        )
+
+
+def _failure_metadata(violation: ContractViolation) -> dict[str, Any]:
+    return {
+        "product": violation.product,
+        "broken_rules": "\n".join(f.line() for f in violation.failures),
+    }
+
+
+def _result_metadata(result: PublishResult) -> dict[str, Any]:
+    failed = [r.check.name for r in result.check_results if not r.passed]
+    return {
+        "dagster/row_count": result.row_count,
+        "table": result.table,
+        "engine": result.engine,
+        "checks_passed": len(result.check_results) - len(failed),
+        "checks_total": len(result.check_results),
+        "checksum": result.checksum or "",
+        "duration_s": round(result.duration_s, 3),
+        **({"partition": result.partition} if result.partition else {}),
+    }

@@ -1,0 +1,136 @@
+"""Python products: a function returning a DataFrame, plus its contract.
+
+Example:
+    >>> import pandas as pd
+    >>> from contracts.common import CRM_LAB
+    >>> from mesh_platform.contract import DataContract, column
+    >>> class Demo(DataContract, domain="demo", product="demo", owner=CRM_LAB,
+    ...            grain=("n",), register=False):
+    ...     '''Numbers.'''
+    ...     n: int = column("A number.")
+    >>> @python_product(Demo, inputs={"lines": "sales.sales_lines"})
+    ... def demo(lines: pd.DataFrame) -> pd.DataFrame:
+    ...     return pd.DataFrame({"n": [len(lines)]})
+    >>> demo.contract.meta().key, demo.inputs
+    ('demo.demo', {'lines': 'sales.sales_lines'})
+
+A function with more to publish than rows (a model's evaluation metrics, totals)
+returns a :class:`ProductOutput`: its frame is validated and published like a bare
+frame, and its metadata is attached to the materialisation.
+
+    >>> frame, metadata = split_output(ProductOutput(pd.DataFrame({"n": [1]}), {"auc": 0.8}))
+    >>> len(frame), metadata
+    (1, {'auc': 0.8})
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from mesh_platform.contract import AccessLevel, DataContract
+from mesh_platform.errors import ProductDefinitionError
+
+FrameKind = Literal["pandas", "polars", "arrow"]
+
+
+@dataclass(frozen=True)
+class ProductOutput:
+    """What a Python product returns when it publishes more than its rows.
+
+    ``frame`` (pandas, polars or Arrow) is validated against the contract and published
+    exactly like a bare frame. ``metadata`` maps names to JSON-like values (numbers,
+    strings, booleans, small dicts or lists), e.g. a model's evaluation metrics; the
+    asset factory adds it to the materialisation's metadata.
+    """
+
+    frame: Any
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+def split_output(result: Any) -> tuple[Any, dict[str, Any]]:
+    """The frame and the metadata of what a Python product function returned
+    (a bare frame has no metadata)."""
+    if isinstance(result, ProductOutput):
+        return result.frame, dict(result.metadata)
+    return result, {}
+
+
+@dataclass(frozen=True)
+class PythonProduct:
+    """A product computed in Python from upstream products loaded as DataFrames."""
+
+    contract: type[DataContract]
+    fn: Callable[..., Any]
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    """Function parameter → upstream product ``domain.product``."""
+    frame: FrameKind = "pandas"
+    """How upstream products arrive."""
+
+    @property
+    def upstream_products(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.inputs.values()))
+
+    @property
+    def source_path(self) -> Path:
+        return Path(inspect.getsourcefile(self.fn) or "")
+
+    @property
+    def source_line(self) -> int:
+        return inspect.getsourcelines(self.fn)[1]
+
+    @property
+    def takes_partition(self) -> bool:
+        """Whether the function takes the partition key as ``partition``."""
+        return "partition" in inspect.signature(self.fn).parameters
+
+    def __call__(self, **frames: Any) -> Any:
+        return self.fn(**frames)
+
+    def validate(self, contracts: Mapping[str, type[DataContract]]) -> None:
+        """Check the inputs exist, are readable from this domain, and match the signature.
+
+        Raises:
+            ProductDefinitionError: naming the function, the input and the rule.
+        """
+        meta = self.contract.meta()
+        where = f"{self.fn.__module__}.{self.fn.__name__} ({meta.key})"
+        parameters = set(inspect.signature(self.fn).parameters)
+        for name, key in self.inputs.items():
+            if name not in parameters:
+                raise ProductDefinitionError(
+                    f"{where}: input {name}: rule input_parameter: the function has no "
+                    f"parameter {name!r}"
+                )
+            upstream = contracts.get(key)
+            if upstream is None:
+                raise ProductDefinitionError(f"{where}: input {key}: rule unknown_table")
+            upstream_meta = upstream.meta()
+            if upstream_meta.access is AccessLevel.INTERNAL and upstream_meta.domain != meta.domain:
+                raise ProductDefinitionError(
+                    f"{where}: input {key}: rule access: it is internal to the "
+                    f"{upstream_meta.domain} domain"
+                )
+        missing = parameters - set(self.inputs) - {"partition"}
+        if missing:
+            raise ProductDefinitionError(
+                f"{where}: parameters {sorted(missing)}: rule input_parameter: "
+                "every parameter must be an input product"
+            )
+
+
+def python_product(
+    contract: type[DataContract],
+    *,
+    inputs: Mapping[str, str] | None = None,
+    frame: FrameKind = "pandas",
+) -> Callable[[Callable[..., Any]], PythonProduct]:
+    """Declare a Python product: ``inputs`` maps parameters to upstream products."""
+
+    def wrap(fn: Callable[..., Any]) -> PythonProduct:
+        return PythonProduct(contract=contract, fn=fn, inputs=dict(inputs or {}), frame=frame)
+
+    return wrap

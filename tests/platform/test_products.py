@@ -1,0 +1,282 @@
+"""Product factories: SQL and Python products become governed Dagster assets that
+publish through write-audit-publish, across two code locations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.location import build_definitions
+from mesh_platform.products.sql import load_sql_product
+from mesh_platform.settings import get_settings
+from tests.support import small_mesh
+from tests.support.small_mesh import CONTRACTS, LANDING
+
+RAW_ITEMS = pd.DataFrame(
+    {
+        "code": [" I001", "I002 ", "I003"],
+        "name": ["mug", " lamp", "desk"],
+        "price": [4.5, 12.0, 80.0],
+    }
+)
+ORDER_LINES = pd.DataFrame(
+    {
+        "order_id": ["O0001", "O0002", "O0003", "O0004"],
+        "email": [" Ann@Example.com", None, "bob@example.com", "ann@example.com"],
+        "item_id": ["I001", "I002", "I003", "I001"],
+        "quantity": [2, 1, 1, 10],
+        "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02"]).date,
+    }
+)
+
+
+def write_landing(lines: pd.DataFrame = ORDER_LINES) -> None:
+    with DuckDBEngine().connection() as connection:
+        for schema, table, frame in (
+            ("landing_stock", "items", RAW_ITEMS),
+            ("landing_shop", "order_lines", lines),
+        ):
+            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            connection.register("frame", frame)
+            connection.execute(
+                f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM frame'
+            )
+            connection.unregister("frame")
+
+
+def locations() -> dict[str, dg.Definitions]:
+    landing = dict(LANDING)
+    landing["landing_shop"] = {
+        "order_lines": {
+            "order_id": "STRING",
+            "email": "STRING",
+            "item_id": "STRING",
+            "quantity": "INT64",
+            "order_date": "DATE",
+        }
+    }
+    folder = Path(small_mesh.__file__).parent
+    products = {
+        "stock": [
+            load_sql_product(
+                folder / "stock/raw_items.sql", CONTRACTS["stock.raw_items"], CONTRACTS, landing
+            ),
+            small_mesh.items,
+        ],
+        "shop": [
+            load_sql_product(
+                folder / "shop/orders.sql", CONTRACTS["shop.orders"], CONTRACTS, landing
+            ),
+            load_sql_product(
+                folder / "shop/daily_revenue.sql",
+                CONTRACTS["shop.daily_revenue"],
+                CONTRACTS,
+                landing,
+            ),
+            small_mesh.top_items,
+        ],
+    }
+    return {domain: build_definitions(domain, items) for domain, items in products.items()}
+
+
+def materialize(defs: dg.Definitions, *keys: str) -> dg.ExecuteInProcessResult:
+    merged = dg.Definitions.merge(*locations().values()) if defs is None else defs
+    selection = [dg.AssetKey(k.split(".")) for k in keys]
+    assets = [merged.resolve_assets_def(k) for k in selection]
+    return dg.materialize(assets, selection=selection, raise_on_error=False)
+
+
+# --- load-time checks -------------------------------------------------------------------
+
+
+def test_sql_product_reads_upstreams_and_column_lineage() -> None:
+    orders = load_sql_product(
+        Path(small_mesh.__file__).parent / "shop/orders.sql",
+        CONTRACTS["shop.orders"],
+        CONTRACTS,
+        {
+            "landing_shop": {
+                "order_lines": {
+                    "order_id": "STRING",
+                    "email": "STRING",
+                    "item_id": "STRING",
+                    "quantity": "INT64",
+                    "order_date": "DATE",
+                }
+            }
+        },
+    )
+    assert orders.upstream_products == ("stock.items",)
+    assert ("stock.items", "price_eur") in orders.column_lineage["amount_eur"]
+    assert ("landing_shop.order_lines", "quantity") in orders.column_lineage["amount_eur"]
+    assert orders.column_lineage["customer_email"] == (("landing_shop.order_lines", "email"),)
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule", "named"),
+    [
+        (
+            "SELECT order_date, COUNT(*) AS orders FROM shop.orders GROUP BY 1",
+            "missing_column",
+            "revenue_eur",
+        ),
+        (
+            "SELECT order_date, COUNT(*) AS orders, SUM(amount_eur) AS revenue_eur, 1 AS extra "
+            "FROM shop.orders GROUP BY 1",
+            "unexpected_column",
+            "extra",
+        ),
+        (
+            "SELECT order_date, 1 AS orders, 2 AS revenue_eur FROM shop.nowhere",
+            "unknown_table",
+            "shop.nowhere",
+        ),
+        (
+            "SELECT order_day AS order_date, 1 AS orders, 2 AS revenue_eur FROM shop.orders",
+            "unknown_column",
+            "order_day",
+        ),
+        (
+            "SELECT DATE '2024-01-01' AS order_date, 1 AS orders, price_eur AS revenue_eur "
+            "FROM stock.raw_items",
+            "access",
+            "stock.raw_items",
+        ),
+        ("SELECT 1 AS order_date FROM landing_stock.items", "unknown_table", "landing_stock.items"),
+        ("SELECT order_date FROM (", "parse", ""),
+        ("DELETE FROM shop.orders WHERE TRUE", "single_query", ""),
+    ],
+)
+def test_wrong_sql_fails_at_load_naming_file_column_and_rule(
+    tmp_path: Path, sql: str, rule: str, named: str
+) -> None:
+    path = tmp_path / "daily_revenue.sql"
+    path.write_text(sql)
+    with pytest.raises(ProductDefinitionError) as error:
+        load_sql_product(path, CONTRACTS["shop.daily_revenue"], CONTRACTS, LANDING)
+    message = str(error.value)
+    assert "daily_revenue.sql" in message
+    assert f"rule {rule}" in message
+    assert named in message
+
+
+def test_assets_carry_the_contract_and_the_platform_policies() -> None:
+    defs = dg.Definitions.merge(*locations().values())
+    spec = next(
+        s for s in defs.resolve_all_asset_specs() if s.key == dg.AssetKey(["shop", "orders"])
+    )
+    assert spec.group_name == "shop"
+    assert spec.owners == ["tests@trident.example"]
+    assert spec.tags["contract_version"] == "1.0.0"
+    assert spec.kinds == {"duckdb", "sql"}
+    assert dg.AssetKey(["stock", "items"]) in {d.asset_key for d in spec.deps}
+    schema = spec.metadata["dagster/column_schema"].schema
+    assert [c.name for c in schema.columns] == [
+        "order_id",
+        "customer_email",
+        "item_id",
+        "quantity",
+        "amount_eur",
+        "order_date",
+    ]
+    lineage = spec.metadata["dagster/column_lineage"]
+    assert (
+        dg.TableColumnDep(asset_key=dg.AssetKey(["stock", "items"]), column_name="price_eur")
+        in (lineage.deps_by_column["amount_eur"])
+    )
+    assert "dagster/code_references" in spec.metadata
+    checks = {
+        c.name
+        for c in defs.resolve_asset_graph().get_check_keys_for_assets({spec.key})
+        for c in [c]
+    }
+    assert {"unique_grain", "not_null__order_id", "range__quantity", "pattern__order_id"} <= checks
+
+
+# --- materialisation ------------------------------------------------------------------------
+
+
+def test_small_mesh_publishes_across_two_locations_and_emits_lineage() -> None:
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    order = [
+        "stock.raw_items",
+        "stock.items",
+        "shop.orders",
+        "shop.daily_revenue",
+        "shop.top_items",
+    ]
+    for key in order:
+        result = materialize(defs, key)
+        assert result.success, key
+        evaluations = result.get_asset_check_evaluations()
+        assert evaluations
+        assert all(e.passed for e in evaluations)
+        (materialization,) = result.get_asset_materialization_events()
+        assert materialization.materialization.metadata["dagster/row_count"].value > 0
+
+    engine = DuckDBEngine()
+    revenue = engine.read_product("shop", "daily_revenue").sort_values("order_date")
+    assert revenue["revenue_eur"].tolist() == [21.0, 125.0]
+    assert revenue["orders"].tolist() == [2, 2]
+    top = engine.read_product("shop", "top_items").sort_values("rank")
+    assert top["item_id"].tolist() == ["I003", "I001", "I002"]
+    orders = engine.read_product("shop", "orders").set_index("order_id")
+    assert orders.loc["O0001", "customer_email"] == "ann@example.com"
+
+    events = [json.loads(line) for line in get_settings().lineage_path.read_text().splitlines()]
+    kinds = [(e["eventType"], e["job"]["name"]) for e in events]
+    for key in order:
+        assert ("START", key) in kinds
+        assert ("COMPLETE", key) in kinds
+
+
+def test_a_broken_contract_fails_the_run_keeps_the_published_table_and_emits_fail() -> None:
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success
+    engine = DuckDBEngine()
+    before = engine.table_checksum(engine.table_for("shop", "orders"))
+
+    bad = ORDER_LINES.copy()
+    bad.loc[1, "quantity"] = 0  # breaks quantity >= 1
+    bad.loc[2, "order_id"] = "O0001"  # duplicate grain
+    write_landing(bad)
+    result = materialize(defs, "shop.orders")
+
+    assert not result.success
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert set(failed) == {"range__quantity", "unique_grain"}
+    assert failed["range__quantity"].metadata["failing_rows"].value == 1
+    assert "order_id=O0002" in failed["range__quantity"].metadata["sample_keys"].value
+    assert engine.table_checksum(engine.table_for("shop", "orders")) == before
+    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as connection:
+        staging = connection.execute(
+            "select count(*) from information_schema.tables where table_name like '_staging%'"
+        ).fetchone()
+    assert staging == (0,)
+    events = [json.loads(line) for line in get_settings().lineage_path.read_text().splitlines()]
+    fail = [e for e in events if e["eventType"] == "FAIL" and e["job"]["name"] == "shop.orders"]
+    assert fail
+    assert "range" in fail[-1]["run"]["facets"]["errorMessage"]["message"]
+
+    write_landing()  # the cause is fixed: the rerun publishes
+    assert materialize(defs, "shop.orders").success
+
+
+def test_a_query_whose_output_breaks_the_contract_publishes_nothing() -> None:
+    write_landing(ORDER_LINES.assign(quantity=[1, 1, 1, 1]))
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items"):
+        assert materialize(defs, key).success
+    with DuckDBEngine().connection() as connection:
+        connection.execute("UPDATE stock.items SET price_eur = -1 WHERE item_id = 'I001'")
+    assert not materialize(defs, "shop.orders").success  # amount_eur >= 0 broken in SQL

@@ -1,0 +1,253 @@
+"""Write-audit-publish on DuckDB: only data honouring its contract is ever published."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.errors import ContractViolation
+from mesh_platform.wap import AuditFailed, PublishFailed, publish_product
+from tests.conftest import REPO_ROOT
+from tests.support.engine_contracts import (
+    CONTRACTS,
+    VILLAGE_VIOLATIONS,
+    Occupancy,
+    Village,
+    VillageRating,
+    frame_for,
+    occupancy_frame,
+    orphan_ratings,
+    ratings_frame,
+    villages_frame,
+)
+
+
+@pytest.fixture
+def engine() -> DuckDBEngine:
+    """A warehouse where villages and the 2023-24 ratings are published."""
+    engine = DuckDBEngine()
+    publish_product(engine, Village, frame=villages_frame(), run_id="seed-villages")
+    publish_product(
+        engine, VillageRating, frame=ratings_frame("2023-24"), partition="2023-24", run_id="seed"
+    )
+    return engine
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def test_publish_writes_audits_and_publishes(engine: DuckDBEngine) -> None:
+    result = publish_product(engine, Village, frame=villages_frame(5), run_id="run-2")
+    assert result.product == "resorts.villages"
+    assert result.table == '"resorts"."villages"'
+    assert result.engine == "duckdb"
+    assert result.row_count == 8
+    assert result.checksum == engine.table_checksum(engine.table_for("resorts", "villages"))
+    names = [r.check.name for r in result.check_results]
+    assert names[0] == "unique_grain"
+    assert {"not_null__village_id", "accepted_values__segment", "range__capacity"} <= set(names)
+    assert all(r.passed for r in result.check_results)
+    published = _sorted(engine.read_product("resorts", "villages"), ["village_id"])
+    expected = _sorted(villages_frame(5), ["village_id"])
+    assert published["capacity"].tolist() == expected["capacity"].tolist()
+    assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+
+
+@pytest.mark.parametrize("kind", list(VILLAGE_VIOLATIONS))
+def test_a_violation_fails_the_run_and_leaves_the_published_table_unchanged(
+    engine: DuckDBEngine, kind: str
+) -> None:
+    breaks, rule, column = VILLAGE_VIOLATIONS[kind]
+    target = engine.table_for("resorts", "villages")
+    before = engine.table_checksum(target)
+    with pytest.raises(AuditFailed) as caught:
+        publish_product(engine, Village, frame=breaks(villages_frame(7)), run_id="bad-run")
+    (failure,) = caught.value.failures
+    assert (failure.product, failure.rule, failure.column) == ("resorts.villages", rule, column)
+    assert failure.failing_rows in (1, 2)
+    assert failure.sample
+    assert rule in str(caught.value)
+    failed = [r for r in caught.value.check_results if not r.passed]
+    assert [r.check.rule.value for r in failed] == [rule]
+    assert engine.table_checksum(target) == before
+    assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+    # once the cause is fixed, a rerun publishes
+    result = publish_product(engine, Village, frame=villages_frame(7), run_id="fixed-run")
+    assert result.checksum != before
+
+
+def test_an_orphan_reference_fails_the_run(engine: DuckDBEngine) -> None:
+    target = engine.table_for("resorts", "village_ratings")
+    before = engine.table_checksum(target)
+    with pytest.raises(AuditFailed) as caught:
+        publish_product(
+            engine,
+            VillageRating,
+            frame=orphan_ratings("2024-25"),
+            partition="2024-25",
+            run_id="orphan",
+            resolve=engine.table_for,
+        )
+    (failure,) = caught.value.failures
+    assert (failure.rule, failure.column, failure.failing_rows) == ("reference", "village_id", 1)
+    assert list(failure.sample) == ["village_id=ZZZ|season=2024-25"]
+    assert engine.table_checksum(target) == before
+
+
+def test_several_violations_are_all_reported(engine: DuckDBEngine) -> None:
+    frame = villages_frame()
+    for kind in ("null key", "out of range", "enum outside its set"):
+        frame = VILLAGE_VIOLATIONS[kind][0](frame)
+    with pytest.raises(ContractViolation) as caught:
+        publish_product(engine, Village, frame=frame, run_id="bad")
+    assert sorted(f.rule for f in caught.value.failures) == ["accepted_values", "not_null", "range"]
+
+
+def test_a_failed_query_leaves_the_published_table_unchanged(engine: DuckDBEngine) -> None:
+    target = engine.table_for("resorts", "villages")
+    before = engine.table_checksum(target)
+    with pytest.raises(PublishFailed, match=r"resorts\.villages: writing the staging table failed"):
+        publish_product(
+            engine, Village, select="SELECT no_such_column FROM resorts.villages", run_id="bad-sql"
+        )
+    assert engine.table_checksum(target) == before
+    assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+
+
+def test_a_sql_product_is_published_from_the_warehouse(engine: DuckDBEngine) -> None:
+    select = (
+        "SELECT village_id, '2024-25' AS season, 5 + capacity / 1000 AS rating, "
+        "capacity AS reviews FROM resorts.villages"
+    )
+    result = publish_product(engine, VillageRating, select=select, partition="2024-25", run_id="s")
+    assert result.row_count == 8
+    ratings = engine.read_product("resorts", "village_ratings")
+    assert sorted(ratings["season"].unique()) == ["2023-24", "2024-25"]
+
+
+def test_a_partition_publish_replaces_only_its_partition(engine: DuckDBEngine) -> None:
+    def season(name: str) -> pd.DataFrame:
+        ratings = engine.read_product("resorts", "village_ratings")
+        return _sorted(ratings[ratings["season"] == name], ["village_id"])
+
+    kept = season("2023-24")
+    publish_product(
+        engine, VillageRating, frame=ratings_frame("2024-25"), partition="2024-25", run_id="a"
+    )
+    publish_product(
+        engine,
+        VillageRating,
+        frame=ratings_frame("2024-25", bump=1.0),
+        partition="2024-25",
+        run_id="b",
+    )
+    pd.testing.assert_frame_equal(season("2023-24"), kept)
+    expected = _sorted(ratings_frame("2024-25", bump=1.0), ["village_id"])
+    assert season("2024-25")["rating"].tolist() == expected["rating"].tolist()
+
+
+def test_rows_outside_the_partition_are_refused(engine: DuckDBEngine) -> None:
+    with pytest.raises(AuditFailed) as caught:
+        publish_product(
+            engine, Occupancy, frame=occupancy_frame("2024-03"), partition="2024-02-01", run_id="x"
+        )
+    (failure,) = caught.value.failures
+    assert (failure.rule, failure.column, failure.failing_rows) == ("partition", "night", 24)
+
+
+def test_a_partitioned_product_needs_its_partition(engine: DuckDBEngine) -> None:
+    with pytest.raises(ValueError, match=r"resorts\.village_ratings: partitioned by season"):
+        publish_product(engine, VillageRating, frame=ratings_frame("2023-24"), run_id="x")
+    with pytest.raises(TypeError, match="exactly one of frame= and select="):
+        publish_product(engine, Village, run_id="x")
+
+
+def test_a_frame_missing_a_column_is_refused_before_writing(engine: DuckDBEngine) -> None:
+    with pytest.raises(ContractViolation, match=r"resorts\.villages\.segment: columns"):
+        publish_product(engine, Village, frame=villages_frame().drop(columns="segment"), run_id="x")
+    assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+
+
+def test_leftover_staging_tables_are_cleaned_by_the_next_run(engine: DuckDBEngine) -> None:
+    leftover = engine.staging_table_for("resorts", "villages", "crashed")
+    engine.write_frame(leftover, villages_frame(), Village)
+    result = publish_product(engine, Village, frame=villages_frame(1), run_id="next")
+    assert result.cleaned_staging == ("_staging__villages__crashed",)
+    assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+
+
+# --- a process killed mid-run ----------------------------------------------------------------
+
+
+def _start_publisher(product: str, run_id: str, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.engine_contracts", product, run_id, *extra],
+        cwd=REPO_ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_for(path: Path, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            _, err = process.communicate()
+            pytest.fail(f"the publisher ended before pausing: {err.decode()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the publisher never reached its pause")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("product", "value", "pause_at"),
+    [
+        ("villages", "3", "audit"),  # killed with the staging table written
+        ("villages", "3", "publish"),  # killed inside the publishing transaction
+        ("occupancy", "2024-02", "publish"),  # after the partition's rows were deleted
+    ],
+)
+def test_a_process_killed_mid_run_leaves_the_published_table_intact(
+    engine: DuckDBEngine, tmp_path: Path, product: str, value: str, pause_at: str
+) -> None:
+    if product == "occupancy":
+        publish_product(
+            engine,
+            Occupancy,
+            frame=occupancy_frame("2024-02", days=5),
+            partition="2024-02-01",
+            run_id="seed",
+        )
+    target = engine.table_for("resorts", product)
+    before = engine.table_checksum(target)
+    marker = tmp_path / "paused"
+    process = _start_publisher(
+        product, "doomed", "--value", value, "--pause-at", pause_at, "--marker", str(marker)
+    )
+    _wait_for(marker, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    assert engine.table_checksum(target) == before
+    leftover = f"_staging__{product}__doomed_0"
+    assert leftover in engine.list_tables("resorts")
+    # the next run succeeds and cleans the staging table the killed one left
+    frame, partition = frame_for(product, value)
+    result = publish_product(
+        engine, CONTRACTS[product], frame=frame, partition=partition, run_id="rerun"
+    )
+    assert result.cleaned_staging == (leftover,)
+    assert engine.table_checksum(target) == result.checksum != before
+    assert not [t for t in engine.list_tables("resorts") if t.startswith("_staging")]
