@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -51,7 +52,8 @@ def write_landing(lines: pd.DataFrame = ORDER_LINES) -> None:
             connection.unregister("frame")
 
 
-def locations() -> dict[str, dg.Definitions]:
+def products_by_domain() -> dict[str, list[Any]]:
+    """The small mesh's products per code location, read with its landing tables."""
     landing = dict(LANDING)
     landing["landing_shop"] = {
         "order_lines": {
@@ -83,7 +85,13 @@ def locations() -> dict[str, dg.Definitions]:
             small_mesh.top_items,
         ],
     }
-    return {domain: build_definitions(domain, items) for domain, items in products.items()}
+    return products
+
+
+def locations() -> dict[str, dg.Definitions]:
+    return {
+        domain: build_definitions(domain, items) for domain, items in products_by_domain().items()
+    }
 
 
 def materialize(defs: dg.Definitions, *keys: str) -> dg.ExecuteInProcessResult:

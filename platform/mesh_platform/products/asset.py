@@ -182,7 +182,7 @@ def materialize_product(
         emitter.fail(
             run_id, contract, error=failed, check_results=failed.check_results, **lineage_args
         )
-        yield from _check_results(meta.key, failed.check_results)
+        yield from _check_results(contract, failed.check_results)
         raise dg.Failure(description=str(failed), metadata=_failure_metadata(failed)) from failed
     except ContractViolation as violation:
         emitter.fail(run_id, contract, error=violation, check_results=(), **lineage_args)
@@ -202,7 +202,7 @@ def materialize_product(
     yield dg.MaterializeResult(
         asset_key=asset_key(meta.key),
         metadata=_result_metadata(result),
-        check_results=list(_check_results(meta.key, result.check_results)),
+        check_results=list(_check_results(contract, result.check_results)),
     )
 
 
@@ -254,9 +254,23 @@ def _as_kind(frame: Any, kind: str) -> Any:
 
 
 def _check_results(
-    product_key: str, results: Sequence[CheckResult]
+    contract: type[DataContract], results: Sequence[CheckResult]
 ) -> Iterator[dg.AssetCheckResult]:
-    key = asset_key(product_key)
+    key = asset_key(contract.meta().key)
+    ran = {result.check.name for result in results}
+    for check in contract_checks(contract):
+        if check.name in ran:
+            continue
+        # A reference check runs only once the referenced product is published; say so
+        # as a warning rather than report a result that was not computed.
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=check.name,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"not evaluated: {check.description}",
+            metadata={"evaluated": False, "reason": "the referenced product is not published"},
+        )
     for result in results:
         yield dg.AssetCheckResult(
             asset_key=key,
