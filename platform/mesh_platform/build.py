@@ -122,14 +122,14 @@ def build(
     """Simulate the landing zone (``simulate``) and materialise the selected products."""
     settings = get_settings()
     report = BuildReport(scale=scale)
+    defs = mesh_definitions()
+    keys = select_keys(product_order(defs), select)  # a bad selection fails before any work
     if simulate:
         started = time.monotonic()
         report.landing_rows = simulate_landing(scale, settings)
         report.landing_s = time.monotonic() - started
         if on_landing:
             on_landing(report.landing_rows, report.landing_s)
-    defs = mesh_definitions()
-    keys = select_keys(product_order(defs), select)
     if on_start:
         on_start(keys)
     instance = _instance(settings)

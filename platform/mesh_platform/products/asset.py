@@ -146,7 +146,7 @@ def product_asset(
         if context.has_partition_key_range:
             span = context.partition_key_range
             partition = span.start if span.start == span.end else f"{span.start}..{span.end}"
-        yield from materialize_product(product, run_id=context.run_id, partition=partition)
+        yield from materialize_product(product, run_id=context.run.run_id, partition=partition)
 
     return _materialize
 

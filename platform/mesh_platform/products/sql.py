@@ -25,7 +25,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, SqlglotError
 from sqlglot.lineage import lineage
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.optimizer.scope import build_scope, traverse_scope
 
 from mesh_platform.contract import AccessLevel, DataContract, columns_of
 from mesh_platform.derive.sqltypes import Dialect, sql_type
@@ -208,22 +208,33 @@ def _is_own_source(schema: str, domain: str) -> bool:
 def _column_lineage(
     qualified: exp.Query, schema: SchemaDict, outputs: list[str]
 ) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Output column → the upstream ``(table, column)`` pairs it is computed from.
+
+    One walk over the already qualified query for all columns (sqlglot shares the work
+    between columns), instead of qualifying the query again for every column.
+    """
+    try:
+        scope = build_scope(qualified.copy())
+        nodes = lineage(
+            None,
+            qualified,
+            schema=cast(dict[str, object], schema),
+            dialect=AUTHORING_DIALECT,
+            scope=scope,
+            trim_selects=False,
+        )
+    except SqlglotError:
+        return dict.fromkeys(outputs, ())
+    assert isinstance(nodes, dict)
     result: dict[str, tuple[tuple[str, str], ...]] = {}
     for name in outputs:
-        try:
-            node = lineage(
-                name, qualified, schema=cast(dict[str, object], schema), dialect=AUTHORING_DIALECT
-            )
-        except SqlglotError:
-            result[name] = ()
-            continue
-        found: list[tuple[str, str]] = []
-        for leaf in node.walk():
+        node = nodes.get(name)
+        found: set[tuple[str, str]] = set()
+        for leaf in node.walk() if node is not None else ():
             if leaf.downstream or not isinstance(leaf.source, exp.Table):
                 continue
             table = leaf.source
-            pair = (f"{table.db}.{table.name}", leaf.name.split(".")[-1].strip('"`'))
-            if table.db and pair not in found:
-                found.append(pair)
+            if table.db:
+                found.add((f"{table.db}.{table.name}", leaf.name.split(".")[-1].strip('"`')))
         result[name] = tuple(sorted(found))
     return result
