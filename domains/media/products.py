@@ -1,1 +1,1 @@
-"""Python-built products of the media domain."""
+"""Python-built products of the media domain: none, every product is a SQL file in sql/."""

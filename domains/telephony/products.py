@@ -1,1 +1,1 @@
-"""Python-built products of the telephony domain."""
+"""Python-built products of the telephony domain: none, every product is a SQL file in sql/."""

@@ -1,1 +1,1 @@
-"""Python-built products of the web domain."""
+"""Python-built products of the web domain: none, every product is a SQL file in sql/."""

@@ -1,0 +1,182 @@
+-- bookings.booking_events: the booking event stream, cleaned.
+--
+-- 1. The stream as delivered (at least once): the producer's test events (village
+--    TST, account TEST-...) are dropped; Pub/Sub redeliveries (same message_id) and
+--    producer retries (same event_id, new message) collapse into one event, the first
+--    delivery, whose publish_time is when the platform received the event.
+-- 2. A booking whose creation is missing from the stream (a message lost before the
+--    subscription, a booking older than the history replayed at the stream's
+--    go-live) has its lifecycle before its first streamed event reconstructed from
+--    the booking contracts extract: creation, confirmation, last modification and
+--    cancellation timestamps (in that order on ties), carrying the extract's state,
+--    received at the extract's extraction time. So every booking's first event is
+--    `created`.
+-- 3. The customer is the booking's holder (the event's, else the extract's), or the
+--    payer when no holder is known, translated through
+--    customers.customer_identity_map (source system `reservations`); events whose
+--    account the identity map does not know yet (opened today) wait for the next
+--    build. Villages are checked against resorts.villages.
+--
+-- The query returns every event; the platform keeps the partitions (event_date)
+-- being built.
+WITH delivered AS (
+  SELECT
+    UPPER(TRIM(e.event_id)) AS source_event_id,
+    UPPER(TRIM(e.booking_id)) AS booking_id,
+    REPLACE(LOWER(TRIM(e.event_type)), 'booking.', '') AS event_type,
+    e.sequence_number,
+    e.event_time AS event_at,
+    e.publish_time AS received_at,
+    TRIM(e.payer_account_code) AS payer_account_code,
+    TRIM(e.holder_account_code) AS holder_account_code,
+    UPPER(TRIM(e.village_code)) AS village_code,
+    UPPER(TRIM(e.market_code)) AS market,
+    UPPER(TRIM(e.sales_channel_code)) AS channel_code,
+    e.arrival_date,
+    e.departure_date,
+    e.nb_adults AS adults,
+    e.nb_children AS children,
+    e.total_amount AS amount_eur
+  FROM landing_bookings.booking_events AS e
+  WHERE UPPER(TRIM(e.village_code)) != 'TST'
+    AND NOT COALESCE(STARTS_WITH(UPPER(TRIM(e.payer_account_code)), 'TEST'), FALSE)
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY UPPER(TRIM(e.event_id)) ORDER BY e.publish_time, e.message_id
+  ) = 1
+),
+
+contracts AS (
+  SELECT
+    UPPER(TRIM(c.booking_id)) AS booking_id,
+    TRIM(c.payer_account_code) AS payer_account_code,
+    TRIM(c.holder_account_code) AS holder_account_code,
+    UPPER(TRIM(c.village_code)) AS village_code,
+    UPPER(TRIM(c.market_code)) AS market,
+    UPPER(TRIM(c.sales_channel_code)) AS channel_code,
+    c.created_at,
+    c.confirmed_at,
+    c.modified_at,
+    c.cancelled_at,
+    c.arrival_date,
+    c.departure_date,
+    c.nb_adults AS adults,
+    c.nb_children AS children,
+    c.total_amount AS amount_eur,
+    c.extracted_at
+  FROM landing_bookings.booking_contracts AS c
+  WHERE TRUE
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY UPPER(TRIM(c.booking_id)) ORDER BY c.extracted_at DESC
+  ) = 1
+),
+
+streamed AS (
+  SELECT
+    booking_id,
+    MIN(event_at) AS first_event_at,
+    LOGICAL_OR(event_type = 'created') AS has_created
+  FROM delivered
+  GROUP BY booking_id
+),
+
+-- bookings of the extract whose creation is missing from the stream, with the time
+-- their streamed history starts (null when nothing of them was streamed)
+unstreamed AS (
+  SELECT
+    c.*,
+    s.first_event_at
+  FROM contracts AS c
+  LEFT JOIN streamed AS s ON s.booking_id = c.booking_id
+  WHERE s.has_created IS NULL OR NOT s.has_created
+),
+
+lifecycle AS (
+  SELECT u.*, 'created' AS event_type, 1 AS kind_order, u.created_at AS event_at
+  FROM unstreamed AS u
+  UNION ALL
+  SELECT u.*, 'confirmed' AS event_type, 2 AS kind_order, u.confirmed_at AS event_at
+  FROM unstreamed AS u
+  UNION ALL
+  SELECT u.*, 'modified' AS event_type, 3 AS kind_order, u.modified_at AS event_at
+  FROM unstreamed AS u
+  UNION ALL
+  SELECT u.*, 'cancelled' AS event_type, 4 AS kind_order, u.cancelled_at AS event_at
+  FROM unstreamed AS u
+),
+
+reconstructed AS (
+  SELECT
+    l.booking_id,
+    l.event_type,
+    ROW_NUMBER() OVER (
+      PARTITION BY l.booking_id ORDER BY l.event_at, l.kind_order
+    ) AS sequence_number,
+    l.event_at,
+    l.extracted_at AS received_at,
+    l.payer_account_code,
+    l.holder_account_code,
+    l.village_code,
+    l.market,
+    l.channel_code,
+    l.arrival_date,
+    l.departure_date,
+    l.adults,
+    l.children,
+    l.amount_eur
+  FROM lifecycle AS l
+  WHERE l.event_at IS NOT NULL
+    AND (l.first_event_at IS NULL OR l.event_at < l.first_event_at)
+),
+
+all_events AS (
+  SELECT
+    source_event_id, booking_id, event_type, sequence_number, event_at, received_at,
+    payer_account_code, holder_account_code, village_code, market, channel_code,
+    arrival_date, departure_date, adults, children, amount_eur
+  FROM delivered
+  UNION ALL
+  SELECT
+    CONCAT(
+      'EV', SUBSTR(booking_id, 3), LPAD(CAST(sequence_number AS STRING), 3, '0')
+    ) AS source_event_id,
+    booking_id, event_type, sequence_number, event_at, received_at,
+    payer_account_code, holder_account_code, village_code, market, channel_code,
+    arrival_date, departure_date, adults, children, amount_eur
+  FROM reconstructed
+),
+
+identities AS (
+  SELECT source_customer_id, customer_id
+  FROM customers.customer_identity_map
+  WHERE source_system = 'reservations'
+)
+
+SELECT
+  e.source_event_id AS event_id,
+  e.booking_id,
+  e.event_type,
+  e.sequence_number,
+  e.event_at,
+  DATE(e.event_at) AS event_date,
+  e.received_at,
+  i.customer_id,
+  v.village_id,
+  e.market,
+  CASE e.channel_code
+    WHEN 'INT' THEN 'web'
+    WHEN 'TEL' THEN 'call_centre'
+    WHEN 'AGE' THEN 'agency'
+    WHEN 'VIL' THEN 'village'
+  END AS channel,
+  e.arrival_date,
+  e.departure_date,
+  e.adults,
+  e.children,
+  e.adults + e.children AS guests,
+  e.amount_eur
+FROM all_events AS e
+LEFT JOIN contracts AS c ON c.booking_id = e.booking_id
+INNER JOIN identities AS i
+  ON i.source_customer_id
+    = COALESCE(e.holder_account_code, c.holder_account_code, e.payer_account_code)
+INNER JOIN resorts.villages AS v ON v.village_id = e.village_code
