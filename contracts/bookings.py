@@ -63,7 +63,7 @@ class BookingEvents(
     grain=("event_id",),
     freshness=HOURLY,
     tags=("bookings", "events", "stream"),
-    partitioning=Partitioning(column="event_date", kind="daily"),
+    partitioning=Partitioning(column="event_date", kind="monthly"),
 ):
     """The booking event stream, cleaned: one row per change of a booking contract.
 

@@ -83,7 +83,10 @@ class MediaSpend(
     spend_eur: MoneyEUR = column("Media cost of the day, in euros.", ge=0)
     impressions: Count = column("Ads displayed.")
     clicks: Count = column("Clicks on the ads.")
-    conversions: Count = column("Bookings reported by the platform for the day's ads.")
+    conversions: float = column(
+        "Bookings the platform attributes to the day's ads; modelled, so it may be fractional.",
+        ge=0,
+    )
     conversion_value_eur: MoneyEUR = column(
         "Amount of the reported bookings, euros taxes included.", ge=0
     )

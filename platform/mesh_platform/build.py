@@ -182,11 +182,12 @@ def _materialize(
         success=result.success,
         duration_s=time.monotonic() - started,
     )
-    for event in result.get_asset_materialization_events():
-        metadata = event.materialization.metadata
-        row_count = metadata.get("dagster/row_count")
+    # A run over a range of partitions records one materialisation per partition, each
+    # carrying the rows the run published: count them once.
+    for event in result.get_asset_materialization_events()[:1]:
+        row_count = event.materialization.metadata.get("dagster/row_count")
         if row_count is not None and isinstance(row_count.value, int):
-            outcome.rows += row_count.value
+            outcome.rows = row_count.value
     for evaluation in result.get_asset_check_evaluations():
         outcome.checks_total += 1
         outcome.checks_passed += int(evaluation.passed)

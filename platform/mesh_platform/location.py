@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -101,16 +102,18 @@ def build_definitions(
     )
 
 
-def domain_products(domain: str) -> list[SqlProduct | PythonProduct]:
-    """The products found in ``domains/<domain>/``, validated against their contracts."""
+@cache
+def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
+    """The products found in ``domains/<domain>/``, validated against their contracts
+    (read once per process)."""
     package = importlib.import_module(f"domains.{domain}")
     folder = Path(package.__file__ or "").parent
     module = importlib.import_module(f"domains.{domain}.products")
     python_products = [v for v in vars(module).values() if isinstance(v, PythonProduct)]
     from mesh_platform.landing import landing_sources
 
-    return discover_products(
-        domain, folder, python_products, all_contracts(), landing_sources(domain)
+    return tuple(
+        discover_products(domain, folder, python_products, all_contracts(), landing_sources(domain))
     )
 
 

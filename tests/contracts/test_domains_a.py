@@ -566,7 +566,7 @@ def test_channels_and_statuses_are_one_vocabulary_across_bookings_and_sales() ->
 def test_partitioned_products() -> None:
     events = bookings.BookingEvents.meta().partitioning
     assert events is not None
-    assert (events.column, events.kind) == ("event_date", "daily")
+    assert (events.column, events.kind) == ("event_date", "monthly")
     revenue = sales.RevenueBySeason.meta().partitioning
     assert revenue is not None
     assert (revenue.column, revenue.kind) == ("season", "season")

@@ -15,7 +15,7 @@ T = dt.datetime
 
 EXTRACTED_AT = T(2024, 10, 31, 2, 0, 0)
 ALL_DAYS = "2021-09-01..2024-10-31"
-"""booking_events is partitioned by day: a range of daily partitions covering every event."""
+"""booking_events is partitioned by month: a range of monthly partitions covering every event."""
 
 IDENTITIES = pd.DataFrame(
     {
@@ -350,16 +350,28 @@ def test_booking_events_reconstruct_the_history_before_the_stream(events: pd.Dat
     assert len(events) == 4 + 3 + 3 + 1
 
 
-def test_booking_events_partition_keeps_one_day(
+def test_booking_events_partition_keeps_its_month_only(
     stream_and_contracts: dict[str, pd.DataFrame],
 ) -> None:
-    out = run_product(
-        "bookings.booking_events",
-        products={"customers.customer_identity_map": IDENTITIES, "resorts.villages": VILLAGES},
-        landing=stream_and_contracts,
-        partition="2024-10-03",
+    inputs = {"customers.customer_identity_map": IDENTITIES, "resorts.villages": VILLAGES}
+    everything = run_product(
+        "bookings.booking_events", products=inputs, landing=stream_and_contracts, partition=ALL_DAYS
     )
-    assert list(out["event_id"]) == ["EV000000001002"]
+    months = pd.to_datetime(everything["event_date"]).dt.to_period("M").astype(str)
+    for month in ("2024-10", "2024-09"):
+        built = run_product(
+            "bookings.booking_events",
+            products=inputs,
+            landing=stream_and_contracts,
+            partition=f"{month}-01",
+        )
+        # the table holds every month built so far; this month's rows were replaced
+        built_months = pd.to_datetime(built["event_date"]).dt.to_period("M").astype(str)
+        assert sorted(built.loc[built_months == month, "event_id"]) == sorted(
+            everything.loc[months == month, "event_id"]
+        )
+        assert sorted(built["event_id"]) == sorted(everything["event_id"])
+    assert (months == "2024-10").any()
 
 
 def _event(booking: int, sequence: int, kind: str, at: dt.datetime, **state: Any) -> dict:

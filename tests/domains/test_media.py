@@ -120,18 +120,18 @@ def test_media_spend_converts_currencies_and_derives_rates() -> None:
     assert (search["platform"], search["channel"]) == ("google_ads", "paid_search")
     assert (search["target"], search["content"]) == ("prospect", "booking")
     assert search["spend_eur"] == pytest.approx(250.0)
-    assert search["conversions"] == 2  # 2.4 modelled conversions
+    assert search["conversions"] == pytest.approx(2.4)  # modelled conversions, kept as reported
     assert search["conversion_value_eur"] == pytest.approx(9600.0)
     assert search["ctr"] == pytest.approx(0.04)
-    assert search["cost_per_conversion_eur"] == pytest.approx(125.0)
+    assert search["cost_per_conversion_eur"] == pytest.approx(250.0 / 2.4)
 
     social = _row(rows, "MC00002")
     assert (social["platform"], social["channel"]) == ("meta", "paid_social")
     assert (social["target"], social["content"]) == ("customer", "in_resort_offer")
     assert social["country_code"] == "GB"
     assert social["spend_eur"] == pytest.approx(100.0 * 1.16)  # the day's rate
-    assert social["conversions"] == 0
-    assert pd.isna(social["cost_per_conversion_eur"])
+    assert social["conversions"] == pytest.approx(0.3)
+    assert social["cost_per_conversion_eur"] == pytest.approx(100.0 * 1.16 / 0.3)
 
     brand = _row(rows, "MC00003")
     assert (brand["platform"], brand["channel"]) == ("display_video_360", "video")

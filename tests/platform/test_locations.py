@@ -58,16 +58,21 @@ def test_location_loads_in_process(domain: str) -> None:
     defs = module.defs
     assert isinstance(defs, dg.Definitions)
     dg.Definitions.validate_loadable(defs)
-    keys = {key for spec in defs.resolve_all_asset_specs() for key in [spec.key]}
-    for key in keys:
+    graph = defs.resolve_asset_graph()
+    published = graph.materializable_asset_keys
+    assert published, f"{domain} publishes nothing"
+    for key in published:
         assert key.path[0] == domain, f"{key.to_user_string()} published by {domain}"
+    for key in graph.get_all_asset_keys() - published:  # upstreams of other locations
+        assert key.path[0] != domain, f"{key.to_user_string()} is {domain}'s but not built"
 
 
 def test_every_contract_is_an_asset_of_its_domain() -> None:
     published: set[str] = set()
     for domain in DOMAINS:
         defs = importlib.import_module(f"domains.{domain}.definitions").defs
-        published |= {".".join(s.key.path) for s in defs.resolve_all_asset_specs()}
+        graph = defs.resolve_asset_graph()
+        published |= {".".join(k.path) for k in graph.materializable_asset_keys}
     assert set(all_contracts()) <= published
 
 

@@ -4,8 +4,8 @@
 -- * Costs and conversion values arrive in millionths of the advertiser account's
 --   currency; they are converted to euros at the day's reference rate
 --   (landing_media.exchange_rates, euros per unit; 1 for EUR).
--- * The platforms report fractional (modelled) conversions: conversions is their
---   value rounded to whole bookings, as the contract counts bookings.
+-- * The platforms report fractional (modelled) conversions; they are kept as reported
+--   (rounding each row would lose a third of them).
 -- * Campaign attributes from the platform's codes: the objective gives the target
 --   (prospects for prospecting and brand campaigns, known customers otherwise) and the
 --   content (a stay to book, an in-resort offer, or the brand).
@@ -42,7 +42,7 @@ converted AS (
   SELECT
     r.*,
     IF(r.currency_code = 'EUR', 1.0, x.eur_per_unit) AS eur_per_unit,
-    CAST(ROUND(COALESCE(r.conversions, 0)) AS INT64) AS conversions_count
+    COALESCE(r.conversions, 0) AS conversions_count
   FROM reports AS r
   LEFT JOIN rates AS x ON x.rate_date = r.report_date AND x.currency_code = r.currency_code
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -76,6 +76,9 @@ class Partitioning(BaseModel):
 
     column: str
     kind: str = Field(pattern=r"^(season|daily|monthly)$")
+    start: date = Field(
+        date(2018, 1, 1), description="First day of the first time partition (daily, monthly)."
+    )
 
 
 @dataclass(frozen=True)

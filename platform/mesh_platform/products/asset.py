@@ -70,8 +70,8 @@ def partitions_for(contract: type[DataContract]) -> dg.PartitionsDefinition | No
         keys = [f"{y}-{(y + 1) % 100:02d}" for y in range(current - SEASONS_BACK, current + 1)]
         return dg.StaticPartitionsDefinition(keys)
     if spec.kind == "daily":
-        return dg.DailyPartitionsDefinition(start_date="2019-11-01")
-    return dg.MonthlyPartitionsDefinition(start_date="2019-11-01")
+        return dg.DailyPartitionsDefinition(start_date=spec.start.isoformat())
+    return dg.MonthlyPartitionsDefinition(start_date=spec.start.replace(day=1).isoformat())
 
 
 def _code_reference(product: Product) -> dg.CodeReferencesMetadataValue:
