@@ -174,8 +174,9 @@ class CampaignEngagement(
     Grain: ``campaign_id``. Source: ``campaigns.campaign_sends`` aggregated per
     campaign, and ``bookings.bookings`` for attribution. Rates are per send:
     ``open_rate`` = openers / sends (null for SMS campaigns, whose opens are not
-    tracked), ``click_rate`` = clickers / sends, ``click_to_open_rate`` = clickers /
-    openers (null without openers), ``unsubscribe_rate`` = unsubscribes / sends.
+    tracked), ``click_rate`` = clickers / sends, ``click_to_open_rate`` = openers who
+    clicked / openers (null without openers; a click without a recorded open has no
+    open to be a share of), ``unsubscribe_rate`` = unsubscribes / sends.
     Attribution is last touch: a booking that is not cancelled is attributed to the
     most recent send its customer received in the seven days before the booking was
     created, so a booking counts for at most one campaign.
@@ -203,7 +204,7 @@ class CampaignEngagement(
     )
     click_rate: Rate = column("clickers / sends.")
     click_to_open_rate: Rate | None = column(
-        "clickers / openers; null when no send was opened.", default=None
+        "openers who clicked / openers; null when no send was opened.", default=None
     )
     unsubscribe_rate: Rate = column("unsubscribes / sends.")
     bookings_attributed: Count = column(

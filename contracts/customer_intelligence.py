@@ -229,7 +229,8 @@ class LeadScores(
     Grain: (``customer_id``, ``village_id``, ``season``). Sources:
     ``sales.sales_lines``, ``bookings.bookings``, ``web.web_sessions``,
     ``web.customer_affinities``, ``telephony.calls``, ``campaigns.campaign_sends``,
-    ``resorts.villages`` and ``customer_intelligence.rfm_segments``.
+    ``resorts.villages``, ``customer_intelligence.rfm_segments`` and
+    ``customers.customer_profile`` (the customer's household).
 
     ``score`` is a classifier's probability that the customer books a stay in the
     village with an arrival in the season; it is trained on past seasons (features
@@ -287,9 +288,12 @@ class CampaignAppetence(
     """Per customer, the campaign settings most likely to trigger an action, and their effect.
 
     Grain: ``customer_id``: every customer with at least one send in
-    ``campaigns.campaign_sends``. Sources: ``campaigns.campaign_sends`` (the
-    learning base, one row per send), ``bookings.bookings``,
-    ``customer_intelligence.rfm_segments`` and ``customers.households``.
+    ``campaigns.campaign_sends`` whose household has a segment in the latest season
+    (a household without purchase in the window has no segment to move from).
+    Sources: ``campaigns.campaign_sends`` (the learning base, one row per send),
+    ``bookings.bookings``, ``customer_intelligence.rfm_segments``,
+    ``customers.customer_profile`` (the customer's household) and
+    ``customers.households``.
 
     A send *triggers an action* when it is clicked, opened at least twice, or
     followed by a booking of its customer within seven days. A scikit-learn

@@ -1,1 +1,1 @@
-"""Python-built products of the campaigns domain."""
+"""Python-built products of the campaigns domain: none, every product is SQL (``sql/``)."""

@@ -22,7 +22,7 @@ from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.engines import WarehouseEngine, get_engine
 from mesh_platform.errors import ContractViolation, MeshError
 from mesh_platform.lineage import LineageEmitter
-from mesh_platform.products.python import PythonProduct
+from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed, PublishResult, publish_product
@@ -177,7 +177,7 @@ def materialize_product(
     }
     emitter.start(run_id, contract, **lineage_args)
     try:
-        result = _publish(product, engine, run_id=run_id, partition=partition)
+        result, extra = _publish(product, engine, run_id=run_id, partition=partition)
     except AuditFailed as failed:
         emitter.fail(
             run_id, contract, error=failed, check_results=failed.check_results, **lineage_args
@@ -201,14 +201,23 @@ def materialize_product(
     )
     yield dg.MaterializeResult(
         asset_key=asset_key(meta.key),
-        metadata=_result_metadata(result),
+        metadata={**_result_metadata(result), **_product_metadata(extra)},
         check_results=list(_check_results(contract, result.check_results)),
     )
 
 
+def _product_metadata(extra: dict[str, Any]) -> dict[str, Any]:
+    """What a Python product reported (e.g. model metrics), as Dagster metadata."""
+    return {
+        name: dg.MetadataValue.json(value) if isinstance(value, dict | list) else value
+        for name, value in extra.items()
+    }
+
+
 def _publish(
     product: Product, engine: WarehouseEngine, *, run_id: str, partition: str | None
-) -> PublishResult:
+) -> tuple[PublishResult, dict[str, Any]]:
+    """Publish the product; also returns the metadata a Python product reported."""
     contract = product.contract
     meta = contract.meta()
 
@@ -223,9 +232,10 @@ def _publish(
                 .from_(select.subquery("product_rows"))
                 .where(engine.partition_condition(contract, partition))
             )
-        return publish_product(
+        published = publish_product(
             engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
         )
+        return published, {}
     from mesh_platform.derive.pandera_schema import validate_frame
 
     frames: dict[str, Any] = {
@@ -234,11 +244,12 @@ def _publish(
     }
     if product.takes_partition:
         frames["partition"] = partition
-    frame = product(**frames)
+    frame, extra = split_output(product(**frames))
     validated = validate_frame(contract, frame)
-    return publish_product(
+    published = publish_product(
         engine, contract, frame=validated, resolve=resolve, partition=partition, run_id=run_id
     )
+    return published, extra
 
 
 def _as_kind(frame: Any, kind: str) -> Any:

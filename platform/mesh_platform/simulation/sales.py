@@ -532,7 +532,8 @@ def write(
             "payer_account_code": accounts.code.gather(accounts.payer[s]),
             "business_account_code": business,
             "holder_account_code": accounts.code.gather(accounts.holder[s]),
-            "sale_date": dates(tl.days[np.minimum(lines.sale_day, tl.n_days - 1)]),
+            # day indices before the timeline are negative: count from its first day
+            "sale_date": dates(tl.days[0] + np.minimum(lines.sale_day, tl.n_days - 1)),
             "amount_incl_tax": lines.amount,
             "discount_incl_tax": lines.discount,
             "tariff_label": tariff_label,
@@ -578,7 +579,7 @@ def write(
             90_000_000 + np.arange(r.size) * 3 + rng.integers(0, 3, r.size)
         ),
         transaction_line_number=pl.lit(1, dtype=pl.Int32),
-        sale_date=pl.Series(dates(tl.days[lines.sale_day[r] + delay[r]])),
+        sale_date=pl.Series(dates(tl.days[0] + lines.sale_day[r] + delay[r])),
         tariff_label=pl.lit("Remboursement"),
     )
     # a few lines extracted twice
