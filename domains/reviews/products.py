@@ -1,1 +1,2 @@
-"""Python-built products of the reviews domain."""
+"""Python-built products of the reviews domain: none, every product of the domain is SQL
+(``sql/<product>.sql``)."""

@@ -175,6 +175,9 @@ def _materialize(
         selection=[key],
         raise_on_error=False,
         tags=tags,
+        # the progress display and the summary report; Dagster's own log goes to the
+        # instance (the UI), not to the terminal
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
     )
     outcome = ProductOutcome(
         key=".".join(key.path),

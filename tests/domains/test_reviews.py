@@ -1,0 +1,170 @@
+"""The reviews domain's products on hand-made survey answers with worked-out
+expectations: NPS arithmetic, duplicates, "no answer", seasons and the ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from mesh_platform.landing import landing_sources
+from tests.support.products import run_product
+
+D = dt.date
+T = dt.datetime
+
+_PANDAS_TYPES = {
+    "STRING": "string",
+    "INT64": "Int64",
+    "FLOAT64": "float64",
+    "BOOL": "boolean",
+    "DATETIME": "datetime64[ns]",
+    "TIMESTAMP": "datetime64[ns]",
+}
+
+
+def landing(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A landing table with every column of the landing manifest, typed (unset: null)."""
+    schema, name = table.split(".")
+    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column, kind in columns.items():
+        if kind == "DATE":
+            values = frame[column]
+            frame[column] = (
+                values.astype(object).where(values.notna(), None)
+                if values.notna().any()
+                else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+            )
+        else:
+            frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
+    return frame
+
+
+_counter = iter(range(1, 10_000))
+
+
+def answer(village: str, arrival: dt.date, **scores: Any) -> dict[str, Any]:
+    """One survey answer (its own booking unless ``booking_id`` is given)."""
+    n = next(_counter)
+    row = {
+        "survey_id": 5_000_000 + n,
+        "booking_id": f"BK{n:09d}",
+        "village_code": village,
+        "stay_arrival": arrival,
+        "stay_departure": arrival + dt.timedelta(days=7),
+        "answered_at": T(arrival.year, arrival.month, arrival.day, 12, 0) + dt.timedelta(days=8),
+    }
+    row.update(scores)
+    return row
+
+
+def test_nps_counts_promoters_passives_and_detractors() -> None:
+    winter = D(2024, 1, 5)  # season 2023-24
+    rows = [answer("VTH", winter, recommend_score=s) for s in (10, 9, 8, 7, 6, 0)]
+    rows.append(answer("VTH", winter, recommend_score=99))  # "no answer"
+    # the second submission of a survey (3 minutes later) does not count
+    first = rows[1]
+    rows.append(
+        {
+            **first,
+            "survey_id": first["survey_id"] + 1,
+            "answered_at": first["answered_at"] + dt.timedelta(minutes=3),
+            "recommend_score": 2,
+        }
+    )
+    summer = D(2023, 8, 1)  # season 2022-23
+    rows += [answer("cun", summer, recommend_score=s) for s in (10, 10, 9, 3)]
+    # the last day of a season and the first of the next
+    rows.append(answer("VTH", D(2023, 10, 31), recommend_score=10))
+    rows.append(answer("OPI", D(2023, 11, 1), recommend_score=5))
+
+    out = run_product(
+        "reviews.nps_by_village_season",
+        landing={"landing_reviews.surveys": landing("landing_reviews.surveys", rows)},
+    )
+    nps = {(r["village_id"], r["season"]): r for r in out.to_dict("records")}
+    assert set(nps) == {
+        ("VTH", "2023-24"),
+        ("CUN", "2022-23"),
+        ("VTH", "2022-23"),
+        ("OPI", "2023-24"),
+    }
+
+    vth = nps[("VTH", "2023-24")]
+    assert (vth["respondents"], vth["promoters"], vth["passives"], vth["detractors"]) == (
+        6,
+        2,
+        2,
+        2,
+    )
+    assert vth["nps"] == pytest.approx(0.0)
+    assert vth["promoter_share"] == pytest.approx(1 / 3)
+    assert vth["detractor_share"] == pytest.approx(1 / 3)
+    assert vth["average_recommend_score"] == pytest.approx(40 / 6)
+
+    cun = nps[("CUN", "2022-23")]
+    assert (cun["respondents"], cun["promoters"], cun["passives"], cun["detractors"]) == (
+        4,
+        3,
+        0,
+        1,
+    )
+    assert cun["nps"] == pytest.approx(50.0)
+    assert cun["average_recommend_score"] == pytest.approx(8.0)
+    assert nps[("VTH", "2022-23")]["nps"] == pytest.approx(100.0)
+    assert nps[("OPI", "2023-24")]["nps"] == pytest.approx(-100.0)
+
+
+def test_ratings_average_the_themes_and_rank_villages_with_ten_reviews() -> None:
+    season = D(2024, 2, 3)
+    rows: list[dict[str, Any]] = []
+    # VTH and CUN: 10 reviews averaging 4.5 each (a tie); OPI: 12 reviews averaging 4.0
+    for village in ("VTH", "CUN"):
+        for overall in [5] * 5 + [4] * 5:
+            rows.append(
+                answer(
+                    village,
+                    season,
+                    overall_rating=overall,
+                    food_rating=4,
+                    rooms_rating=3,
+                    activities_rating=5,
+                    staff_rating=5,
+                    kids_club_rating=None,
+                )
+            )
+    rows[0]["kids_club_rating"] = 2
+    rows[1]["kids_club_rating"] = 5
+    for overall in [5] * 3 + [4] * 6 + [3] * 3:
+        rows.append(answer("OPI", season, overall_rating=overall, food_rating=9))  # 9: no rating
+    # ARC: three reviews only, all five stars; one answer without an overall rating
+    rows += [answer("ARC", season, overall_rating=5, food_rating=5) for _ in range(3)]
+    rows.append(answer("ARC", season, overall_rating=None, food_rating=1))
+
+    out = run_product(
+        "reviews.village_ratings",
+        landing={"landing_reviews.surveys": landing("landing_reviews.surveys", rows)},
+    )
+    ratings = {r["village_id"]: r for r in out.to_dict("records")}
+    assert set(out["season"]) == {"2023-24"}
+
+    vth = ratings["VTH"]
+    assert (vth["reviews"], vth["average_rating"], vth["five_star_share"]) == (10, 4.5, 0.5)
+    assert (vth["food_rating"], vth["rooms_rating"], vth["staff_rating"]) == (4.0, 3.0, 5.0)
+    # the kids club: the mean of the two families who rated it
+    assert vth["kids_club_rating"] == pytest.approx(3.5)
+    assert pd.isna(ratings["CUN"]["kids_club_rating"])
+    # ties share the better rank; OPI comes third
+    assert (vth["rank_in_season"], ratings["CUN"]["rank_in_season"]) == (1, 1)
+    opi = ratings["OPI"]
+    assert (opi["reviews"], opi["average_rating"], opi["rank_in_season"]) == (12, 4.0, 3)
+    assert opi["five_star_share"] == pytest.approx(0.25)
+    assert pd.isna(opi["food_rating"])
+    # below ten reviews: no rank; the answer without an overall rating is not a review
+    arc = ratings["ARC"]
+    assert (arc["reviews"], arc["average_rating"]) == (3, 5.0)
+    assert pd.isna(arc["rank_in_season"])
+    assert arc["food_rating"] == pytest.approx(5.0)
