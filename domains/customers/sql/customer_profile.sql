@@ -8,7 +8,7 @@
 -- Normalisation:
 -- * names: trimmed, spaces collapsed, title case (hyphenated and apostrophised parts
 --   included: Jean-François, O'Brien; McDonald), the particles de, du, des, d', van,
---   von, der, den, ter, ten, zu, da, das, do, dos in lower case before the rest of a
+--   von, der, den, ter, ten, zu, da, das, dos in lower case before the rest of a
 --   last name (not for the Italian market, whose De and D' are capitalised); among the
 --   spellings of the customer's name, one with accents is kept when any source has
 --   them;
@@ -37,8 +37,13 @@
 -- as a mobile when the numbering plan says so (or cannot tell), else as a landline;
 -- when it is not a possible number, it counts against the mobile.
 --
+-- customer_type: customer when a record is a reservation account or the CRM records the
+-- contact as a client (CLIENT, CLIENT VIP), else prospect. A customer whose records
+-- give no last name takes its first name as last name.
+--
 -- Market: the address country, else the market of the customer's latest reservation
--- account (its code's prefix), else FR (the group's home market, where the CRM runs).
+-- account (its code's prefix), else a country a record gives without an address, else
+-- FR (the group's home market, where the CRM runs).
 --
 -- Households: customers whose valid addresses share line 1, postal code, city and
 -- country (compared in upper case, without accents or punctuation) form a household,
@@ -904,7 +909,7 @@ SELECT
     CASE civility WHEN 'MR' THEN 'male' WHEN 'MRS' THEN 'female' WHEN 'MISS' THEN 'female' END
   ) AS gender,
   LEFT(first_title, 100) AS first_name,
-  LEFT(COALESCE(last_title, first_title, 'Inconnu'), 100) AS last_name,
+  LEFT(COALESCE(last_title, first_title), 100) AS last_name,
   birth_date,
   preferred_language,
   LEFT(address_line_1, 200) AS address_line_1,
