@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from mesh_platform.contract import DataContract, all_contracts
+from mesh_platform.dagster_apis import chosen_dagster_apis
 from mesh_platform.errors import ProductDefinitionError
 from mesh_platform.products.asset import asset_key, product_asset
 from mesh_platform.products.python import PythonProduct
@@ -70,6 +71,13 @@ def build_definitions(
     domain: str, products: Iterable[SqlProduct | PythonProduct]
 ) -> dg.Definitions:
     """The Definitions of a domain's location from its products, with the mesh policies."""
+    with chosen_dagster_apis():
+        return _build_definitions(domain, products)
+
+
+def _build_definitions(
+    domain: str, products: Iterable[SqlProduct | PythonProduct]
+) -> dg.Definitions:
     products = list(products)
     assets = []
     for product in products:
