@@ -50,6 +50,7 @@ PRODUCTS: dict[str, set[str]] = {
         "customer_identity_map",
         "customer_consent",
         "households",
+        "identity_resolution",
     },
     "bookings": {"booking_events", "bookings", "bookings_live"},
     "sales": {"sales_lines", "revenue_by_season", "channel_attribution"},
@@ -129,6 +130,42 @@ CASES: dict[type[DataContract], tuple[dict[str, Any], tuple[str, Any]]] = {
             "record_created_date": dt.date(2018, 3, 9),
         },
         ("source_system", "Reservations"),
+    ),
+    customers.IdentityResolution: (
+        {
+            "source_system": "crm",
+            "source_customer_id": "284034",
+            "customer_id": "CU10284034",
+            "match_rule": "first",
+            "record_created_date": dt.date(2015, 11, 2),
+            "record_updated_at": T0,
+            "is_client": True,
+            "civility": "MRS",
+            "declared_gender": "female",
+            "first_name": "hélène",
+            "last_name": "LE GALL",
+            "first_name_key": "HELENE",
+            "last_name_key": "LE GALL",
+            "birth_date": dt.date(1979, 5, 3),
+            "preferred_language": "fr",
+            "address_line_1": "12 RUE DES ÉCOLES",
+            "address_line_2": None,
+            "address_line_3": None,
+            "postal_code": "73440",
+            "city": "SAINT-MARTIN-DE-BELLEVILLE",
+            "country_code": "FR",
+            "address_status": "valid",
+            "account_market": None,
+            "email": "helene.legall@example.com",
+            "email_quality": "valid",
+            "mobile_phone": "+33612345678",
+            "mobile_phone_quality": "valid",
+            "landline_phone_1": None,
+            "landline_phone_1_quality": "invalid",
+            "landline_phone_2": None,
+            "landline_phone_2_quality": "missing",
+        },
+        ("address_status", "unknown"),
     ),
     customers.CustomerConsent: (
         {
@@ -409,6 +446,9 @@ CASES: dict[type[DataContract], tuple[dict[str, Any], tuple[str, Any]]] = {
 CONTRACTS = list(CASES)
 MINE = set(PRODUCTS)
 
+# Products read by their own domain only; the rest of the six domains' products are public.
+INTERNAL: set[str] = {"customers.identity_resolution"}
+
 
 def _id(contract: type[DataContract]) -> str:
     return contract.meta().key
@@ -431,7 +471,8 @@ def test_governance_finds_nothing_in_the_six_domains() -> None:
 def test_product_metadata_is_complete(contract: type[DataContract]) -> None:
     meta = contract.meta()
     assert meta.owner == OWNERS[meta.domain]
-    assert meta.access is AccessLevel.PUBLIC
+    expected_access = AccessLevel.INTERNAL if meta.key in INTERNAL else AccessLevel.PUBLIC
+    assert meta.access is expected_access
     assert meta.freshness is not None
     assert meta.version == "1.0.0"
     assert meta.tags
@@ -518,6 +559,11 @@ def test_foreign_keys_to_the_shared_keys_are_declared() -> None:
         "product_id": "products.product_catalog.product_id",
     }
     for contract in CONTRACTS:
+        if _id(contract) == "customers.identity_resolution":
+            # the customers' resolution step builds customers.customer_profile, so it
+            # cannot reference it
+            assert column_map(contract)["customer_id"].references is None
+            continue
         grain = contract.meta().grain
         for col in columns_of(contract):
             if col.name in expected and grain != (col.name,):

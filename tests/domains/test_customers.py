@@ -1,13 +1,11 @@
 """The customers domain's products on hand-made extracts with worked-out expectations:
 identity resolution (duplicates merged across and within sources, different people
-kept apart, the match rule of every record), normalisation (names, e-mails, phones in
-E.164, addresses), survivorship, households and consent."""
+kept apart, the match rule and normalised attributes of every record), normalisation
+(names, e-mails, phones in E.164, addresses), survivorship, households and consent."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -19,8 +17,6 @@ from tests.support.products import run_product
 
 D = dt.date
 T = dt.datetime
-
-SQL_DIR = Path(__file__).resolve().parents[2] / "domains" / "customers" / "sql"
 
 _PANDAS_TYPES = {
     "STRING": "string",
@@ -279,15 +275,39 @@ def world() -> dict[str, pd.DataFrame]:
     return _world()
 
 
+def resolve(extracts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """customers.identity_resolution built from the extracts."""
+    return run_product("customers.identity_resolution", landing=extracts)
+
+
+def build_profile(
+    extracts: dict[str, pd.DataFrame],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """customers.identity_resolution, then customers.customer_profile built from it."""
+    resolution = resolve(extracts)
+    profile = run_product(
+        "customers.customer_profile",
+        products={"customers.identity_resolution": resolution},
+    )
+    return resolution, profile
+
+
+def build_identity_map(resolution: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
+    """customers.customer_identity_map from the resolution and the published profile."""
+    return run_product(
+        "customers.customer_identity_map",
+        products={
+            "customers.identity_resolution": resolution,
+            "customers.customer_profile": profile,
+        },
+    )
+
+
 def test_identity_map_merges_duplicates_and_keeps_different_people_apart(
     world: dict[str, pd.DataFrame],
 ) -> None:
-    profile = run_product("customers.customer_profile", landing=world)
-    out = run_product(
-        "customers.customer_identity_map",
-        products={"customers.customer_profile": profile},
-        landing=world,
-    )
+    resolution, profile = build_profile(world)
+    out = build_identity_map(resolution, profile)
     rows = by(out, "source_system", "source_customer_id")
     assert len(rows) == 11
     customer = {key: row["customer_id"] for key, row in rows.items()}
@@ -326,10 +346,213 @@ def test_identity_map_merges_duplicates_and_keeps_different_people_apart(
     assert day(rows[("reservations", "FR-1000010")]["record_created_date"]) == D(2016, 6, 1)
 
 
+# --- identity resolution on its own: four people, eight records ------------------------
+#
+# S  Jürgen Strauß: CRM 3000001 (first; a stale older version is extracted too), CRM
+#    3000002 (JURGEN STRAUSS, same birth date: accents, ß and case ignored), booking
+#    DE-3000010 (same name and birth date), booking DE-3000011 (Maria, who shares only
+#    DE-3000010's e-mail: joined through it).
+# N  Anna Schmidt: CRM 3000005 (first), booking AT-3000012 (same name, the same mobile
+#    typed nationally).
+# P, Q  two more Anna Schmidts, CRM 3000003 and 3000004, sharing only a placeholder
+#    birth date and the same malformed e-mail: neither is a key, they stay apart.
+
+RESOLUTION_CRM: list[dict[str, Any]] = [
+    {
+        "contact_id": 3000001,
+        "first_name": "Old",
+        "last_name": "Version",
+        "created_on": D(2012, 1, 1),
+        "updated_at": T(2012, 1, 1),
+    },
+    {
+        "contact_id": 3000001,
+        "sex_code": "M",
+        "first_name": " Jürgen ",
+        "last_name": "Strauß",
+        "birth_date": D(1975, 3, 2),
+        "customer_type_label": "CLIENT VIP",
+        "created_on": D(2012, 1, 1),
+        "updated_at": T(2022, 5, 1),
+        "address_line1": "Hauptstr.  1",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country_code": "de",
+        "email": "J.Strauss@web.de",
+        "mobile_phone": "0151 23456789",
+    },
+    {
+        "contact_id": 3000002,
+        "first_name": "JURGEN",
+        "last_name": "STRAUSS",
+        "birth_date": D(1975, 3, 2),
+        "customer_type_label": "PROSPECT",
+        "created_on": D(2013, 1, 1),
+        "updated_at": T(2013, 1, 1),
+        "city": "Berlin",
+        "country_code": "DE",
+    },
+    {
+        "contact_id": 3000003,
+        "first_name": "Anna",
+        "last_name": "Schmidt",
+        "birth_date": D(1900, 1, 1),
+        "customer_type_label": "PROSPECT",
+        "created_on": D(2014, 1, 1),
+        "updated_at": T(2014, 1, 1),
+        "email": "n/a",
+    },
+    {
+        "contact_id": 3000004,
+        "first_name": "Anna",
+        "last_name": "Schmidt",
+        "birth_date": D(1900, 1, 1),
+        "customer_type_label": "PROSPECT",
+        "created_on": D(2015, 1, 1),
+        "updated_at": T(2015, 1, 1),
+        "address_line1": "Ringstrasse 5",
+        "postal_code": "1011",
+        "city": "Wien",
+        "country_code": "AT",
+        "address_valid": 0,
+        "email": "N/A",
+    },
+    {
+        "contact_id": 3000005,
+        "first_name": "Anna",
+        "last_name": "Schmidt",
+        "customer_type_label": "CLIENT",
+        "created_on": D(2011, 1, 1),
+        "updated_at": T(2011, 1, 1),
+        "country_code": "AT",
+        "mobile_phone": "+43 660 1234567",
+    },
+]
+
+RESOLUTION_BOOKING: list[dict[str, Any]] = [
+    {
+        "account_code": "DE-3000010",
+        "first_name": "Jurgen",
+        "last_name": "Strauss",
+        "birth_date": "02/03/1975",
+        "email": "jurgen.s@gmx.de",
+        "phone": "030 1234567",
+        "country": "DE",
+        "created_at": T(2016, 1, 1, 9, 0),
+        "updated_at": T(2016, 1, 1, 9, 0),
+    },
+    {
+        "account_code": "DE-3000011",
+        "first_name": "Maria",
+        "last_name": "Strauss",
+        "email": "jurgen.s@gmx.de",
+        "created_at": T(2017, 1, 1, 9, 0),
+        "updated_at": T(2017, 1, 1, 9, 0),
+    },
+    {
+        "account_code": "AT-3000012",
+        "first_name": "ANNA",
+        "last_name": "SCHMIDT",
+        "birth_date": "00/00/0000",
+        "phone": "0660 1234567",
+        "country": "AT",
+        "created_at": T(2018, 1, 1, 9, 0),
+        "updated_at": T(2018, 1, 1, 9, 0),
+    },
+]
+
+
+def test_identity_resolution_clusters_records_and_normalises_each_one() -> None:
+    extracts = {
+        "landing_customers.client_extract_crm": landing(
+            "landing_customers.client_extract_crm", RESOLUTION_CRM
+        ),
+        "landing_customers.client_extract_booking": landing(
+            "landing_customers.client_extract_booking", RESOLUTION_BOOKING
+        ),
+    }
+    out = resolve(extracts)
+    rows = by(out, "source_system", "source_customer_id")
+    assert len(out) == 8, "one row per record, the latest extracted version"
+
+    clusters: dict[str, set[tuple[str, str]]] = {}
+    for key, row in rows.items():
+        clusters.setdefault(row["customer_id"], set()).add(key)
+    assert clusters == {
+        "CU13000001": {
+            ("crm", "3000001"),
+            ("crm", "3000002"),
+            ("reservations", "DE-3000010"),
+            ("reservations", "DE-3000011"),
+        },
+        "CU13000005": {("crm", "3000005"), ("reservations", "AT-3000012")},
+        "CU13000003": {("crm", "3000003")},
+        "CU13000004": {("crm", "3000004")},
+    }
+    rule = {key: row["match_rule"] for key, row in rows.items()}
+    assert rule == {
+        ("crm", "3000001"): "first",
+        ("crm", "3000002"): "name_birth_date",
+        ("reservations", "DE-3000010"): "name_birth_date",
+        ("reservations", "DE-3000011"): "email",
+        ("crm", "3000005"): "first",
+        ("reservations", "AT-3000012"): "name_mobile_phone",
+        ("crm", "3000003"): "first",
+        ("crm", "3000004"): "first",
+    }
+
+    jurgen = rows[("crm", "3000001")]
+    # names trimmed as typed; their keys in upper case without accents, ß as SS
+    assert (jurgen["first_name"], jurgen["last_name"]) == ("Jürgen", "Strauß")
+    assert (jurgen["first_name_key"], jurgen["last_name_key"]) == ("JURGEN", "STRAUSS")
+    assert rows[("crm", "3000002")]["first_name_key"] == "JURGEN"
+    assert (jurgen["email"], jurgen["email_quality"]) == ("j.strauss@web.de", "valid")
+    assert (jurgen["mobile_phone"], jurgen["mobile_phone_quality"]) == ("+4915123456789", "valid")
+    assert jurgen["landline_phone_1_quality"] == "missing"
+    assert (jurgen["address_line_1"], jurgen["postal_code"], jurgen["city"]) == (
+        "HAUPTSTR. 1",
+        "10115",
+        "BERLIN",
+    )
+    assert (jurgen["country_code"], jurgen["address_status"]) == ("DE", "valid")
+    assert (jurgen["declared_gender"], jurgen["is_client"]) == ("male", True)
+    assert day(jurgen["birth_date"]) == D(1975, 3, 2)
+    assert pd.Timestamp(jurgen["record_updated_at"]) == pd.Timestamp(T(2022, 5, 1))
+    assert day(jurgen["record_created_date"]) == D(2012, 1, 1)
+
+    # a city alone is a partial address
+    assert rows[("crm", "3000002")]["address_status"] == "partial"
+    assert rows[("crm", "3000002")]["is_client"] == False  # noqa: E712
+
+    # the reservation system's landline is a landline, not a mobile (nor a mobile key)
+    account = rows[("reservations", "DE-3000010")]
+    assert account["mobile_phone"] is None or pd.isna(account["mobile_phone"])
+    assert account["mobile_phone_quality"] == "missing"
+    assert (account["landline_phone_1"], account["landline_phone_1_quality"]) == (
+        "+49301234567",
+        "valid",
+    )
+    assert (account["account_market"], account["is_client"]) == ("DE", True)
+    assert account["address_status"] == "missing"
+    # a mobile typed nationally matches the same mobile typed internationally
+    assert rows[("reservations", "AT-3000012")]["mobile_phone"] == "+436601234567"
+    assert rows[("crm", "3000005")]["mobile_phone"] == "+436601234567"
+
+    # placeholders and malformed e-mails are no keys
+    for record in (("crm", "3000003"), ("crm", "3000004")):
+        anna = rows[record]
+        assert pd.isna(anna["birth_date"])
+        assert anna["email"] is None or pd.isna(anna["email"])
+        assert anna["email_quality"] == "invalid"
+    # complete but rejected by the CRM's check
+    assert rows[("crm", "3000004")]["address_status"] == "complete"
+    assert rows[("crm", "3000004")]["postal_code"] == "1011"
+
+
 def test_profile_normalises_and_keeps_the_latest_usable_values(
     world: dict[str, pd.DataFrame],
 ) -> None:
-    profiles = by(run_product("customers.customer_profile", landing=world), "customer_id")
+    profiles = by(build_profile(world)[1], "customer_id")
     assert len(profiles) == 5
 
     a = profiles["CU11000001"]
@@ -440,7 +663,7 @@ def test_phones_are_normalised_to_e164_with_their_countrys_plan() -> None:
             "landing_customers.client_extract_booking", []
         ),
     }
-    out = by(run_product("customers.customer_profile", landing=extracts), "customer_id")
+    out = by(build_profile(extracts)[1], "customer_id")
     assert len(out) == len(PHONES)
     for i, (country, typed, expected, quality) in enumerate(PHONES):
         profile = out[f"CU1{2000000 + i:07d}"]
@@ -450,12 +673,8 @@ def test_phones_are_normalised_to_e164_with_their_countrys_plan() -> None:
 
 
 def test_consent_takes_the_latest_decision_per_channel(world: dict[str, pd.DataFrame]) -> None:
-    profile = run_product("customers.customer_profile", landing=world)
-    identity = run_product(
-        "customers.customer_identity_map",
-        products={"customers.customer_profile": profile},
-        landing=world,
-    )
+    resolution, profile = build_profile(world)
+    identity = build_identity_map(resolution, profile)
     out = run_product(
         "customers.customer_consent",
         products={
@@ -593,27 +812,10 @@ def test_households_count_members_children_and_stays() -> None:
     assert (belgian["composition"], belgian["size"]) == ("single", 1)
 
 
-def _block(text: str, name: str) -> str:
-    match = re.search(rf"-- {name}: begin\n(.*?)-- {name}: end", text, re.DOTALL)
-    assert match, name
-    return match.group(1)
-
-
-@pytest.mark.parametrize("block", ["phone normalisation", "identity resolution"])
-def test_the_identity_map_and_the_profile_share_their_rules(block: str) -> None:
-    identity = (SQL_DIR / "customer_identity_map.sql").read_text()
-    profile = (SQL_DIR / "customer_profile.sql").read_text()
-    assert _block(identity, block) == _block(profile, block)
-
-
 def test_identity_map_fails_for_a_customer_the_profile_does_not_hold(
     world: dict[str, pd.DataFrame],
 ) -> None:
-    profile = run_product("customers.customer_profile", landing=world)
+    resolution, profile = build_profile(world)
     stale = profile[profile["customer_id"] != "CU11000003"]
     with pytest.raises(dg.Failure, match="customer_id"):
-        run_product(
-            "customers.customer_identity_map",
-            products={"customers.customer_profile": stale},
-            landing=world,
-        )
+        build_identity_map(resolution, stale)
