@@ -94,15 +94,26 @@ def _build_definitions(
                     lower_bound_delta=sla.max_lag,
                 )
             )
-    sensors = (
-        [
-            dg.build_sensor_for_freshness_checks(
-                freshness_checks=freshness_checks, name=f"{domain}_freshness_checks_sensor"
+    # Both sensors start RUNNING: with a daemon up, an upstream update propagates and
+    # SLAs are evaluated without anyone toggling them on in the UI first.
+    sensors: list[dg.SensorDefinition] = []
+    if any(c is not None for a in assets for c in a.automation_conditions_by_key.values()):
+        sensors.append(
+            dg.AutomationConditionSensorDefinition(
+                f"{domain}_automation_sensor",
+                target=dg.AssetSelection.assets(*assets),
+                default_status=dg.DefaultSensorStatus.RUNNING,
+                description=f"Evaluates the automation conditions of {domain}'s products.",
             )
-        ]
-        if freshness_checks
-        else []
-    )
+        )
+    if freshness_checks:
+        sensors.append(
+            dg.build_sensor_for_freshness_checks(
+                freshness_checks=freshness_checks,
+                name=f"{domain}_freshness_checks_sensor",
+                default_status=dg.DefaultSensorStatus.RUNNING,
+            )
+        )
     return dg.Definitions(
         assets=assets,
         asset_checks=freshness_checks,
