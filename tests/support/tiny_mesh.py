@@ -1,0 +1,71 @@
+"""Pytest plugin: the whole mesh built once at the ``tiny`` scale, for every test that
+reads a fully built mesh (the main job end to end, the cross-domain checks).
+
+Registered in ``tests/conftest.py`` (``pytest_plugins``). The build runs the first time
+a test asks for ``tiny_mesh``, in a state folder of its own, and is shared by the rest
+of the session; tests read it, they never write to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from mesh_platform.build import BuildReport, build
+from mesh_platform.settings import MeshSettings, get_settings
+
+
+@dataclass(frozen=True)
+class TinyMesh:
+    """A mesh built at the tiny scale: its state folder and the build's report."""
+
+    state: Path
+    report: BuildReport
+
+    @property
+    def settings(self) -> MeshSettings:
+        return MeshSettings(state_dir=self.state)
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the published warehouse."""
+        connection = duckdb.connect(str(self.settings.warehouse_path), read_only=True)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def rows(self, query: str) -> list[dict[str, Any]]:
+        """The rows of a query on the published warehouse, as dictionaries."""
+        with self.connect() as connection:
+            cursor = connection.execute(query)
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def lineage_events(self) -> list[dict[str, Any]]:
+        """Every OpenLineage event the build emitted, in order."""
+        path = self.settings.lineage_path
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def tiny_mesh(tmp_path_factory: pytest.TempPathFactory) -> TinyMesh:
+    """The whole mesh, built once per test session at the tiny scale."""
+    state = tmp_path_factory.mktemp("tiny-mesh")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MESH_STATE_DIR", str(state))
+        for name in ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH"):
+            patch.delenv(name, raising=False)
+        get_settings.cache_clear()
+        try:
+            report = build(scale="tiny")
+        finally:
+            get_settings.cache_clear()
+    return TinyMesh(state=state, report=report)
