@@ -32,7 +32,7 @@ from contracts.customer_intelligence import (
     TimeSlot,
     Weekday,
 )
-from mesh_platform.products.python import ProductOutput, python_product
+from mesh_platform.products.python import Input, ProductOutput, python_product
 
 SEED = 20240101
 """Seed of every random choice (samples, splits) and of the models."""
@@ -444,15 +444,100 @@ def _maturity(ev: _LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.
 @python_product(
     LeadScores,
     inputs={
-        "sales": "sales.sales_lines",
-        "bookings": "bookings.bookings",
-        "sessions": "web.web_sessions",
-        "affinities": "web.customer_affinities",
-        "calls": "telephony.calls",
-        "sends": "campaigns.campaign_sends",
-        "villages": "resorts.villages",
-        "segments": "customer_intelligence.rfm_segments",
-        "members": "customers.customer_profile",
+        "sales": Input(
+            "sales.sales_lines",
+            (
+                "payer_customer_id",
+                "sale_date",
+                "season",
+                "amount_eur",
+                "village_id",
+                "is_cancelled",
+                "arrival_date",
+            ),
+        ),
+        "bookings": Input(
+            "bookings.bookings",
+            (
+                "customer_id",
+                "village_id",
+                "channel",
+                "status",
+                "created_at",
+                "arrival_date",
+                "season",
+                "amount_eur",
+            ),
+        ),
+        "sessions": Input(
+            "web.web_sessions",
+            (
+                "customer_id",
+                "started_at",
+                "village_id",
+                "searched_arrival_date",
+            ),
+        ),
+        "affinities": Input(
+            "web.customer_affinities",
+            (
+                "customer_id",
+                "favourite_village_id",
+            ),
+        ),
+        "calls": Input(
+            "telephony.calls",
+            (
+                "customer_id",
+                "started_at",
+                "call_type",
+                "village_id",
+            ),
+        ),
+        "sends": Input(
+            "campaigns.campaign_sends",
+            (
+                "send_id",
+                "customer_id",
+                "subject_type",
+                "sent_at",
+                "channel",
+                "opens_count",
+                "clicks_count",
+                "last_clicked_at",
+                "main_highlight",
+                "secondary_highlight",
+                "cycle_label",
+            ),
+        ),
+        "villages": Input(
+            "resorts.villages",
+            (
+                "village_id",
+                "village_type",
+                "is_operating",
+            ),
+        ),
+        "segments": Input(
+            "customer_intelligence.rfm_segments",
+            (
+                "household_id",
+                "season",
+                "recency_seasons",
+                "frequency_seasons",
+                "amount_eur",
+                "season_amount_eur",
+                "segment",
+                "segment_rank",
+            ),
+        ),
+        "members": Input(
+            "customers.customer_profile",
+            (
+                "customer_id",
+                "household_id",
+            ),
+        ),
     },
 )
 def lead_scores(
@@ -1011,11 +1096,63 @@ def _choose_programmes(
 @python_product(
     CampaignAppetence,
     inputs={
-        "sends": "campaigns.campaign_sends",
-        "bookings": "bookings.bookings",
-        "segments": "customer_intelligence.rfm_segments",
-        "members": "customers.customer_profile",
-        "households": "customers.households",
+        "sends": Input(
+            "campaigns.campaign_sends",
+            (
+                "send_id",
+                "customer_id",
+                "subject_type",
+                "sent_at",
+                "channel",
+                "opens_count",
+                "clicks_count",
+                "last_clicked_at",
+                "main_highlight",
+                "secondary_highlight",
+                "cycle_label",
+            ),
+        ),
+        "bookings": Input(
+            "bookings.bookings",
+            (
+                "customer_id",
+                "village_id",
+                "channel",
+                "status",
+                "created_at",
+                "arrival_date",
+                "season",
+                "amount_eur",
+            ),
+        ),
+        "segments": Input(
+            "customer_intelligence.rfm_segments",
+            (
+                "household_id",
+                "season",
+                "recency_seasons",
+                "frequency_seasons",
+                "amount_eur",
+                "season_amount_eur",
+                "segment",
+                "segment_rank",
+            ),
+        ),
+        "members": Input(
+            "customers.customer_profile",
+            (
+                "customer_id",
+                "household_id",
+            ),
+        ),
+        "households": Input(
+            "customers.households",
+            (
+                "household_id",
+                "size",
+                "stays",
+            ),
+        ),
     },
 )
 def campaign_appetence(

@@ -32,7 +32,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from contracts.territory import ProspectionZones
-from mesh_platform.products.python import ProductOutput, python_product
+from mesh_platform.products.python import Input, ProductOutput, python_product
 
 SEED = 20240101
 """Seed of the cross-validation folds."""
@@ -171,8 +171,12 @@ def _score(
     ProspectionZones,
     inputs={
         "iris_zones": "territory.iris_zones",
-        "households": "customers.households",
-        "rfm_segments": "customer_intelligence.rfm_segments",
+        "households": Input(
+            "customers.households", ("household_id", "department_code", "iris_code")
+        ),
+        "rfm_segments": Input(
+            "customer_intelligence.rfm_segments", ("household_id", "season", "amount_eur")
+        ),
     },
 )
 def prospection_zones(

@@ -15,6 +15,8 @@ import pytest
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.errors import ProductDefinitionError
 from mesh_platform.location import build_definitions
+from mesh_platform.products import asset as asset_module
+from mesh_platform.products.python import Input, python_product
 from mesh_platform.products.sql import load_sql_product
 from mesh_platform.settings import get_settings
 from tests.support import small_mesh
@@ -288,3 +290,48 @@ def test_a_query_whose_output_breaks_the_contract_publishes_nothing() -> None:
     with DuckDBEngine().connection() as connection:
         connection.execute("UPDATE stock.items SET price_eur = -1 WHERE item_id = 'I001'")
     assert not materialize(defs, "shop.orders").success  # amount_eur >= 0 broken in SQL
+
+
+def test_a_python_product_receives_only_the_input_columns_it_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    received: dict[str, list[str]] = {}
+    convert = asset_module._as_kind
+
+    def spy(frame: pd.DataFrame, kind: str) -> Any:
+        received[",".join(frame.columns)] = list(frame.columns)
+        return convert(frame, kind)
+
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success, key
+    monkeypatch.setattr(asset_module, "_as_kind", spy)
+
+    assert materialize(defs, "shop.top_items").success
+    assert list(received.values()) == [["item_id", "amount_eur"]]
+    top = DuckDBEngine().read_product("shop", "top_items").sort_values("rank")
+    assert top["item_id"].tolist() == ["I003", "I001", "I002"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "rule", "named"),
+    [
+        (("item_id", "amount"), "unknown_column", "column amount"),
+        (("item_id", "item_id"), "input_columns", "shop.orders"),
+        ((), "input_columns", "shop.orders"),
+    ],
+)
+def test_an_input_naming_a_wrong_column_fails_at_load(
+    columns: tuple[str, ...], rule: str, named: str
+) -> None:
+    @python_product(CONTRACTS["shop.top_items"], inputs={"orders": Input("shop.orders", columns)})
+    def top(orders: pd.DataFrame) -> pd.DataFrame:
+        return orders
+
+    with pytest.raises(ProductDefinitionError) as error:
+        top.validate(CONTRACTS)
+    message = str(error.value)
+    assert f"rule {rule}" in message
+    assert named in message
+    assert "top (shop.top_items)" in message

@@ -556,18 +556,33 @@ class WarehouseEngine(ABC):
     def table_checksum(self, table: exp.Table) -> str:
         """An order-independent checksum of ``table``'s columns, types and rows."""
 
-    def read_table(self, table: exp.Table, *, where: exp.Condition | None = None) -> pd.DataFrame:
-        """The rows of ``table`` (optionally filtered) as a pandas DataFrame."""
-        query = exp.select(exp.Star()).from_(table.copy())
+    def read_table(
+        self,
+        table: exp.Table,
+        *,
+        where: exp.Condition | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The rows of ``table`` (optionally filtered, optionally only some columns) as a
+        pandas DataFrame."""
+        selected: list[exp.Expr] = (
+            [exp.column(name, quoted=True) for name in columns] if columns else [exp.Star()]
+        )
+        query = exp.select(*selected).from_(table.copy())
         if where is not None:
             query = query.where(where)
         return self.query_frame(query)
 
     def read_product(
-        self, domain: str, product: str, *, where: exp.Condition | None = None
+        self,
+        domain: str,
+        product: str,
+        *,
+        where: exp.Condition | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """The published rows of ``domain.product`` as a pandas DataFrame."""
-        return self.read_table(self.table_for(domain, product), where=where)
+        return self.read_table(self.table_for(domain, product), where=where, columns=columns)
 
 
 def checksum_of(parts: Sequence[object]) -> str:

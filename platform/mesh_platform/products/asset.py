@@ -239,7 +239,10 @@ def _publish(
     from mesh_platform.derive.pandera_schema import validate_frame
 
     frames: dict[str, Any] = {
-        name: _as_kind(engine.read_product(*upstream.split(".", 1)), product.frame)
+        name: _as_kind(
+            engine.read_product(*upstream.split(".", 1), columns=product.columns.get(name)),
+            product.frame,
+        )
         for name, upstream in product.inputs.items()
     }
     if product.takes_partition:

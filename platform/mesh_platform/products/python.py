@@ -14,6 +14,16 @@ Example:
     >>> demo.contract.meta().key, demo.inputs
     ('demo.demo', {'lines': 'sales.sales_lines'})
 
+An input may name only the columns the function reads: the platform then loads just
+those (a wide, long upstream such as campaign sends costs its full width otherwise), and
+checks at definitions load that each one is a column of the upstream contract.
+
+    >>> @python_product(Demo, inputs={"lines": Input("sales.sales_lines", ("amount_eur",))})
+    ... def total(lines: pd.DataFrame) -> pd.DataFrame:
+    ...     return pd.DataFrame({"n": [len(lines)]})
+    >>> total.inputs, total.columns
+    ({'lines': 'sales.sales_lines'}, {'lines': ('amount_eur',)})
+
 A function with more to publish than rows (a model's evaluation metrics, totals)
 returns a :class:`ProductOutput`: its frame is validated and published like a bare
 frame, and its metadata is attached to the materialisation.
@@ -31,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mesh_platform.contract import AccessLevel, DataContract
+from mesh_platform.contract import AccessLevel, DataContract, columns_of
 from mesh_platform.errors import ProductDefinitionError
 
 FrameKind = Literal["pandas", "polars", "arrow"]
@@ -60,6 +70,15 @@ def split_output(result: Any) -> tuple[Any, dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Input:
+    """An upstream product a Python product reads, and the columns it needs of it
+    (``None``: every column, in the contract's order)."""
+
+    product: str
+    columns: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class PythonProduct:
     """A product computed in Python from upstream products loaded as DataFrames."""
 
@@ -69,6 +88,8 @@ class PythonProduct:
     """Function parameter → upstream product ``domain.product``."""
     frame: FrameKind = "pandas"
     """How upstream products arrive."""
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Function parameter → the only columns loaded of its input (all when absent)."""
 
     @property
     def upstream_products(self) -> tuple[str, ...]:
@@ -114,6 +135,20 @@ class PythonProduct:
                     f"{where}: input {key}: rule access: it is internal to the "
                     f"{upstream_meta.domain} domain"
                 )
+            selected = self.columns.get(name)
+            if selected is not None:
+                known = {spec.name for spec in columns_of(upstream)}
+                for column in selected:
+                    if column not in known:
+                        raise ProductDefinitionError(
+                            f"{where}: input {key}: column {column}: rule unknown_column: "
+                            f"{key} has no column {column!r}"
+                        )
+                if not selected or len(set(selected)) != len(selected):
+                    raise ProductDefinitionError(
+                        f"{where}: input {key}: rule input_columns: name each column once, "
+                        "at least one"
+                    )
         missing = parameters - set(self.inputs) - {"partition"}
         if missing:
             raise ProductDefinitionError(
@@ -125,12 +160,27 @@ class PythonProduct:
 def python_product(
     contract: type[DataContract],
     *,
-    inputs: Mapping[str, str] | None = None,
+    inputs: Mapping[str, str | Input] | None = None,
     frame: FrameKind = "pandas",
 ) -> Callable[[Callable[..., Any]], PythonProduct]:
-    """Declare a Python product: ``inputs`` maps parameters to upstream products."""
+    """Declare a Python product: ``inputs`` maps parameters to upstream products, given
+    as ``"domain.product"`` (every column) or :class:`Input` (only the named columns)."""
+    declared = {
+        name: spec if isinstance(spec, Input) else Input(spec)
+        for name, spec in (inputs or {}).items()
+    }
 
     def wrap(fn: Callable[..., Any]) -> PythonProduct:
-        return PythonProduct(contract=contract, fn=fn, inputs=dict(inputs or {}), frame=frame)
+        return PythonProduct(
+            contract=contract,
+            fn=fn,
+            inputs={name: spec.product for name, spec in declared.items()},
+            frame=frame,
+            columns={
+                name: tuple(spec.columns)
+                for name, spec in declared.items()
+                if spec.columns is not None
+            },
+        )
 
     return wrap

@@ -14,7 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from mesh_platform.contract import AccessLevel, Classification, DataContract, Owner, column
-from mesh_platform.products.python import PythonProduct, python_product
+from mesh_platform.products.python import Input, PythonProduct, python_product
 from mesh_platform.products.sql import SqlProduct, load_sql_product
 
 OWNER = Owner(team="Platform tests", contact="tests@trident.example")
@@ -106,7 +106,7 @@ def items(raw: pd.DataFrame) -> pd.DataFrame:
     return out[["item_id", "label", "price_eur", "band"]]
 
 
-@python_product(TopItems, inputs={"orders": "shop.orders"})
+@python_product(TopItems, inputs={"orders": Input("shop.orders", ("item_id", "amount_eur"))})
 def top_items(orders: pd.DataFrame) -> pd.DataFrame:
     revenue = orders.groupby("item_id", as_index=False)["amount_eur"].sum()
     revenue = revenue.sort_values(["amount_eur", "item_id"], ascending=[False, True]).head(3)
