@@ -45,6 +45,25 @@ MODEL_THREADS = 1
 than spinning threads on a shared machine, and results do not depend on it."""
 
 
+# --- inputs: the columns the two models read of their upstream products ----------------
+
+SENDS = Input(
+    "campaigns.campaign_sends",
+    "send_id customer_id channel sent_at opens_count clicks_count last_clicked_at"
+    " subject_type main_highlight secondary_highlight cycle_label",
+)
+BOOKINGS = Input(
+    "bookings.bookings",
+    "customer_id village_id channel status created_at arrival_date season amount_eur",
+)
+RFM = Input(
+    "customer_intelligence.rfm_segments",
+    "household_id season recency_seasons frequency_seasons amount_eur season_amount_eur"
+    " segment segment_rank",
+)
+MEMBERS = Input("customers.customer_profile", "customer_id household_id")
+
+
 # --- shared helpers ---------------------------------------------------------------------
 
 
@@ -446,98 +465,18 @@ def _maturity(ev: _LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.
     inputs={
         "sales": Input(
             "sales.sales_lines",
-            (
-                "payer_customer_id",
-                "sale_date",
-                "season",
-                "amount_eur",
-                "village_id",
-                "is_cancelled",
-                "arrival_date",
-            ),
+            "payer_customer_id sale_date season amount_eur village_id is_cancelled arrival_date",
         ),
-        "bookings": Input(
-            "bookings.bookings",
-            (
-                "customer_id",
-                "village_id",
-                "channel",
-                "status",
-                "created_at",
-                "arrival_date",
-                "season",
-                "amount_eur",
-            ),
-        ),
+        "bookings": BOOKINGS,
         "sessions": Input(
-            "web.web_sessions",
-            (
-                "customer_id",
-                "started_at",
-                "village_id",
-                "searched_arrival_date",
-            ),
+            "web.web_sessions", ("customer_id", "started_at", "village_id", "searched_arrival_date")
         ),
-        "affinities": Input(
-            "web.customer_affinities",
-            (
-                "customer_id",
-                "favourite_village_id",
-            ),
-        ),
-        "calls": Input(
-            "telephony.calls",
-            (
-                "customer_id",
-                "started_at",
-                "call_type",
-                "village_id",
-            ),
-        ),
-        "sends": Input(
-            "campaigns.campaign_sends",
-            (
-                "send_id",
-                "customer_id",
-                "subject_type",
-                "sent_at",
-                "channel",
-                "opens_count",
-                "clicks_count",
-                "last_clicked_at",
-                "main_highlight",
-                "secondary_highlight",
-                "cycle_label",
-            ),
-        ),
-        "villages": Input(
-            "resorts.villages",
-            (
-                "village_id",
-                "village_type",
-                "is_operating",
-            ),
-        ),
-        "segments": Input(
-            "customer_intelligence.rfm_segments",
-            (
-                "household_id",
-                "season",
-                "recency_seasons",
-                "frequency_seasons",
-                "amount_eur",
-                "season_amount_eur",
-                "segment",
-                "segment_rank",
-            ),
-        ),
-        "members": Input(
-            "customers.customer_profile",
-            (
-                "customer_id",
-                "household_id",
-            ),
-        ),
+        "affinities": Input("web.customer_affinities", ("customer_id", "favourite_village_id")),
+        "calls": Input("telephony.calls", ("customer_id", "started_at", "call_type", "village_id")),
+        "sends": SENDS,
+        "villages": Input("resorts.villages", ("village_id", "village_type", "is_operating")),
+        "segments": RFM,
+        "members": MEMBERS,
     },
 )
 def lead_scores(
@@ -1096,63 +1035,11 @@ def _choose_programmes(
 @python_product(
     CampaignAppetence,
     inputs={
-        "sends": Input(
-            "campaigns.campaign_sends",
-            (
-                "send_id",
-                "customer_id",
-                "subject_type",
-                "sent_at",
-                "channel",
-                "opens_count",
-                "clicks_count",
-                "last_clicked_at",
-                "main_highlight",
-                "secondary_highlight",
-                "cycle_label",
-            ),
-        ),
-        "bookings": Input(
-            "bookings.bookings",
-            (
-                "customer_id",
-                "village_id",
-                "channel",
-                "status",
-                "created_at",
-                "arrival_date",
-                "season",
-                "amount_eur",
-            ),
-        ),
-        "segments": Input(
-            "customer_intelligence.rfm_segments",
-            (
-                "household_id",
-                "season",
-                "recency_seasons",
-                "frequency_seasons",
-                "amount_eur",
-                "season_amount_eur",
-                "segment",
-                "segment_rank",
-            ),
-        ),
-        "members": Input(
-            "customers.customer_profile",
-            (
-                "customer_id",
-                "household_id",
-            ),
-        ),
-        "households": Input(
-            "customers.households",
-            (
-                "household_id",
-                "size",
-                "stays",
-            ),
-        ),
+        "sends": SENDS,
+        "bookings": BOOKINGS,
+        "segments": RFM,
+        "members": MEMBERS,
+        "households": Input("customers.households", ("household_id", "size", "stays")),
     },
 )
 def campaign_appetence(

@@ -54,6 +54,14 @@ class MeshSettings(BaseSettings):
         description="A BigQuery emulator's URL (the google-cloud convention's variable too).",
     )
     seed: int = Field(20240101, description="Seed of the local simulation.")
+    duckdb_threads: int = Field(
+        1,
+        ge=1,
+        description="DuckDB worker threads. With one, sums and averages of floats add up in "
+        "one order, so two builds from one seed publish the same bits (parallel hash "
+        "aggregation varies in the last digit, and the models downstream amplify it); "
+        "more threads build faster but not bit for bit the same.",
+    )
 
     @property
     def engine_name(self) -> EngineName:

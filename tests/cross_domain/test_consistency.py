@@ -26,6 +26,14 @@ def _count(tiny_mesh: TinyMesh, query: str) -> int:
     return int(next(iter(row.values())))
 
 
+def _holds(tiny_mesh: TinyMesh, *, population: str, violations: str, rule: str) -> None:
+    """``population`` counts the rows a rule applies to (there must be some, or the test
+    proves nothing); ``violations`` lists those that break it (there must be none)."""
+    assert _count(tiny_mesh, population) > 0, f"{rule}: nothing to check in the tiny mesh"
+    found = tiny_mesh.rows(violations)
+    assert not found, f"{rule}: {found}"
+
+
 def test_the_tiny_mesh_is_built(tiny_mesh: TinyMesh) -> None:
     failures = [f"{o.key}: {o.error}" for o in tiny_mesh.report.outcomes if not o.success]
     assert not failures, "\n".join(failures)
@@ -52,35 +60,30 @@ def test_lineage_names_every_product_read_across_domains(tiny_mesh: TinyMesh) ->
 
 
 def test_no_in_resort_offer_without_a_valid_advertising_consent(tiny_mesh: TinyMesh) -> None:
-    offers = _count(
+    _holds(
         tiny_mesh,
-        "select count(*) from media.audience_suppression where action = 'in_resort_offer'",
-    )
-    assert offers > 0, "no in-resort offer to check"
-    without_consent = tiny_mesh.rows(
-        """
+        population="""select count(*) from media.audience_suppression
+                      where action = 'in_resort_offer'""",
+        violations="""
         select s.customer_id
         from media.audience_suppression as s
         left join customers.customer_consent as c
           on c.customer_id = s.customer_id and c.channel = 'advertising'
         where s.action = 'in_resort_offer' and not coalesce(c.is_contactable, false)
         limit 5
-        """
+        """,
+        rule="offers to customers without consent",
     )
-    assert not without_consent, f"offers to customers without consent: {without_consent}"
 
 
 def test_every_customer_without_advertising_consent_is_suppressed_everywhere(
     tiny_mesh: TinyMesh,
 ) -> None:
-    not_contactable = _count(
+    _holds(
         tiny_mesh,
-        """select count(*) from customers.customer_consent
+        population="""select count(*) from customers.customer_consent
            where channel = 'advertising' and not is_contactable""",
-    )
-    assert not_contactable > 0
-    unsuppressed = tiny_mesh.rows(
-        """
+        violations="""
         select c.customer_id, count(distinct s.audience) as audiences
         from customers.customer_consent as c
         left join media.audience_suppression as s
@@ -90,19 +93,17 @@ def test_every_customer_without_advertising_consent_is_suppressed_everywhere(
         group by c.customer_id
         having count(distinct s.audience) < 2
         limit 5
-        """
+        """,
+        rule="customers without consent still targeted",
     )
-    assert not unsuppressed, f"customers without consent still targeted: {unsuppressed}"
 
 
 def test_already_booked_rows_name_a_live_stay_of_the_same_customer(tiny_mesh: TinyMesh) -> None:
-    rows = _count(
+    _holds(
         tiny_mesh,
-        "select count(*) from media.audience_suppression where reason = 'already_booked'",
-    )
-    assert rows > 0, "no already_booked row to check"
-    wrong = tiny_mesh.rows(
-        """
+        population="""select count(*) from media.audience_suppression
+                      where reason = 'already_booked'""",
+        violations="""
         select s.customer_id, s.booking_id, b.customer_id as booking_customer, b.status,
                s.valid_to, b.departure_date, s.village_id, b.village_id as booking_village
         from media.audience_suppression as s
@@ -114,24 +115,24 @@ def test_already_booked_rows_name_a_live_stay_of_the_same_customer(tiny_mesh: Ti
                or b.departure_date <> s.valid_to
                or b.village_id <> s.village_id)
         limit 5
-        """
+        """,
+        rule="already_booked rows that bookings contradict",
     )
-    assert not wrong, f"already_booked rows that bookings contradict: {wrong}"
 
 
 def test_every_confirmed_stay_not_ended_is_suppressed_from_booking_ads(
     tiny_mesh: TinyMesh,
 ) -> None:
     """A customer who has booked leaves the booking ads for the whole stay period."""
-    live = _count(
+    _holds(
         tiny_mesh,
-        """with today as (select cast(max(last_event_at) as date) as day from bookings.bookings)
+        population="""
+           with today as (
+             select cast(max(last_event_at) as date) as day from bookings.bookings
+           )
            select count(*) from bookings.bookings, today
            where status = 'confirmed' and departure_date >= today.day""",
-    )
-    assert live > 0, "no live stay in the tiny world"
-    uncovered = tiny_mesh.rows(
-        """
+        violations="""
         with today as (select cast(max(last_event_at) as date) as day from bookings.bookings)
         select b.booking_id, b.customer_id, b.booking_date, b.departure_date
         from bookings.bookings as b, today
@@ -142,9 +143,9 @@ def test_every_confirmed_stay_not_ended_is_suppressed_from_booking_ads(
               and s.action = 'suppress' and s.reason = 'already_booked'
               and s.valid_from <= b.booking_date and s.valid_to >= b.departure_date)
         limit 5
-        """
+        """,
+        rule="live stays still shown booking ads",
     )
-    assert not uncovered, f"live stays still shown booking ads: {uncovered}"
 
 
 def test_occupancy_counts_the_guests_of_every_stay_night_by_night(tiny_mesh: TinyMesh) -> None:

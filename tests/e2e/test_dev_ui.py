@@ -145,6 +145,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _state_environment(state: Path) -> dict[str, str]:
+    """This environment, on the state folder ``state`` and nothing else of the user's."""
+    env = {**os.environ, "MESH_STATE_DIR": str(state)}
+    for name in ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH", "DAGSTER_HOME"):
+        env.pop(name, None)
+    return env
+
+
+def _mesh_build(state: Path, *args: str) -> None:
+    """``mesh build ARGS`` on ``state``, as a user would run it next to ``mesh dev``."""
+    mesh = Path(sys.executable).with_name("mesh")
+    built = subprocess.run(
+        [str(mesh), "build", *args],
+        cwd=REPO_ROOT,
+        env=_state_environment(state),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+
+
 def _processes_of(state: Path) -> list[int]:
     """Processes whose environment names this state folder: what ``mesh dev`` started."""
     marker = f"MESH_STATE_DIR={state}".encode()
@@ -220,23 +242,13 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     folder = tmp_path_factory.mktemp("mesh-dev")
     state = folder / "state"
     port = _free_port()
-    env = {**os.environ, "MESH_STATE_DIR": str(state)}
-    for name in ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH", "DAGSTER_HOME"):
-        env.pop(name, None)
+    env = _state_environment(state)
     mesh = Path(sys.executable).with_name("mesh")
     log = folder / "mesh-dev.log"
     # Published upstream products and the instance's record of them, as after a
     # `mesh build`: what the daemon needs before an upstream update can propagate.
     chain = [arg for key in PROPAGATION_CHAIN for arg in ("--select", key)]
-    built = subprocess.run(
-        [str(mesh), "build", "--scale", "tiny", *chain],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
+    _mesh_build(state, "--scale", "tiny", *chain)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(mesh), "dev", "--port", str(port)],
@@ -430,18 +442,7 @@ def test_an_upstream_update_propagates_across_domains(dev: Deployment) -> None:
     before = _latest_materialization(dev, DOWNSTREAM)
     assert before is not None, f"{DOWNSTREAM} was built before mesh dev started"
 
-    mesh = Path(sys.executable).with_name("mesh")
-    env = {**os.environ, "MESH_STATE_DIR": str(dev.state)}
-    env.pop("DAGSTER_HOME", None)
-    update = subprocess.run(
-        [str(mesh), "build", "--no-simulate", "--select", UPSTREAM],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert update.returncode == 0, update.stdout + update.stderr
+    _mesh_build(dev.state, "--no-simulate", "--select", UPSTREAM)
     updated = _latest_materialization(dev, UPSTREAM)
     assert updated is not None
 

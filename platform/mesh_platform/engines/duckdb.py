@@ -181,6 +181,7 @@ class DuckDBEngine(WarehouseEngine):
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
         connection.execute("SET TimeZone = 'UTC'")
+        connection.execute("SET threads = ?", [self.settings.duckdb_threads])
         return connection
 
     # -- raw SQL

@@ -36,7 +36,7 @@ frame, and its metadata is attached to the materialisation.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -71,11 +71,22 @@ def split_output(result: Any) -> tuple[Any, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Input:
-    """An upstream product a Python product reads, and the columns it needs of it
-    (``None``: every column, in the contract's order)."""
+    """An upstream product a Python product reads, and the columns it needs of it, as a
+    sequence or one string of names separated by spaces (``None``: every column, in the
+    contract's order).
+
+        >>> Input("sales.sales_lines", "sale_date amount_eur").columns
+        ('sale_date', 'amount_eur')
+    """
 
     product: str
-    columns: tuple[str, ...] | None = None
+    columns: Sequence[str] | str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.columns, str):
+            object.__setattr__(self, "columns", tuple(self.columns.split()))
+        elif self.columns is not None:
+            object.__setattr__(self, "columns", tuple(self.columns))
 
 
 @dataclass(frozen=True)
