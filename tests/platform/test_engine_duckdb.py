@@ -282,3 +282,29 @@ def test_sessions_nest_on_one_connection(engine: DuckDBEngine) -> None:
             assert engine.row_count(exp.table_("t", db="resorts")) == 1
     frame = engine.query_frame("SELECT x FROM resorts.t")
     pd.testing.assert_frame_equal(frame, pd.DataFrame({"x": pd.array([1], dtype="int32")}))
+
+
+def test_duckdb_runs_on_the_configured_threads_one_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One thread by default: float aggregates then add up in one order, build after
+    build; MESH_DUCKDB_THREADS trades that for speed."""
+    threads = "select current_setting('threads') as threads"
+    assert DuckDBEngine().query_rows(threads) == [{"threads": 1}]
+
+    monkeypatch.setenv("MESH_DUCKDB_THREADS", "2")
+    get_settings.cache_clear()
+    assert DuckDBEngine().query_rows(threads) == [{"threads": 2}]
+
+
+def test_float_sums_are_the_same_bits_run_after_run() -> None:
+    """Sixteen row groups of values whose sum depends on the order of addition: the
+    default engine adds them in one order every time."""
+    engine = DuckDBEngine()
+    engine.execute(
+        "CREATE TABLE noisy AS SELECT (i % 997) * 0.1 + 1e-7 * i AS x, i % 7 AS k "
+        "FROM range(2000000) AS t(i)"
+    )
+    query = "SELECT k, SUM(x) AS total, AVG(x) AS mean FROM noisy GROUP BY k ORDER BY k"
+    first = engine.query_rows(query)
+    assert all(engine.query_rows(query) == first for _ in range(3))
