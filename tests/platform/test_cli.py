@@ -269,6 +269,9 @@ def test_build_materialises_the_selected_domain_and_summarises_it() -> None:
     path = get_settings().warehouse_path
     assert {("products", "product_catalog"), ("products", "product_families")} <= _tables(path)
     rows = [line.replace("│", " ").split() for line in result.stdout.splitlines()]
+    listed = {r[0]: r for r in rows if r and r[0].startswith("products.")}
+    assert sorted(listed) == ["products.product_catalog", "products.product_families"]
+    assert all(r[-1] == "ok" for r in listed.values())
     summary = rows[next(i for i, r in enumerate(rows) if "Mesh" in r and "built" in r) :]
     row = next(cells for cells in summary if cells[:1] == ["products"])
     assert row[1] == "2"  # products built

@@ -99,6 +99,7 @@ def build(
             )
         except ValueError as error:
             fail(str(error), code=2)
+    out.print(_products(report))
     out.print(_summary(report))
     failures = [o for o in report.outcomes if not o.success]
     for outcome in failures:
@@ -109,6 +110,29 @@ def build(
         "\nNext: [bold]mesh dev[/] opens the Dagster UI with the twelve code locations; "
         '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products.'
     )
+
+
+def _products(report: object) -> Table:
+    """One line per product, in the order they were built."""
+    from mesh_platform.build import BuildReport
+
+    assert isinstance(report, BuildReport)
+    table = Table(title=Text(f"Products built at scale {report.scale}"))
+    table.add_column("product")
+    table.add_column("rows", justify="right")
+    table.add_column("checks passed", justify="right")
+    table.add_column("time (s)", justify="right")
+    table.add_column("status")
+    for o in report.outcomes:
+        status = "ok" if o.success else ("skipped" if o.skipped else "[red]failed[/]")
+        table.add_row(
+            o.key,
+            f"{o.rows:,}",
+            f"{o.checks_passed}/{o.checks_total}",
+            f"{o.duration_s:.1f}",
+            status,
+        )
+    return table
 
 
 def _summary(report: object) -> Table:
