@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.support.products import run_product
+from tests.support.products import as_date, landing_frame, row_at, run_product
 
 D = dt.date
 T = dt.datetime
@@ -33,71 +33,6 @@ VILLAGES = pd.DataFrame(
         "village_type": ["mountain", "sea", "countryside"],
     }
 )
-
-_STREAM_COLUMNS = {
-    "message_id": "string",
-    "publish_time": "datetime64[ns]",
-    "event_id": "string",
-    "event_type": "string",
-    "event_time": "datetime64[ns]",
-    "sequence_number": "int32",
-    "booking_id": "string",
-    "payer_account_code": "string",
-    "holder_account_code": "string",
-    "village_code": "string",
-    "market_code": "string",
-    "sales_channel_code": "string",
-    "arrival_date": "object",
-    "departure_date": "object",
-    "nb_adults": "int32",
-    "nb_children": "int32",
-    "total_amount": "float64",
-    "currency": "string",
-    "status_code": "string",
-    "source_system": "string",
-}
-_CONTRACT_COLUMNS = {
-    "booking_id": "string",
-    "payer_account_code": "string",
-    "holder_account_code": "string",
-    "village_code": "string",
-    "sales_channel_code": "string",
-    "market_code": "string",
-    "room_category": "string",
-    "created_at": "datetime64[ns]",
-    "confirmed_at": "datetime64[ns]",
-    "modified_at": "datetime64[ns]",
-    "cancelled_at": "datetime64[ns]",
-    "arrival_date": "object",
-    "departure_date": "object",
-    "duration": "int32",
-    "duration_unit": "string",
-    "nb_persons": "int32",
-    "nb_adults": "int32",
-    "nb_children": "int32",
-    "status_code": "string",
-    "total_amount": "float64",
-    "discount_amount": "float64",
-    "currency": "string",
-    "extracted_at": "datetime64[ns]",
-}
-
-
-def _row(frame: pd.DataFrame, key: Any) -> pd.Series:
-    """The row of ``frame`` at index ``key``."""
-    row = frame.loc[key]
-    assert isinstance(row, pd.Series)
-    return row
-
-
-def _day(value: Any) -> dt.date:
-    """A published DATE value as a date, however the engine hands it back."""
-    return pd.Timestamp(value).date()
-
-
-def _typed(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(columns))
-    return frame.astype(columns)
 
 
 def _message(
@@ -276,8 +211,10 @@ def stream_and_contracts() -> dict[str, pd.DataFrame]:
         ),
     ]
     return {
-        "landing_bookings.booking_events": _typed(stream, _STREAM_COLUMNS),
-        "landing_bookings.booking_contracts": _typed(contracts, _CONTRACT_COLUMNS),
+        "landing_bookings.booking_events": landing_frame("landing_bookings.booking_events", stream),
+        "landing_bookings.booking_contracts": landing_frame(
+            "landing_bookings.booking_contracts", contracts
+        ),
     }
 
 
@@ -315,7 +252,7 @@ def test_booking_events_translate_codes_and_customers(events: pd.DataFrame) -> N
     assert first["channel"] == "call_centre"
     assert first["market"] == "FR"
     assert first["guests"] == 3
-    assert _day(first["event_date"]) == D(2024, 10, 1)
+    assert as_date(first["event_date"]) == D(2024, 10, 1)
     modified = events[events["event_id"] == "EV000000001003"].iloc[0]
     assert modified["village_id"] == "VTH"  # "vth" in the message
     assert modified["amount_eur"] == pytest.approx(5900.0)
@@ -452,10 +389,10 @@ def test_bookings_current_state_from_a_sequence_with_a_cancellation() -> None:
     out = run_product("bookings.bookings", products={"bookings.booking_events": events})
     rows = out.set_index("booking_id")
 
-    cancelled = _row(rows, "BK000000001")
+    cancelled = row_at(rows, "BK000000001")
     assert cancelled["status"] == "cancelled"
     assert cancelled["created_at"] == pd.Timestamp(t0)
-    assert _day(cancelled["booking_date"]) == D(2024, 9, 10)
+    assert as_date(cancelled["booking_date"]) == D(2024, 9, 10)
     assert cancelled["confirmed_at"] == pd.Timestamp(t0 + dt.timedelta(days=1))
     assert cancelled["cancelled_at"] == pd.Timestamp(t0 + dt.timedelta(days=20))
     assert cancelled["last_event_at"] == pd.Timestamp(t0 + dt.timedelta(days=20))
@@ -465,14 +402,14 @@ def test_bookings_current_state_from_a_sequence_with_a_cancellation() -> None:
     assert cancelled["lead_time_days"] == (D(2024, 12, 21) - D(2024, 9, 10)).days
     assert cancelled["modifications"] == 1
 
-    pending = _row(rows, "BK000000002")
+    pending = row_at(rows, "BK000000002")
     assert pending["status"] == "pending"
     assert pd.isna(pending["confirmed_at"])
     assert pd.isna(pending["cancelled_at"])
     assert pending["season"] == "2024-25"  # July 2025 closes the 2024-25 season
     assert pending["modifications"] == 0
 
-    confirmed = _row(rows, "BK000000003")
+    confirmed = row_at(rows, "BK000000003")
     assert confirmed["status"] == "confirmed"
     assert confirmed["channel"] == "agency"
     assert (confirmed["adults"], confirmed["guests"]) == (3, 5)
@@ -517,11 +454,11 @@ def test_bookings_live_counts_today_and_the_week_before() -> None:
         ]
     )
     out = run_product("bookings.bookings_live", products={"bookings.booking_events": events})
-    out["booking_date"] = out["booking_date"].map(_day)
+    out["booking_date"] = out["booking_date"].map(as_date)
     rows = out.set_index(["booking_date", "village_id", "market"]).sort_index()
     assert len(rows) == 3
 
-    vth_today = _row(rows, (D(2024, 10, 31), "VTH", "FR"))
+    vth_today = row_at(rows, (D(2024, 10, 31), "VTH", "FR"))
     assert vth_today["bookings"] == 2
     assert vth_today["cancellations"] == 1
     assert vth_today["net_bookings"] == 1
@@ -530,11 +467,11 @@ def test_bookings_live_counts_today_and_the_week_before() -> None:
     assert vth_today["cancelled_revenue_eur"] == pytest.approx(800.0)
     assert vth_today["last_event_at"] == pd.Timestamp(today)
 
-    week_ago = _row(rows, (D(2024, 10, 24), "CUN", "BE"))
+    week_ago = row_at(rows, (D(2024, 10, 24), "CUN", "BE"))
     assert (week_ago["bookings"], week_ago["cancellations"]) == (1, 0)
     # its current guests and amount, although cancelled since
     assert week_ago["revenue_eur"] == pytest.approx(3000.0)
-    cancelled_day = _row(rows, (D(2024, 10, 28), "CUN", "BE"))
+    cancelled_day = row_at(rows, (D(2024, 10, 28), "CUN", "BE"))
     assert (cancelled_day["bookings"], cancelled_day["cancellations"]) == (0, 1)
     assert cancelled_day["net_bookings"] == -1
     assert cancelled_day["guests"] == 0

@@ -12,38 +12,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from mesh_platform.landing import landing_sources
-from tests.support.products import run_product
+from tests.support.products import landing_frame, run_product
 
 D = dt.date
 T = dt.datetime
-
-_PANDAS_TYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "FLOAT64": "float64",
-    "BOOL": "boolean",
-    "DATETIME": "datetime64[ns]",
-    "TIMESTAMP": "datetime64[ns]",
-}
-
-
-def landing(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A landing table with every column of the landing manifest, typed (unset: null)."""
-    schema, name = table.split(".")
-    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column, kind in columns.items():
-        if kind == "DATE":
-            values = frame[column]
-            frame[column] = (
-                values.astype(object).where(values.notna(), None)
-                if values.notna().any()
-                else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-            )
-        else:
-            frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
-    return frame
 
 
 def by(frame: pd.DataFrame, *keys: str) -> dict[Any, dict[str, Any]]:
@@ -261,10 +233,10 @@ BOOKING_ROWS: list[dict[str, Any]] = [
 
 def _world() -> dict[str, pd.DataFrame]:
     return {
-        "landing_customers.client_extract_crm": landing(
+        "landing_customers.client_extract_crm": landing_frame(
             "landing_customers.client_extract_crm", CRM_ROWS
         ),
-        "landing_customers.client_extract_booking": landing(
+        "landing_customers.client_extract_booking": landing_frame(
             "landing_customers.client_extract_booking", BOOKING_ROWS
         ),
     }
@@ -464,10 +436,10 @@ RESOLUTION_BOOKING: list[dict[str, Any]] = [
 
 def test_identity_resolution_clusters_records_and_normalises_each_one() -> None:
     extracts = {
-        "landing_customers.client_extract_crm": landing(
+        "landing_customers.client_extract_crm": landing_frame(
             "landing_customers.client_extract_crm", RESOLUTION_CRM
         ),
-        "landing_customers.client_extract_booking": landing(
+        "landing_customers.client_extract_booking": landing_frame(
             "landing_customers.client_extract_booking", RESOLUTION_BOOKING
         ),
     }
@@ -656,10 +628,10 @@ def test_phones_are_normalised_to_e164_with_their_countrys_plan() -> None:
         for i, (country, typed, _, _) in enumerate(PHONES)
     ]
     extracts = {
-        "landing_customers.client_extract_crm": landing(
+        "landing_customers.client_extract_crm": landing_frame(
             "landing_customers.client_extract_crm", rows
         ),
-        "landing_customers.client_extract_booking": landing(
+        "landing_customers.client_extract_booking": landing_frame(
             "landing_customers.client_extract_booking", []
         ),
     }
@@ -755,7 +727,7 @@ def test_households_count_members_children_and_stays() -> None:
     zones = pd.DataFrame(
         {"iris_code": ["734400101"], "department_code": ["73"], "iris_name": ["Les Menuires"]}
     )
-    crm = landing(
+    crm = landing_frame(
         "landing_customers.client_extract_crm",
         [
             {"contact_id": 1000001, "iris_code": "734400101", "updated_at": T(2020, 1, 1)},

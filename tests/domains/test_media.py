@@ -8,39 +8,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.support.products import run_product
+from tests.support.products import as_date, landing_frame, row_at, run_product
 
 D = dt.date
 T = dt.datetime
-
-_SPEND_COLUMNS = {
-    "report_date": "object",
-    "platform": "string",
-    "account_id": "string",
-    "media_campaign_id": "string",
-    "campaign_name": "string",
-    "channel": "string",
-    "objective": "string",
-    "country_code": "string",
-    "currency_code": "string",
-    "impressions": "int64",
-    "clicks": "int64",
-    "cost_micros": "int64",
-    "conversions": "float64",
-    "conversion_value_micros": "int64",
-}
-
-
-def _row(frame: pd.DataFrame, key: Any) -> pd.Series:
-    """The row of ``frame`` at index ``key``."""
-    row = frame.loc[key]
-    assert isinstance(row, pd.Series)
-    return row
-
-
-def _day(value: Any) -> dt.date:
-    """A published DATE value as a date, however the engine hands it back."""
-    return pd.Timestamp(value).date()
 
 
 def _report(campaign: int, **values: Any) -> dict[str, Any]:
@@ -108,15 +79,15 @@ def test_media_spend_converts_currencies_and_derives_rates() -> None:
     out = run_product(
         "media.media_spend",
         landing={
-            "landing_media.spend": pd.DataFrame(reports).astype(_SPEND_COLUMNS),
+            "landing_media.spend": landing_frame("landing_media.spend", reports),
             "landing_media.exchange_rates": rates,
         },
     )
     rows = out.set_index("media_campaign_id")
     assert len(rows) == 3
 
-    search = _row(rows, "MC00001")
-    assert _day(search["spend_date"]) == D(2024, 1, 15)
+    search = row_at(rows, "MC00001")
+    assert as_date(search["spend_date"]) == D(2024, 1, 15)
     assert (search["platform"], search["channel"]) == ("google_ads", "paid_search")
     assert (search["target"], search["content"]) == ("prospect", "booking")
     assert search["spend_eur"] == pytest.approx(250.0)
@@ -125,7 +96,7 @@ def test_media_spend_converts_currencies_and_derives_rates() -> None:
     assert search["ctr"] == pytest.approx(0.04)
     assert search["cost_per_conversion_eur"] == pytest.approx(250.0 / 2.4)
 
-    social = _row(rows, "MC00002")
+    social = row_at(rows, "MC00002")
     assert (social["platform"], social["channel"]) == ("meta", "paid_social")
     assert (social["target"], social["content"]) == ("customer", "in_resort_offer")
     assert social["country_code"] == "GB"
@@ -133,7 +104,7 @@ def test_media_spend_converts_currencies_and_derives_rates() -> None:
     assert social["conversions"] == pytest.approx(0.3)
     assert social["cost_per_conversion_eur"] == pytest.approx(100.0 * 1.16 / 0.3)
 
-    brand = _row(rows, "MC00003")
+    brand = row_at(rows, "MC00003")
     assert (brand["platform"], brand["channel"]) == ("display_video_360", "video")
     assert (brand["target"], brand["content"]) == ("prospect", "brand")
     assert pd.isna(brand["ctr"])
@@ -236,8 +207,8 @@ def test_audience_suppression_rules() -> None:
             "customers.customer_identity_map": identities,
         },
     )
-    out["valid_from"] = out["valid_from"].map(_day)
-    out["valid_to"] = out["valid_to"].map(lambda v: None if pd.isna(v) else _day(v))
+    out["valid_from"] = out["valid_from"].map(as_date)
+    out["valid_to"] = out["valid_to"].map(lambda v: None if pd.isna(v) else as_date(v))
     rows = {(r.customer_id, r.audience, r.reason, r.valid_from): r for r in out.itertuples()}
     assert set(rows) == {
         ("CU00000001", "booking_ads", "already_booked", D(2024, 9, 1)),

@@ -9,30 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from mesh_platform.landing import landing_sources
-from tests.support.products import run_product
+from tests.support.products import landing_frame, run_product
 
 T = dt.datetime
-
-_PANDAS_TYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "FLOAT64": "float64",
-    "BOOL": "boolean",
-    "DATETIME": "datetime64[ns]",
-    "TIMESTAMP": "datetime64[ns]",
-}
-
-
-def landing(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A landing table with every column of the landing manifest, typed (unset: null)."""
-    schema, name = table.split(".")
-    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column, kind in columns.items():
-        frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
-    return frame
-
 
 FAMILIES = [
     {"family_code": "HEB", "family_label": "Hébergement", "category_code": "STAY"},
@@ -135,8 +114,8 @@ CATALOGUE = [
 
 def _extracts() -> dict[str, pd.DataFrame]:
     return {
-        "landing_products.catalogue": landing("landing_products.catalogue", CATALOGUE),
-        "landing_products.families": landing("landing_products.families", FAMILIES),
+        "landing_products.catalogue": landing_frame("landing_products.catalogue", CATALOGUE),
+        "landing_products.families": landing_frame("landing_products.families", FAMILIES),
     }
 
 

@@ -9,38 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from mesh_platform.landing import landing_sources
-from tests.support.products import run_product
+from tests.support.products import landing_frame, run_product
 
 D = dt.date
 T = dt.datetime
-
-_PANDAS_TYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "FLOAT64": "float64",
-    "BOOL": "boolean",
-    "DATETIME": "datetime64[ns]",
-    "TIMESTAMP": "datetime64[ns]",
-}
-
-
-def landing(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A landing table with every column of the landing manifest, typed (unset: null)."""
-    schema, name = table.split(".")
-    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column, kind in columns.items():
-        if kind == "DATE":
-            values = frame[column]
-            frame[column] = (
-                values.astype(object).where(values.notna(), None)
-                if values.notna().any()
-                else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-            )
-        else:
-            frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
-    return frame
 
 
 def _village(code: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -90,14 +62,14 @@ def _capacity(code: str, day: dt.date, beds: int, is_open: bool = True) -> dict[
 def test_villages_are_cleaned_and_operating_as_of_the_calendars_eve() -> None:
     # the calendar runs to the end of the season after the extraction day (2025-10-31),
     # so "today" is 2024-10-31
-    capacity = landing(
+    capacity = landing_frame(
         "landing_resorts.capacity",
         [_capacity("VTH", D(2024, 11, 1), 10), _capacity("VTH", D(2025, 10, 31), 10)],
     )
     out = run_product(
         "resorts.villages",
         landing={
-            "landing_resorts.villages": landing("landing_resorts.villages", VILLAGES),
+            "landing_resorts.villages": landing_frame("landing_resorts.villages", VILLAGES),
             "landing_resorts.capacity": capacity,
         },
     ).set_index("village_id")
@@ -124,7 +96,7 @@ def test_villages_are_cleaned_and_operating_as_of_the_calendars_eve() -> None:
 
 def test_occupancy_counts_guests_staying_arriving_and_leaving_each_night() -> None:
     nights = [D(2024, 10, 28) + dt.timedelta(days=i) for i in range(7)]  # 28 Oct .. 3 Nov
-    capacity = landing(
+    capacity = landing_frame(
         "landing_resorts.capacity",
         [_capacity("VTH", n, 10, is_open=n != D(2024, 10, 30)) for n in nights]
         + [

@@ -9,39 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from mesh_platform.landing import landing_sources
-from tests.support.products import run_product
+from tests.support.products import landing_frame, run_product
 
 D = dt.date
 T = dt.datetime
-
-_PANDAS_TYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "FLOAT64": "float64",
-    "BOOL": "boolean",
-    "DATETIME": "datetime64[ns]",
-    "TIMESTAMP": "datetime64[ns]",
-}
-
-
-def landing(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A landing table with every column of the landing manifest, typed (unset: null)."""
-    schema, name = table.split(".")
-    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column, kind in columns.items():
-        if kind == "DATE":
-            values = frame[column]
-            frame[column] = (
-                values.astype(object).where(values.notna(), None)
-                if values.notna().any()
-                else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-            )
-        else:
-            frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
-    return frame
-
 
 _counter = iter(range(1, 10_000))
 
@@ -83,7 +54,7 @@ def test_nps_counts_promoters_passives_and_detractors() -> None:
 
     out = run_product(
         "reviews.nps_by_village_season",
-        landing={"landing_reviews.surveys": landing("landing_reviews.surveys", rows)},
+        landing={"landing_reviews.surveys": landing_frame("landing_reviews.surveys", rows)},
     )
     nps = {(r["village_id"], r["season"]): r for r in out.to_dict("records")}
     assert set(nps) == {
@@ -146,7 +117,7 @@ def test_ratings_average_the_themes_and_rank_villages_with_ten_reviews() -> None
 
     out = run_product(
         "reviews.village_ratings",
-        landing={"landing_reviews.surveys": landing("landing_reviews.surveys", rows)},
+        landing={"landing_reviews.surveys": landing_frame("landing_reviews.surveys", rows)},
     )
     ratings = {r["village_id"]: r for r in out.to_dict("records")}
     assert set(out["season"]) == {"2023-24"}

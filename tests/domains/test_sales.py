@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.support.products import run_product
+from tests.support.products import as_date, landing_frame, row_at, run_product
 
 D = dt.date
 T = dt.datetime
@@ -29,56 +29,6 @@ VILLAGES = pd.DataFrame(
     }
 )
 CATALOG = pd.DataFrame({"product_id": ["P000001", "P000002", "P000003", "P000004"]})
-
-_LINE_COLUMNS = {
-    "contract_id": "string",
-    "source_label": "string",
-    "company_id": "int32",
-    "company_name": "string",
-    "company_business_label": "string",
-    "transaction_number": "int64",
-    "transaction_line_number": "int32",
-    "sale_type_code": "string",
-    "sale_channel_code": "string",
-    "customer_name": "string",
-    "payer_account_code": "string",
-    "business_account_code": "string",
-    "holder_account_code": "string",
-    "sale_date": "object",
-    "amount_incl_tax": "float64",
-    "discount_incl_tax": "float64",
-    "tariff_label": "string",
-    "contract_created_on": "object",
-    "contract_modified_on": "object",
-    "contract_cancelled_on": "object",
-    "arrival_date": "object",
-    "departure_date": "object",
-    "contract_status_code": "string",
-    "duration": "int32",
-    "duration_unit": "string",
-    "product_id": "string",
-    "site_name": "string",
-    "nb_persons": "int32",
-    "nb_adults": "int32",
-    "nb_children": "int32",
-    "course_specialty_label": "string",
-    "course_type_label": "string",
-    "client_level": "string",
-    "client_category_label": "string",
-    "course_language_code": "string",
-}
-
-
-def _row(frame: pd.DataFrame, key: Any) -> pd.Series:
-    """The row of ``frame`` at index ``key``."""
-    row = frame.loc[key]
-    assert isinstance(row, pd.Series)
-    return row
-
-
-def _day(value: Any) -> dt.date:
-    """A published DATE value as a date, however the engine hands it back."""
-    return pd.Timestamp(value).date()
 
 
 def _raw_line(transaction: int, line: int, **values: Any) -> dict[str, Any]:
@@ -238,7 +188,7 @@ def test_sales_lines_normalise_the_extract() -> None:
         # a payer the identity map does not know: left out
         _raw_line(70000006, 1, payer_account_code="FR-9999999"),
     ]
-    frame = pd.DataFrame(raw, columns=list(_LINE_COLUMNS)).astype(_LINE_COLUMNS)
+    frame = landing_frame("landing_sales.sale_lines", raw)
     out = run_product(
         "sales.sales_lines",
         products={
@@ -257,7 +207,7 @@ def test_sales_lines_normalise_the_extract() -> None:
         "village_pos:70000002:1",
         "village_pos:70000003:1",
     ]
-    stay = _row(rows, "reservations:70000001:1")
+    stay = row_at(rows, "reservations:70000001:1")
     assert stay["amount_eur"] == pytest.approx(2700.0)  # net of the discount
     assert stay["discount_eur"] == pytest.approx(300.0)
     assert stay["tariff_label"] == "Early booking"
@@ -271,7 +221,7 @@ def test_sales_lines_normalise_the_extract() -> None:
     assert not stay["is_cancelled"]
     assert (stay["duration"], stay["duration_unit"], stay["persons"]) == (7, "nights", 2)
 
-    lesson = _row(rows, "partners:70000001:2")
+    lesson = row_at(rows, "partners:70000001:2")
     assert lesson["payer_customer_id"] == "CU00000001"
     assert lesson["holder_customer_id"] == "CU00000002"
     assert lesson["product_id"] == "P000002"
@@ -282,13 +232,13 @@ def test_sales_lines_normalise_the_extract() -> None:
     assert lesson["lesson_language"] == "fr"
     assert pd.isna(lesson["tariff_label"])  # the public tariff
 
-    parking = _row(rows, "partners:70000001:3")
+    parking = row_at(rows, "partners:70000001:3")
     assert pd.isna(parking["persons"])
 
-    extra = _row(rows, "village_pos:70000002:1")
+    extra = row_at(rows, "village_pos:70000002:1")
     assert extra["village_id"] == "VTH"
     assert extra["sales_channel"] == "village"
-    refund = _row(rows, "village_pos:70000003:1")
+    refund = row_at(rows, "village_pos:70000003:1")
     assert refund["sale_type"] == "refund"
     assert refund["amount_eur"] == pytest.approx(-40.0)
     assert pd.isna(refund["booking_id"])
@@ -296,10 +246,10 @@ def test_sales_lines_normalise_the_extract() -> None:
     assert not refund["is_cancelled"]
     assert refund["season"] == "2024-25"  # no stay: the season of the sale date
 
-    cancelled = _row(rows, "reservations:70000004:1")
+    cancelled = row_at(rows, "reservations:70000004:1")
     assert cancelled["is_cancelled"]
     assert cancelled["contract_status"] == "cancelled"
-    assert _day(cancelled["contract_cancelled_date"]) == D(2024, 4, 2)
+    assert as_date(cancelled["contract_cancelled_date"]) == D(2024, 4, 2)
     assert cancelled["booking_id"] == "BK000000002"
     assert cancelled["sales_channel"] == "agency"
     assert cancelled["account_code"] == "AGV0141"
@@ -388,18 +338,18 @@ def test_revenue_by_season_sums_per_season_village_and_market() -> None:
     rows = out.set_index(["season", "village_id", "market"]).sort_index()
     assert len(rows) == 3
 
-    vth = _row(rows, ("2023-24", "VTH", "FR"))
+    vth = row_at(rows, ("2023-24", "VTH", "FR"))
     assert vth["revenue_eur"] == pytest.approx(2700.0 + 180.0 - 40.0 + 1500.0)
     assert vth["discount_eur"] == pytest.approx(350.0)
     assert vth["refunds_eur"] == pytest.approx(40.0)
     assert (vth["lines"], vth["bookings"], vth["customers"]) == (4, 2, 2)
     assert vth["revenue_per_customer_eur"] == pytest.approx(4340.0 / 2)
 
-    cun = _row(rows, ("2023-24", "CUN", "BE"))
+    cun = row_at(rows, ("2023-24", "CUN", "BE"))
     assert cun["revenue_eur"] == pytest.approx(2500.0)
     assert cun["refunds_eur"] == pytest.approx(0.0)
 
-    extras = _row(rows, ("2024-25", "VTH", "FR"))
+    extras = row_at(rows, ("2024-25", "VTH", "FR"))
     assert extras["revenue_eur"] == pytest.approx(120.0)
     assert (extras["lines"], extras["bookings"], extras["customers"]) == (2, 0, 1)
 

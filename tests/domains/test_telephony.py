@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.support.products import run_product
+from tests.support.products import landing_frame, row_at, run_product
 
 D = dt.date
 T = dt.datetime
@@ -29,34 +29,6 @@ BOOKINGS = pd.DataFrame(
         "amount_eur": [4200.0, 2600.0],
     }
 )
-
-_CALL_COLUMNS = {
-    "call_id": "string",
-    "call_start": "datetime64[ns]",
-    "answered_at": "datetime64[ns]",
-    "call_end": "datetime64[ns]",
-    "direction": "string",
-    "caller_number": "string",
-    "called_number": "string",
-    "ivr_choice": "string",
-    "queue_name": "string",
-    "agent_id": "string",
-    "wait_seconds": "int32",
-    "talk_seconds": "int32",
-    "call_status": "string",
-    "wrap_up_code": "string",
-    "crm_contact_id": "Int64",
-    "booking_reference": "string",
-    "village_code": "string",
-    "language": "string",
-}
-
-
-def _row(frame: pd.DataFrame, key: Any) -> pd.Series:
-    """The row of ``frame`` at index ``key``."""
-    row = frame.loc[key]
-    assert isinstance(row, pd.Series)
-    return row
 
 
 def _record(number: int, queue: str, wrap_up: str | None, **values: Any) -> dict[str, Any]:
@@ -121,7 +93,7 @@ def calls() -> pd.DataFrame:
         # 11. a callback promised on the reservations queue
         _record(11, "RESA_FR", "RAPPEL"),
     ]
-    frame = pd.DataFrame(records).astype(_CALL_COLUMNS)
+    frame = landing_frame("landing_telephony.call_records", records)
     out = run_product(
         "telephony.calls",
         products={"customers.customer_identity_map": IDENTITIES, "bookings.bookings": BOOKINGS},
@@ -149,24 +121,24 @@ def calls() -> pd.DataFrame:
 def test_calls_classification(
     calls: pd.DataFrame, call: int, queue: str, call_type: str, outcome: str
 ) -> None:
-    row = _row(calls, f"CL{call:010d}")
+    row = row_at(calls, f"CL{call:010d}")
     assert (row["queue"], row["call_type"], row["outcome"]) == (queue, call_type, outcome)
 
 
 def test_calls_identify_callers_bookings_and_agents(calls: pd.DataFrame) -> None:
-    sale = _row(calls, "CL0000000001")
+    sale = row_at(calls, "CL0000000001")
     assert sale["customer_id"] == "CU00000001"
     assert sale["booking_id"] == "BK000123456"
     assert (sale["duration_seconds"], sale["wait_seconds"]) == (600, 60)
     assert sale["agent_id"] == "AG00042"
-    agency = _row(calls, "CL0000000008")
+    agency = row_at(calls, "CL0000000008")
     assert agency["booking_id"] == "BK000000777"
     assert agency["customer_id"] == "CU00000005"  # the holder of the typed booking
-    abandoned = _row(calls, "CL0000000003")
+    abandoned = row_at(calls, "CL0000000003")
     assert pd.isna(abandoned["agent_id"])
     assert abandoned["duration_seconds"] == 0
     assert pd.isna(abandoned["customer_id"])
-    callback = _row(calls, "CL0000000009")
+    callback = row_at(calls, "CL0000000009")
     assert callback["direction"] == "outbound"
     assert callback["customer_id"] == "CU00000002"
     assert calls.loc["CL0000000002", "village_id"] == "CUN"
@@ -217,7 +189,7 @@ def test_call_conversion_per_paris_day_and_queue() -> None:
     rows = out.set_index(["call_date", "queue"]).sort_index()
     assert len(rows) == 3
 
-    day = _row(rows, (D(2024, 7, 4), "reservations"))
+    day = row_at(rows, (D(2024, 7, 4), "reservations"))
     assert (day["calls"], day["inbound_calls"], day["answered_calls"]) == (4, 3, 3)
     assert (day["abandoned_calls"], day["sales_calls"], day["information_calls"]) == (1, 4, 0)
     assert day["converted_calls"] == 1
@@ -227,12 +199,12 @@ def test_call_conversion_per_paris_day_and_queue() -> None:
     assert day["average_duration_seconds"] == pytest.approx(300.0)
     assert day["revenue_eur"] == pytest.approx(4200.0)
 
-    late = _row(rows, (D(2024, 7, 5), "reservations"))
+    late = row_at(rows, (D(2024, 7, 5), "reservations"))
     assert (late["calls"], late["converted_calls"]) == (1, 1)
     assert late["revenue_eur"] == pytest.approx(2600.0)
     assert late["conversion_rate"] == pytest.approx(1.0)
 
-    info = _row(rows, (D(2024, 7, 4), "pre_departure"))
+    info = row_at(rows, (D(2024, 7, 4), "pre_departure"))
     assert (info["sales_calls"], info["information_calls"]) == (0, 1)
     assert pd.isna(info["conversion_rate"])
     assert info["abandon_rate"] == pytest.approx(0.0)

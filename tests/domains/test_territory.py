@@ -10,28 +10,8 @@ import pandas as pd
 import pytest
 
 from domains.territory.products import department_class, prospection_zones, zone_customers
-from mesh_platform.landing import landing_sources
 from mesh_platform.products.python import split_output
-from tests.support.products import run_product
-
-_PANDAS_TYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "FLOAT64": "float64",
-    "BOOL": "boolean",
-    "DATETIME": "datetime64[ns]",
-    "TIMESTAMP": "datetime64[ns]",
-}
-
-
-def landing(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A landing table with every column of the landing manifest, typed (unset: null)."""
-    schema, name = table.split(".")
-    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column, kind in columns.items():
-        frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
-    return frame
+from tests.support.products import landing_frame, run_product
 
 
 def zone(code: str, department: str, **extra: Any) -> dict[str, Any]:
@@ -86,8 +66,8 @@ def test_iris_zones_join_the_vendors_codes_and_fill_its_gaps() -> None:
     out = run_product(
         "territory.iris_zones",
         landing={
-            "landing_territory.iris_zones": landing("landing_territory.iris_zones", zones),
-            "landing_territory.iris_enrichment": landing(
+            "landing_territory.iris_zones": landing_frame("landing_territory.iris_zones", zones),
+            "landing_territory.iris_enrichment": landing_frame(
                 "landing_territory.iris_enrichment", vendor
             ),
         },

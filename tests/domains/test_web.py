@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.support.products import run_product
+from tests.support.products import as_date, landing_frame, row_at, run_product
 
 D = dt.date
 T = dt.datetime
@@ -22,48 +22,6 @@ IDENTITIES = pd.DataFrame(
         "record_created_date": [D(2018, 1, 1)] * 3,
     }
 )
-
-_SESSION_COLUMNS = {
-    "session_id": "string",
-    "visitor_id": "string",
-    "contact_id": "Int64",
-    "started_at": "datetime64[ns]",
-    "ended_at": "datetime64[ns]",
-    "platform": "string",
-    "device_category": "string",
-    "source": "string",
-    "medium": "string",
-    "campaign": "string",
-    "geo_country": "string",
-    "language": "string",
-    "landing_page": "string",
-    "page_views": "int32",
-    "booking_id": "string",
-}
-_PAGE_COLUMNS = {
-    "session_id": "string",
-    "hit_number": "int32",
-    "viewed_at": "datetime64[ns]",
-    "page_path": "string",
-    "page_type": "string",
-    "village_code": "string",
-    "search_arrival_date": "object",
-    "search_adults": "Int32",
-    "search_children": "Int32",
-    "time_on_page_seconds": "int32",
-}
-
-
-def _row(frame: pd.DataFrame, key: Any) -> pd.Series:
-    """The row of ``frame`` at index ``key``."""
-    row = frame.loc[key]
-    assert isinstance(row, pd.Series)
-    return row
-
-
-def _day(value: Any) -> dt.date:
-    """A published DATE value as a date, however the engine hands it back."""
-    return pd.Timestamp(value).date()
 
 
 def _session(number: int, **values: Any) -> dict[str, Any]:
@@ -165,27 +123,27 @@ def test_web_sessions_from_sessions_and_page_views() -> None:
         "web.web_sessions",
         products={"customers.customer_identity_map": IDENTITIES},
         landing={
-            "landing_web.sessions": pd.DataFrame(sessions).astype(_SESSION_COLUMNS),
-            "landing_web.page_views": pd.DataFrame(pages).astype(_PAGE_COLUMNS),
+            "landing_web.sessions": landing_frame("landing_web.sessions", sessions),
+            "landing_web.page_views": landing_frame("landing_web.page_views", pages),
         },
     )
     rows = out.set_index("session_id")
     assert len(rows) == 4
 
-    booked = _row(rows, "WS000000000001")
+    booked = row_at(rows, "WS000000000001")
     assert booked["customer_id"] == "CU00000001"
     assert booked["traffic_source"] == "email"
     assert booked["device"] == "desktop"
     assert booked["landing_page_category"] == "village"
     assert booked["village_id"] == "TIG"  # four views of Tignes against one of VTH
-    assert _day(booked["searched_arrival_date"]) == D(2025, 2, 15)  # the last search
+    assert as_date(booked["searched_arrival_date"]) == D(2025, 2, 15)  # the last search
     assert (booked["searched_adults"], booked["searched_children"]) == (2, 2)
     assert booked["pages_viewed"] == 7
     assert booked["duration_seconds"] == 95
     assert booked["converted"]
     assert booked["booking_id"] == "BK000123456"
 
-    anonymous = _row(rows, "WS000000000002")
+    anonymous = row_at(rows, "WS000000000002")
     assert pd.isna(anonymous["customer_id"])
     assert anonymous["device"] == "app"
     assert anonymous["traffic_source"] == "direct"
@@ -195,12 +153,12 @@ def test_web_sessions_from_sessions_and_page_views() -> None:
     assert pd.isna(anonymous["searched_arrival_date"])
     assert not anonymous["converted"]
 
-    unknown = _row(rows, "WS000000000003")
+    unknown = row_at(rows, "WS000000000003")
     assert pd.isna(unknown["customer_id"])
     assert unknown["traffic_source"] == "paid_search"
     assert pd.isna(unknown["village_id"])
 
-    sms = _row(rows, "WS000000000004")
+    sms = row_at(rows, "WS000000000004")
     assert sms["traffic_source"] == "email"
     assert sms["landing_page_category"] == "booking"
 
@@ -281,9 +239,9 @@ def test_customer_affinities_weigh_bookings_searches_and_views() -> None:
     )
     rows = out.set_index("customer_id")
     assert sorted(rows.index) == ["CU00000001", "CU00000002", "CU00000003"]
-    assert {_day(v) for v in rows["as_of"]} == {AS_OF.date()}
+    assert {as_date(v) for v in rows["as_of"]} == {AS_OF.date()}
 
-    one = _row(rows, "CU00000001")
+    one = row_at(rows, "CU00000001")
     # booking 5 for sea, summer, family; search 1 for mountain, winter, couple
     assert one["sea_score"] == pytest.approx((5 + 0.5) / (5 + 1 + 1))
     assert one["summer_score"] == pytest.approx((5 + 0.5) / (5 + 1 + 1))
@@ -294,7 +252,7 @@ def test_customer_affinities_weigh_bookings_searches_and_views() -> None:
     assert (one["sessions"], one["bookings"]) == (1, 1)
     assert one["last_signal_at"] == pd.Timestamp(AS_OF)
 
-    two = _row(rows, "CU00000002")
+    two = row_at(rows, "CU00000002")
     assert two["sea_score"] == pytest.approx(0.5 / (0.25 + 1))
     assert two["sea_mountain_label"] == "mountain"
     # no season or party evidence: 0.5, the first pole
@@ -305,6 +263,6 @@ def test_customer_affinities_weigh_bookings_searches_and_views() -> None:
     assert (two["sessions"], two["bookings"]) == (2, 0)
     assert two["last_signal_at"] == pd.Timestamp(AS_OF - dt.timedelta(days=10))
 
-    three = _row(rows, "CU00000003")
+    three = row_at(rows, "CU00000003")
     assert three["sea_score"] == pytest.approx(0.5)
     assert three["favourite_village_id"] == "OPI"

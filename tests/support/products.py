@@ -17,6 +17,7 @@ its published rows come back as a pandas DataFrame.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +26,50 @@ import pandas as pd
 from mesh_platform.contract import columns_of, get_contract
 from mesh_platform.derive.ddl import create_table
 from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.landing import landing_sources
 from mesh_platform.location import domain_products
 from mesh_platform.products.asset import materialize_product
+
+_PANDAS_TYPES = {
+    "STRING": "string",
+    "INT64": "Int64",
+    "FLOAT64": "float64",
+    "BOOL": "boolean",
+    "DATETIME": "datetime64[ns]",
+    "TIMESTAMP": "datetime64[ns]",
+}
+"""The pandas type of each landing manifest type (DATE columns hold ``datetime.date``)."""
+
+
+def landing_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A landing table (``landing_<domain>.<table>``) with every column of the landing
+    manifest, in its order and typed from it (unset: null)."""
+    schema, name = table.split(".")
+    columns = landing_sources(schema.removeprefix("landing_"))[schema][name]
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column, kind in columns.items():
+        if kind == "DATE":
+            values = frame[column]
+            frame[column] = (
+                values.astype(object).where(values.notna(), None)
+                if values.notna().any()
+                else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+            )
+        else:
+            frame[column] = frame[column].astype(_PANDAS_TYPES[kind])
+    return frame
+
+
+def row_at(frame: pd.DataFrame, key: Any) -> pd.Series:
+    """The row of ``frame`` at index ``key``."""
+    row = frame.loc[key]
+    assert isinstance(row, pd.Series)
+    return row
+
+
+def as_date(value: Any) -> dt.date:
+    """A published DATE value as a date, however the engine hands it back."""
+    return pd.Timestamp(value).date()
 
 
 def _full_frame(key: str, frame: pd.DataFrame) -> pd.DataFrame:
