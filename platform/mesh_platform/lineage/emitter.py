@@ -22,6 +22,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TypedDict, Unpack
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent, RunState
@@ -33,6 +34,19 @@ from mesh_platform.lineage.transport import build_client
 from mesh_platform.settings import EngineName, get_settings
 
 logger = logging.getLogger(__name__)
+
+
+class EventDetails(TypedDict, total=False):
+    """What a run event says of a materialisation besides its state (see ``run_event``)."""
+
+    inputs: Sequence[str]
+    sql: str | None
+    sql_dialect: str | None
+    engine: str | EngineName | None
+    column_lineage: ColumnLineage | None
+    partition: str | None
+    row_count: int | None
+    check_results: Sequence[CheckResult]
 
 
 class LineageEmitter:
@@ -76,62 +90,16 @@ class LineageEmitter:
         return self._client
 
     def start(
-        self,
-        run_id: str,
-        contract: type[DataContract],
-        *,
-        inputs: Sequence[str] = (),
-        sql: str | None = None,
-        sql_dialect: str | None = None,
-        engine: str | EngineName | None = None,
-        column_lineage: ColumnLineage | None = None,
-        partition: str | None = None,
+        self, run_id: str, contract: type[DataContract], **details: Unpack[EventDetails]
     ) -> RunEvent:
         """Emit the START event of ``contract``'s materialisation in Dagster run ``run_id``."""
-        return self.emit(
-            run_event(
-                RunState.START,
-                run_id=run_id,
-                contract=contract,
-                engine=engine,
-                inputs=inputs,
-                sql=sql,
-                sql_dialect=sql_dialect,
-                column_lineage=column_lineage,
-                partition=partition,
-            )
-        )
+        return self.emit(run_event(RunState.START, run_id=run_id, contract=contract, **details))
 
     def complete(
-        self,
-        run_id: str,
-        contract: type[DataContract],
-        *,
-        inputs: Sequence[str] = (),
-        row_count: int | None = None,
-        check_results: Sequence[CheckResult] = (),
-        column_lineage: ColumnLineage | None = None,
-        sql: str | None = None,
-        sql_dialect: str | None = None,
-        engine: str | EngineName | None = None,
-        partition: str | None = None,
+        self, run_id: str, contract: type[DataContract], **details: Unpack[EventDetails]
     ) -> RunEvent:
-        """Emit the COMPLETE event: the product was published with ``row_count`` rows."""
-        return self.emit(
-            run_event(
-                RunState.COMPLETE,
-                run_id=run_id,
-                contract=contract,
-                engine=engine,
-                inputs=inputs,
-                sql=sql,
-                sql_dialect=sql_dialect,
-                row_count=row_count,
-                check_results=check_results,
-                column_lineage=column_lineage,
-                partition=partition,
-            )
-        )
+        """Emit the COMPLETE event: the product was published (``row_count`` rows)."""
+        return self.emit(run_event(RunState.COMPLETE, run_id=run_id, contract=contract, **details))
 
     def fail(
         self,
@@ -139,31 +107,11 @@ class LineageEmitter:
         contract: type[DataContract],
         *,
         error: BaseException | str,
-        inputs: Sequence[str] = (),
-        check_results: Sequence[CheckResult] = (),
-        row_count: int | None = None,
-        column_lineage: ColumnLineage | None = None,
-        sql: str | None = None,
-        sql_dialect: str | None = None,
-        engine: str | EngineName | None = None,
-        partition: str | None = None,
+        **details: Unpack[EventDetails],
     ) -> RunEvent:
         """Emit the FAIL event: ``error`` and the checks that ran (failed ones included)."""
         return self.emit(
-            run_event(
-                RunState.FAIL,
-                run_id=run_id,
-                contract=contract,
-                engine=engine,
-                inputs=inputs,
-                sql=sql,
-                sql_dialect=sql_dialect,
-                row_count=row_count,
-                check_results=check_results,
-                column_lineage=column_lineage,
-                error=error,
-                partition=partition,
-            )
+            run_event(RunState.FAIL, run_id=run_id, contract=contract, error=error, **details)
         )
 
     def emit(self, event: RunEvent) -> RunEvent:
