@@ -13,7 +13,6 @@ import typing
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from contracts import campaigns, customer_intelligence, media, telephony, territory, web
 from contracts.common import (
@@ -383,31 +382,6 @@ def test_product_metadata_is_complete(contract: type[DataContract]) -> None:
 
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
-def test_columns_are_described_and_nullable_ones_default_to_none(
-    contract: type[DataContract],
-) -> None:
-    cols = columns_of(contract)
-    assert cols, "a contract has columns"
-    for col in cols:
-        assert len(col.description) >= 10, f"{_id(contract)}.{col.name}: description"
-        field = contract.model_fields[col.name]
-        if col.nullable:
-            assert field.default is None, f"{_id(contract)}.{col.name}: nullable without default"
-        else:
-            assert field.is_required(), f"{_id(contract)}.{col.name}: required column"
-
-
-@pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
-def test_grain_columns_exist_and_are_not_nullable(contract: type[DataContract]) -> None:
-    cols = column_map(contract)
-    grain = contract.meta().grain
-    assert grain
-    for name in grain:
-        assert name in cols, f"{_id(contract)}: grain column {name} is not a column"
-        assert not cols[name].nullable, f"{_id(contract)}: grain column {name} is nullable"
-
-
-@pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
 def test_every_pii_column_says_why(contract: type[DataContract]) -> None:
     for col in columns_of(contract):
         if col.is_pii:
@@ -445,30 +419,6 @@ def test_keys_other_domains_may_reference_are_grains() -> None:
     assert territory.IrisZones.meta().grain == ("iris_code",)
     ref = column_map(territory.ProspectionZones)["iris_code"].references
     assert ref == "territory.iris_zones.iris_code"
-
-
-@pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
-def test_a_hand_made_row_validates(contract: type[DataContract]) -> None:
-    row, _ = CASES[contract]
-    assert set(row) == {c.name for c in columns_of(contract)}, "the row gives every column"
-    instance = contract.model_validate(row)
-    assert instance.model_dump() == row
-
-
-@pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
-def test_a_row_breaking_a_constraint_is_rejected(contract: type[DataContract]) -> None:
-    row, (name, bad) = CASES[contract]
-    with pytest.raises(ValidationError) as caught:
-        contract.model_validate({**row, name: bad})
-    assert name in {str(err["loc"][0]) for err in caught.value.errors()}
-
-
-@pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
-def test_a_required_column_cannot_be_null(contract: type[DataContract]) -> None:
-    row, _ = CASES[contract]
-    required = next(c.name for c in columns_of(contract) if not c.nullable)
-    with pytest.raises(ValidationError, match=required):
-        contract.model_validate({**row, required: None})
 
 
 def test_segment_labels_are_the_seeds_and_the_rules_name_each_of_them() -> None:
