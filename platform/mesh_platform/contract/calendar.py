@@ -39,7 +39,7 @@ class SeasonCalendar:
             >>> SeasonCalendar(11).start_year(2024, 10), SeasonCalendar(11).start_year(2024, 11)
             (2023, 2024)
         """
-        return year - (month < self.first_month)  # type: ignore[operator]
+        return year - (month < self.first_month)  # type: ignore[operator,return-value]
 
     @staticmethod
     def label(start_year: int) -> str:
