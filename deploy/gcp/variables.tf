@@ -1,6 +1,6 @@
-# The mesh's own lists (domains, classifications) come from mesh.auto.tfvars.json, which a
-# test keeps equal to mesh_platform.domains.DOMAINS and to the contract model's
-# Classification. Everything specific to one installation goes in a tfvars file of its
+# The mesh's own lists (domains, classifications) come from mesh.auto.tfvars.json: its
+# domains are written by `mesh domains sync` from the folders under domains/, and a test
+# keeps its classifications equal to the contract model's Classification. Everything specific to one installation goes in a tfvars file of its
 # own (see example.tfvars), never in this repository.
 
 variable "project_id" {

@@ -1,9 +1,9 @@
 """The production deployment files under deploy/ agree with the code.
 
 No image is built and nothing is deployed here: the files are read and checked against
-the code they deploy. One user deployment and one gRPC server per domain, serving the
-modules that workspace.yaml names; a Dagster instance that Dagster's own schema accepts
-and that the Helm values render the same way; an image that installs the lock; datasets
+the code they deploy (their lists of domains are written by `mesh domains sync` and checked
+in tests/platform/test_domains.py). A Dagster instance that Dagster's own schema accepts and
+that the Helm values render the same way; an image that installs the lock; datasets
 and policy tags derived from the domains and the contract model; lineage over HTTP to a
 URL from the environment; no secret anywhere in deploy/.
 """
@@ -23,7 +23,6 @@ import pytest
 import yaml
 from dagster._config import process_config
 from dagster._core.instance.ref import InstanceRef
-from dagster._core.workspace.config_schema import process_workspace_config
 from dagster._serdes.config_class import ConfigurableClassData, class_from_code_pointer
 from packaging.specifiers import SpecifierSet
 
@@ -37,7 +36,6 @@ DEPLOY = ROOT / "deploy"
 HELM_VALUES = DEPLOY / "helm" / "values.yaml"
 PREREQUISITES = DEPLOY / "helm" / "prerequisites.yaml"
 INSTANCE_DIR = DEPLOY / "dagster"
-DEPLOY_WORKSPACE = DEPLOY / "dagster" / "workspace.yaml"
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 DOCKERIGNORE = DEPLOY / "docker" / "Dockerfile.dockerignore"
 GCP = DEPLOY / "gcp"
@@ -45,11 +43,6 @@ OPENLINEAGE_YML = DEPLOY / "openlineage" / "openlineage.yml"
 README = DEPLOY / "README.md"
 
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-def service_name(domain: str) -> str:
-    """The Kubernetes Service (and user deployment) of a domain's code server."""
-    return "trident-" + domain.replace("_", "-")
 
 
 def own_files() -> Iterator[Path]:
@@ -78,16 +71,6 @@ def instance_yaml() -> dict[str, Any]:
 def user_deployments() -> list[dict[str, Any]]:
     deployments: list[dict[str, Any]] = helm_values()["dagster-user-deployments"]["deployments"]
     return deployments
-
-
-def deploy_grpc_servers() -> list[dict[str, Any]]:
-    return [entry["grpc_server"] for entry in load_yaml(DEPLOY_WORKSPACE)["load_from"]]
-
-
-def root_workspace_modules() -> dict[str, str]:
-    """Location name -> module of the repository's workspace.yaml."""
-    entries = load_yaml(ROOT / "workspace.yaml")["load_from"]
-    return {e["python_module"]["location_name"]: e["python_module"]["module_name"] for e in entries}
 
 
 def prerequisites() -> dict[str, dict[str, Any]]:
@@ -131,44 +114,6 @@ def test_yaml_file_parses(path: Path) -> None:
 
 
 # -- code locations: Helm user deployments and the deploy workspace
-
-
-def test_the_repository_workspace_names_one_module_per_domain() -> None:
-    assert root_workspace_modules() == {d: f"domains.{d}.definitions" for d in DOMAINS}
-
-
-def test_helm_has_exactly_one_user_deployment_per_domain() -> None:
-    names = [d["name"] for d in user_deployments()]
-    assert sorted(names) == sorted(service_name(d) for d in DOMAINS)
-    modules = root_workspace_modules()
-    by_name = {d["name"]: d for d in user_deployments()}
-    for domain in DOMAINS:
-        deployment = by_name[service_name(domain)]
-        assert deployment["dagsterApiGrpcArgs"] == ["-m", modules[domain]], domain
-        assert deployment["includeConfigInLaunchedRuns"] == {"enabled": True}, domain
-        assert deployment["labels"]["trident/domain"] == domain
-
-
-def test_deploy_workspace_is_valid_and_has_one_grpc_server_per_domain() -> None:
-    result = process_workspace_config(load_yaml(DEPLOY_WORKSPACE))
-    assert result.success, result.errors
-    servers = deploy_grpc_servers()
-    assert sorted(s["location_name"] for s in servers) == sorted(DOMAINS)
-    ports = {d["name"]: d["port"] for d in user_deployments()}
-    for server in servers:
-        domain = server["location_name"]
-        assert server["host"] == service_name(domain), domain
-        assert server["port"] == ports[service_name(domain)], domain
-
-
-def test_webserver_workspace_is_the_deploy_workspace() -> None:
-    workspace = helm_values()["dagsterWebserver"]["workspace"]
-    assert workspace["enabled"] is True
-    servers = [
-        {"location_name": s["name"], "host": s["host"], "port": s["port"]}
-        for s in workspace["servers"]
-    ]
-    assert servers == deploy_grpc_servers()
 
 
 def test_code_servers_have_kubernetes_names_and_distinct_ports() -> None:
@@ -445,10 +390,9 @@ def tfvars() -> dict[str, Any]:
 
 
 def test_gcp_lists_are_the_domains_and_the_classifications() -> None:
-    assert tfvars() == {
-        "domains": list(DOMAINS),
-        "classifications": [c.value for c in Classification],
-    }
+    # The domains are written by `mesh domains sync` (tests/platform/test_domains.py).
+    assert list(tfvars()) == ["domains", "classifications"]
+    assert tfvars()["classifications"] == [c.value for c in Classification]
 
 
 def test_gcp_datasets_are_derived_from_the_domain_list() -> None:

@@ -73,6 +73,27 @@ def test_an_unknown_reference_suggests_close_columns() -> None:
     assert "customers.lint_customer" in findings[0].message
 
 
+@pytest.mark.parametrize(
+    ("module", "findings"),
+    [("contracts.bookings.stays", []), ("contracts.bookings_archive", ["domain_mismatch"])],
+)
+def test_a_domain_may_declare_its_contracts_in_a_package(module: str, findings: list[str]) -> None:
+    class Stays(
+        DataContract,
+        domain="bookings",
+        product="stays",
+        owner=RESERVATIONS,
+        grain=("stay_id",),
+        register=False,
+    ):
+        """One row per stay."""
+
+        stay_id: int = column("Identifier.")
+
+    Stays.__module__ = module
+    assert [f.rule for f in lint({**CLEAN, "bookings.stays": Stays})] == findings
+
+
 def test_a_reference_to_an_unreadable_product_does_not_crash_the_lint() -> None:
     @in_domain_module
     class Labelled(

@@ -1,4 +1,5 @@
-"""The twelve code locations: declared, shaped alike, and loadable."""
+"""The twelve code locations: shaped alike and loadable (``workspace.yaml`` declares them:
+``tests/platform/test_domains.py``)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
 
 from mesh_platform.contract import all_contracts
 from mesh_platform.domains import DOMAINS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_SHAPE = {"__init__.py", "definitions.py", "products.py", "sql"}
-
-
-def _workspace_modules() -> dict[str, str]:
-    workspace = yaml.safe_load((ROOT / "workspace.yaml").read_text())
-    return {
-        entry["python_module"]["location_name"]: entry["python_module"]["module_name"]
-        for entry in workspace["load_from"]
-    }
-
-
-def test_workspace_lists_the_twelve_domains() -> None:
-    modules = _workspace_modules()
-    assert list(modules) == list(DOMAINS)
-    assert all(modules[d] == f"domains.{d}.definitions" for d in DOMAINS)
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

@@ -1,14 +1,15 @@
 """The ``mesh`` command: browse, check, build and query the data mesh.
 
 Sub-commands live in sibling modules: ``contracts`` (list, show, export), ``check``
-(governance lint), ``build`` (the warehouse) and ``query`` (SQL on the warehouse).
+(governance lint), ``build`` (the warehouse), ``query`` (SQL on the warehouse) and
+``domains`` (list the domains, write the files that list them).
 """
 
 from __future__ import annotations
 
 import typer
 
-from mesh_platform.cli import build, check, contracts, dev, query
+from mesh_platform.cli import build, check, contracts, dev, domains, query
 from mesh_platform.cli.lineage import lineage
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(contracts.app, name="contracts")
+app.add_typer(domains.app, name="domains")
 app.command("check")(check.check)
 app.command("build")(build.build)
 app.command("query")(query.query)

@@ -1,4 +1,5 @@
-"""A product belongs to one of the mesh's domains and is declared in that domain's module."""
+"""A product belongs to one of the mesh's domains and is declared in that domain's module
+(``contracts/<domain>.py``, or a module of the package ``contracts/<domain>/``)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ RULE = "domain_mismatch"
 
 
 def domain_mismatch(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
-    """Products of an unknown domain, or declared outside ``contracts/<domain>.py``."""
+    """Products of an unknown domain, or declared outside ``contracts.<domain>``."""
     for key, contract in contracts.items():
         domain = contract.meta().domain
         if domain not in DOMAINS:
             yield Finding(key, None, RULE, f"domain {domain!r} is not one of the mesh's domains")
             continue
         expected = f"{CONTRACTS_PACKAGE}.{domain}"
-        if contract.__module__ != expected:
+        if contract.__module__ != expected and not contract.__module__.startswith(f"{expected}."):
             yield Finding(
                 key,
                 None,
