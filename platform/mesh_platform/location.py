@@ -1,10 +1,11 @@
 """Assembling one domain's code location: its products, checks and policies.
 
-A domain folder holds ``sql/<product>.sql`` files and ``products.py`` with Python
-products; each implements the contract ``<domain>.<product>``. The platform applies
-the mesh's policies once, here, for every domain: asset checks from the contract,
-freshness checks from its SLA, automation conditions so that upstream updates
-propagate across domains.
+A domain folder holds ``sql/<product>.sql`` files and ``python/<product>.py`` modules,
+each declaring the one Python product it is named after (modules whose name starts with
+an underscore hold what those share and are not products); each product implements the
+contract ``<domain>.<product>``. The platform applies the mesh's policies once, here,
+for every domain: asset checks from the contract, freshness checks from its SLA,
+automation conditions so that upstream updates propagate across domains.
 """
 
 from __future__ import annotations
@@ -121,18 +122,46 @@ def _build_definitions(
     )
 
 
+def python_products(domain: str, folder: Path) -> list[PythonProduct]:
+    """The Python products of a domain: one per module of ``python/`` (the modules whose
+    name starts with an underscore aside), named like it.
+
+    Raises:
+        ProductDefinitionError: a module that does not define exactly the product named
+            like it.
+    """
+    products: list[PythonProduct] = []
+    for path in sorted((folder / "python").glob("[!_]*.py")):
+        module = importlib.import_module(f"domains.{domain}.python.{path.stem}")
+        found = {id(v): v for v in vars(module).values() if isinstance(v, PythonProduct)}
+        names = sorted(p.contract.meta().key for p in found.values())
+        if len(found) != 1 or names != [f"{domain}.{path.stem}"]:
+            raise ProductDefinitionError(
+                f"{path.as_posix()}: rule python_module: defines "
+                f"{', '.join(names) or 'no Python product'}; a module of python/ defines "
+                f"exactly the product named like it, {domain}.{path.stem} (what products "
+                "share goes in a module whose name starts with an underscore)"
+            )
+        products.extend(found.values())
+    return products
+
+
 @cache
 def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
     """The products found in ``domains/<domain>/``, validated against their contracts
     (read once per process)."""
     package = importlib.import_module(f"domains.{domain}")
     folder = Path(package.__file__ or "").parent
-    module = importlib.import_module(f"domains.{domain}.products")
-    python_products = [v for v in vars(module).values() if isinstance(v, PythonProduct)]
     from mesh_platform.landing import landing_sources
 
     return tuple(
-        discover_products(domain, folder, python_products, all_contracts(), landing_sources(domain))
+        discover_products(
+            domain,
+            folder,
+            python_products(domain, folder),
+            all_contracts(),
+            landing_sources(domain),
+        )
     )
 
 

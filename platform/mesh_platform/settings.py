@@ -53,7 +53,9 @@ class MeshSettings(BaseSettings):
         validation_alias=AliasChoices("MESH_BIGQUERY_ENDPOINT", "BIGQUERY_EMULATOR_HOST"),
         description="A BigQuery emulator's URL (the google-cloud convention's variable too).",
     )
-    seed: int = Field(20240101, description="Seed of the local simulation.")
+    seed: int = Field(
+        20240101, description="Seed of the local simulation and of the models' samples and fits."
+    )
     duckdb_threads: int = Field(
         1,
         ge=1,

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from domains.customer_intelligence.products import (
+from domains.customer_intelligence.python.campaign_appetence import (
     _choose_programmes,
     campaign_appetence,
-    lead_scores,
 )
+from domains.customer_intelligence.python.lead_scores import lead_scores
 from mesh_platform.products.python import ProductOutput
+from mesh_platform.settings import get_settings
 from tests.support.products import run_product
 
 CURRENT_YEAR = 2023
@@ -457,6 +458,7 @@ def test_lead_scores_publish_their_holdout_metrics() -> None:
     assert evaluation["roc_auc"] > 0.8
     assert evaluation["log_loss"] < evaluation["log_loss_base_rate"]
     assert result.metadata["training_seasons"] == [season(y) for y in range(2020, 2024)]
+    assert result.metadata["seed"] == get_settings().seed
     again = lead_scores(**frames)
     pd.testing.assert_frame_equal(result.frame, again.frame)
 
@@ -536,16 +538,21 @@ def appetence_world() -> dict[str, pd.DataFrame]:
     }
 
 
+def appetence_inputs() -> dict[str, pd.DataFrame]:
+    """The appetence world as the product function's arguments."""
+    world = appetence_world()
+    return {
+        "sends": world["campaigns.campaign_sends"],
+        "bookings": world["bookings.bookings"],
+        "segments": world["customer_intelligence.rfm_segments"],
+        "members": world["customers.customer_profile"],
+        "households": world["customers.households"],
+    }
+
+
 @pytest.fixture(scope="module")
 def appetence_result() -> ProductOutput:
-    world = appetence_world()
-    return campaign_appetence(
-        sends=world["campaigns.campaign_sends"],
-        bookings=world["bookings.bookings"],
-        segments=world["customer_intelligence.rfm_segments"],
-        members=world["customers.customer_profile"],
-        households=world["customers.households"],
-    )
+    return campaign_appetence(**appetence_inputs())
 
 
 def test_campaign_appetence_finds_each_customers_highlight(
@@ -619,6 +626,27 @@ def test_campaign_appetence_passes_its_contract_and_is_deterministic(
     assert (published["main_highlight"] == mine["main_highlight"]).all()
     assert published["appetence_gain"].to_numpy() == pytest.approx(
         mine["appetence_gain"].to_numpy()
+    )
+
+
+def test_campaign_appetence_draws_its_samples_and_fits_from_mesh_seed(
+    appetence_result: ProductOutput, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = get_settings().seed
+    assert appetence_result.metadata["seed"] == default
+    monkeypatch.setenv("MESH_SEED", str(default + 1))
+    get_settings.cache_clear()
+    first = campaign_appetence(**appetence_inputs())
+    again = campaign_appetence(**appetence_inputs())
+    assert first.metadata["seed"] == again.metadata["seed"] == default + 1
+    # the same seed gives the same output ...
+    pd.testing.assert_frame_equal(first.frame, again.frame)
+    assert first.metadata == again.metadata
+    # ... another seed holds out other customers and fits another model
+    assert first.metadata["evaluation"] != appetence_result.metadata["evaluation"]
+    assert not np.array_equal(
+        first.frame["baseline_action_probability"].to_numpy(),
+        appetence_result.frame["baseline_action_probability"].to_numpy(),
     )
 
 

@@ -9,8 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from domains.territory.products import department_class, prospection_zones, zone_customers
+from domains.territory.python.prospection_zones import (
+    department_class,
+    prospection_zones,
+    zone_customers,
+)
 from mesh_platform.products.python import split_output
+from mesh_platform.settings import get_settings
 from tests.support.products import landing_frame, run_product
 
 
@@ -215,6 +220,7 @@ def test_prospection_zones_are_deterministic_and_report_their_evaluation() -> No
     second, _ = split_output(prospection_zones(**inputs))
     pd.testing.assert_frame_equal(first, second)
     assert metadata["training_zones"] == len(zones)
+    assert metadata["seed"] == get_settings().seed
     # the top quintile of the zones with customers
     assert metadata["high_value_zones_in_training"] == len(zones) // 5
     assert metadata["cv_roc_auc"] > 0.75

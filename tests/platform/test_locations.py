@@ -13,20 +13,83 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+import domains
 from mesh_platform.contract import all_contracts
 from mesh_platform.domains import DOMAINS
+from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.location import python_products
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN_SHAPE = {"__init__.py", "definitions.py", "products.py", "sql"}
+DOMAIN_SHAPE = {"__init__.py", "definitions.py"}
+"""What every domain folder holds, besides one or both product folders."""
+PRODUCT_FOLDERS = {"sql", "python"}
+"""``sql/<product>.sql`` for SQL products, ``python/<product>.py`` for Python products."""
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_every_domain_has_the_same_shape(domain: str) -> None:
     folder = ROOT / "domains" / domain
     entries = {p.name for p in folder.iterdir() if p.name != "__pycache__"}
-    assert entries == DOMAIN_SHAPE, f"domains/{domain} differs from the skeleton"
-    sql_files = [p for p in (folder / "sql").iterdir() if p.name != ".gitkeep"]
-    assert all(p.suffix == ".sql" for p in sql_files), f"domains/{domain}/sql holds non-SQL files"
+    folders = entries - DOMAIN_SHAPE
+    assert entries >= DOMAIN_SHAPE, f"domains/{domain} differs from the skeleton"
+    assert folders, f"domains/{domain} has neither sql/ nor python/"
+    assert folders <= PRODUCT_FOLDERS, f"domains/{domain} differs from the skeleton: {folders}"
+    if "sql" in folders:
+        sql_files = [p for p in (folder / "sql").iterdir() if p.name != ".gitkeep"]
+        assert sql_files, f"domains/{domain}/sql is empty"
+        assert all(p.suffix == ".sql" for p in sql_files), (
+            f"domains/{domain}/sql holds non-SQL files"
+        )
+    if "python" in folders:
+        modules = [p for p in (folder / "python").iterdir() if p.name != "__pycache__"]
+        assert all(p.suffix == ".py" for p in modules), (
+            f"domains/{domain}/python holds non-Python files"
+        )
+        assert any(not p.name.startswith("_") for p in modules), (
+            f"domains/{domain}/python holds no product"
+        )
+
+
+@pytest.mark.parametrize(
+    "domain", [d for d in DOMAINS if (ROOT / "domains" / d / "python").is_dir()]
+)
+def test_every_python_module_defines_the_product_named_like_it(domain: str) -> None:
+    folder = ROOT / "domains" / domain
+    stems = sorted(p.stem for p in (folder / "python").glob("[!_]*.py"))
+    products = python_products(domain, folder)
+    assert [p.contract.meta().key for p in products] == [f"{domain}.{s}" for s in stems]
+
+
+@pytest.mark.parametrize(
+    ("module", "found"),
+    [
+        ("VALUE = 1\n", "defines no Python product"),
+        (
+            "from domains.territory.python.prospection_zones import prospection_zones\n",
+            "defines territory.prospection_zones",
+        ),
+    ],
+)
+def test_a_python_module_without_its_product_is_refused_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, found: str
+) -> None:
+    folder = tmp_path / "domains" / "probe"
+    (folder / "python").mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "python" / "__init__.py").write_text("")
+    (folder / "python" / "_shared.py").write_text("VALUE = 1\n")  # not a product: skipped
+    (folder / "python" / "zones.py").write_text(module)
+    monkeypatch.setattr(domains, "__path__", [*domains.__path__, str(tmp_path / "domains")])
+    try:
+        with pytest.raises(ProductDefinitionError) as error:
+            python_products("probe", folder)
+    finally:
+        for name in [m for m in sys.modules if m.startswith("domains.probe")]:
+            del sys.modules[name]
+    message = str(error.value)
+    assert message.startswith(f"{(folder / 'python' / 'zones.py').as_posix()}: rule python_module")
+    assert found in message
+    assert "probe.zones" in message
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

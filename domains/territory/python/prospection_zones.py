@@ -1,4 +1,4 @@
-"""Python-built products of the territory domain: the prospection zone model.
+"""The product ``territory.prospection_zones``: the prospection zone model.
 
 ``prospection_zones`` scores every IRIS zone of ``territory.iris_zones`` for
 prospection. The zones where the group already has customers say what a valuable
@@ -14,8 +14,9 @@ as materialisation metadata.
 Customer households are the households of ``customers.households`` located in the
 zone (their ``iris_code``) with a purchase in the five-season window of the latest
 season of ``customer_intelligence.rfm_segments`` (a row for that season), and their
-revenue is that row's ``amount_eur``. Deterministic: a fixed seed for the folds, no
-wall clock (the latest season in the data is the reference).
+revenue is that row's ``amount_eur``. Deterministic: the folds are seeded with
+``MESH_SEED`` (read when the product is materialised), and no wall clock is read (the
+latest season in the data is the reference).
 """
 
 from __future__ import annotations
@@ -33,9 +34,7 @@ from sklearn.preprocessing import StandardScaler
 
 from contracts.territory import ProspectionZones
 from mesh_platform.products.python import Input, ProductOutput, python_product
-
-SEED = 20240101
-"""Seed of the cross-validation folds."""
+from mesh_platform.settings import get_settings
 
 HIGH_VALUE_QUANTILE = 0.8
 """Zones whose revenue per household reaches this quantile (of the zones having
@@ -134,9 +133,10 @@ def department_class(high_value_zones: pd.Series) -> pd.Series:
 
 
 def _score(
-    features: pd.DataFrame, labels: pd.Series, labelled: pd.Series
+    features: pd.DataFrame, labels: pd.Series, labelled: pd.Series, seed: int
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Fit on the labelled zones, score every zone; evaluation out of fold."""
+    """Fit on the labelled zones, score every zone; evaluation out of fold (folds drawn
+    with ``seed``)."""
     y = labels[labelled].astype(int).to_numpy()
     x = features[labelled]
     positives = int(y.sum())
@@ -152,7 +152,7 @@ def _score(
     model = _model()
     folds = min(FOLDS, positives, len(y) - positives)
     if folds >= 2:
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         out_of_fold = cross_val_predict(_model(), x, y, cv=splitter, method="predict_proba")[:, 1]
         metrics["cv_folds"] = folds
         metrics["cv_roc_auc"] = round(float(roc_auc_score(y, out_of_fold)), 4)
@@ -195,7 +195,8 @@ def prospection_zones(
     cut = revenue_per_household[labelled].quantile(HIGH_VALUE_QUANTILE) if labelled.any() else 0
     labels = labelled & (revenue_per_household >= cut)
 
-    scores, metrics = _score(_features(zones), labels, labelled)
+    seed = get_settings().seed
+    scores, metrics = _score(_features(zones), labels, labelled, seed)
     scores = np.clip(scores, 0.0, 1.0)
     latest = str(rfm_segments["season"].astype(str).max()) if len(rfm_segments) else "none"
 
@@ -226,6 +227,7 @@ def prospection_zones(
 
     metrics.update(
         {
+            "seed": seed,
             "reference_season": latest,
             "zones": len(out),
             "predicted_high_value_zones": int(out["predicted_high_value"].sum()),

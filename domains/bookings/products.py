@@ -1,1 +1,0 @@
-"""Python-built products of the bookings domain: none, every product is a SQL file in sql/."""

@@ -1,1 +1,0 @@
-"""Python-built products of the campaigns domain: none, every product is SQL (``sql/``)."""

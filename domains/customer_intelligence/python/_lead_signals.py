@@ -1,0 +1,293 @@
+"""The signals lead scoring learns from, and its candidate (customer, village) pairs.
+
+Not a product (see the package): the machinery of ``lead_scores``. :func:`lead_events`
+gathers the dated signals once; :func:`lead_frame` builds, for one season and a
+cutoff, the candidate pairs with the features known at the cutoff and, when the
+season is over, the outcome; :func:`maturity` says how close a scored pair is to a
+booking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from domains.customer_intelligence.python._models import label_year, season_start_year, utc
+
+LEAD_POPULAR_CANDIDATES = 5
+"""Most booked villages of the last complete season added to every customer's
+candidates."""
+LEAD_FEATURES = (
+    "stays_here",
+    "seasons_since_stay_here",
+    "stays",
+    "seasons_with_stay",
+    "mean_booking_amount",
+    "sessions_here",
+    "searches_here",
+    "sessions",
+    "sales_calls_here",
+    "clicks_90d",
+    "clicks_365d",
+    "type_affinity",
+    "village_popularity",
+    "segment_rank",
+    "frequency_seasons",
+    "recency_seasons",
+    "amount_log",
+)
+
+
+@dataclass(frozen=True)
+class LeadEvents:
+    """The dated signals lead scoring learns from, one small frame each."""
+
+    stays: pd.DataFrame  # customer_id, village_id, created_at, season_year, amount_eur
+    purchases: pd.DataFrame  # customer_id, at
+    sessions: pd.DataFrame  # customer_id, village_id, at, dated_search
+    sales_calls: pd.DataFrame  # customer_id, village_id, at
+    clicks: pd.DataFrame  # customer_id, at
+    village_type: pd.Series  # village_id -> type
+    segments: pd.DataFrame  # customer_id, season_year, segment_rank, F, R, amount_log
+    favourite: pd.DataFrame  # customer_id, village_id
+
+
+def lead_events(
+    *,
+    sales: pd.DataFrame,
+    bookings: pd.DataFrame,
+    sessions: pd.DataFrame,
+    affinities: pd.DataFrame,
+    calls: pd.DataFrame,
+    sends: pd.DataFrame,
+    villages: pd.DataFrame,
+    segments: pd.DataFrame,
+    members: pd.DataFrame,
+) -> LeadEvents:
+    kept = bookings[bookings["status"] != "cancelled"]
+    stays = pd.DataFrame(
+        {
+            "customer_id": kept["customer_id"].astype(str),
+            "village_id": kept["village_id"].astype(str),
+            "created_at": utc(kept["created_at"]),
+            "season_year": season_start_year(kept["arrival_date"]),
+            "amount_eur": kept["amount_eur"].astype(float),
+        }
+    )
+    bought = sales[~sales["is_cancelled"].astype(bool)]
+    purchases = pd.DataFrame(
+        {"customer_id": bought["payer_customer_id"].astype(str), "at": utc(bought["sale_date"])}
+    )
+    known = sessions[sessions["customer_id"].notna()]
+    web = pd.DataFrame(
+        {
+            "customer_id": known["customer_id"].astype(str),
+            "village_id": known["village_id"],
+            "at": utc(known["started_at"]),
+            "dated_search": known["searched_arrival_date"].notna(),
+        }
+    )
+    selling = calls[
+        calls["customer_id"].notna() & calls["village_id"].notna() & (calls["call_type"] == "sales")
+    ]
+    sales_calls = pd.DataFrame(
+        {
+            "customer_id": selling["customer_id"].astype(str),
+            "village_id": selling["village_id"].astype(str),
+            "at": utc(selling["started_at"]),
+        }
+    )
+    clicked = sends[sends["clicks_count"] > 0]
+    clicks = pd.DataFrame(
+        {"customer_id": clicked["customer_id"].astype(str), "at": utc(clicked["last_clicked_at"])}
+    )
+    household = members[["customer_id", "household_id"]].astype(str)
+    seg = segments.assign(season_year=label_year(segments["season"])).merge(
+        household, on="household_id"
+    )
+    seg_features = pd.DataFrame(
+        {
+            "customer_id": seg["customer_id"],
+            "season_year": seg["season_year"],
+            "segment_rank": seg["segment_rank"].astype(float),
+            "frequency_seasons": seg["frequency_seasons"].astype(float),
+            "recency_seasons": seg["recency_seasons"].astype(float),
+            "amount_log": np.log1p(seg["amount_eur"].astype(float).clip(lower=0)),
+        }
+    )
+    favourite = affinities.loc[
+        affinities["favourite_village_id"].notna(), ["customer_id", "favourite_village_id"]
+    ].rename(columns={"favourite_village_id": "village_id"})
+    return LeadEvents(
+        stays=stays,
+        purchases=purchases,
+        sessions=web,
+        sales_calls=sales_calls,
+        clicks=clicks,
+        village_type=villages.set_index("village_id")["village_type"].astype(str),
+        segments=seg_features,
+        favourite=favourite.astype(str),
+    )
+
+
+def count_by(frame: pd.DataFrame, keys: list[str], name: str) -> pd.DataFrame:
+    return frame.groupby(keys, as_index=False).size().rename(columns={"size": name})
+
+
+def lead_frame(
+    ev: LeadEvents,
+    season_year: int,
+    cutoff: pd.Timestamp,
+    operating: set[str] | None,
+) -> pd.DataFrame:
+    """Candidate (customer, village) pairs for a season, with the features known at
+    ``cutoff`` and, when the season is over, the outcome ``booked``.
+
+    Candidates: every customer with a purchase, a booking or an identified session in
+    the five years before ``cutoff``; for each, the villages of their past stays,
+    sessions and sales calls of the past year, and the most booked villages of the
+    last season complete at ``cutoff`` (plus the web favourite village when
+    ``operating`` is given, i.e. when scoring).
+    """
+    five_years = cutoff - pd.DateOffset(years=5)
+    year = cutoff - pd.DateOffset(years=1)
+    quarter = cutoff - pd.Timedelta(days=90)
+    history = ev.stays[(ev.stays["created_at"] < cutoff) & (ev.stays["season_year"] < season_year)]
+    web = ev.sessions[ev.sessions["at"] < cutoff]
+    active = pd.concat(
+        [
+            ev.purchases.loc[ev.purchases["at"].between(five_years, cutoff, "left"), "customer_id"],
+            ev.stays.loc[ev.stays["created_at"].between(five_years, cutoff, "left"), "customer_id"],
+            web.loc[web["at"] >= five_years, "customer_id"],
+        ]
+    ).unique()
+    if active.size == 0:
+        return pd.DataFrame(columns=["customer_id", "village_id", *LEAD_FEATURES, "booked"])
+    # popularity: shares of the stays of the last season complete at the cutoff
+    complete = min(season_year, int(season_start_year(pd.Series([cutoff]))[0])) - 1
+    last_season = history[history["season_year"] == complete]
+    popularity = last_season["village_id"].value_counts(normalize=True)
+    popular = popularity.sort_index().sort_values(ascending=False, kind="stable")
+    top = list(popular.index[:LEAD_POPULAR_CANDIDATES])
+    year_web = web[web["at"] >= year]
+    year_calls = ev.sales_calls[ev.sales_calls["at"].between(year, cutoff, "left")]
+    signals = [
+        history[["customer_id", "village_id"]],
+        year_web.loc[year_web["village_id"].notna(), ["customer_id", "village_id"]],
+        year_calls[["customer_id", "village_id"]],
+        pd.DataFrame(
+            {
+                "customer_id": np.repeat(active, len(top)),
+                "village_id": np.tile(np.array(top, dtype=object), active.size),
+            }
+        ),
+    ]
+    if operating is not None:
+        signals.append(ev.favourite)
+    pairs = pd.concat(signals, ignore_index=True).astype(str).drop_duplicates()
+    pairs = pairs[pairs["customer_id"].isin(set(active))]
+    if operating is not None:
+        pairs = pairs[pairs["village_id"].isin(operating)]
+    pairs = pairs.sort_values(["customer_id", "village_id"], ignore_index=True)
+
+    here = history.groupby(["customer_id", "village_id"], as_index=False).agg(
+        stays_here=("season_year", "size"), last_here=("season_year", "max")
+    )
+    per_customer = history.groupby("customer_id", as_index=False).agg(
+        stays=("season_year", "size"),
+        seasons_with_stay=("season_year", "nunique"),
+        mean_booking_amount=("amount_eur", "mean"),
+    )
+    sessions_here = count_by(
+        year_web.dropna(subset=["village_id"]), ["customer_id", "village_id"], "sessions_here"
+    )
+    searches_here = count_by(
+        year_web[year_web["dated_search"] & year_web["village_id"].notna()],
+        ["customer_id", "village_id"],
+        "searches_here",
+    )
+    sessions = count_by(year_web, ["customer_id"], "sessions")
+    calls_here = count_by(year_calls, ["customer_id", "village_id"], "sales_calls_here")
+    clicks = ev.clicks[ev.clicks["at"] < cutoff]
+    clicks_90 = count_by(clicks[clicks["at"] >= quarter], ["customer_id"], "clicks_90d")
+    clicks_365 = count_by(clicks[clicks["at"] >= year], ["customer_id"], "clicks_365d")
+    # type affinity: the customer's past stays and village sessions on villages of this
+    # village's type, smoothed towards one half
+    typed = pd.concat(
+        [
+            history[["customer_id", "village_id"]],
+            year_web.dropna(subset=["village_id"])[["customer_id", "village_id"]],
+        ]
+    )
+    typed = typed.assign(village_type=typed["village_id"].map(ev.village_type))
+    by_type = count_by(typed, ["customer_id", "village_type"], "typed_signals")
+    all_typed = count_by(typed, ["customer_id"], "all_signals")
+    segment = ev.segments[ev.segments["season_year"] == season_year - 1].drop(columns="season_year")
+
+    frame = pairs.assign(village_type=pairs["village_id"].map(ev.village_type))
+    for extra, keys in (
+        (here, ["customer_id", "village_id"]),
+        (per_customer, ["customer_id"]),
+        (sessions_here, ["customer_id", "village_id"]),
+        (searches_here, ["customer_id", "village_id"]),
+        (sessions, ["customer_id"]),
+        (calls_here, ["customer_id", "village_id"]),
+        (clicks_90, ["customer_id"]),
+        (clicks_365, ["customer_id"]),
+        (by_type, ["customer_id", "village_type"]),
+        (all_typed, ["customer_id"]),
+        (segment, ["customer_id"]),
+    ):
+        frame = frame.merge(extra, on=keys, how="left")
+    counts = [
+        "stays_here",
+        "stays",
+        "seasons_with_stay",
+        "sessions_here",
+        "searches_here",
+        "sessions",
+        "sales_calls_here",
+        "clicks_90d",
+        "clicks_365d",
+        "typed_signals",
+        "all_signals",
+        "segment_rank",
+        "frequency_seasons",
+        "amount_log",
+    ]
+    frame[counts] = frame[counts].fillna(0).astype(float)
+    frame["recency_seasons"] = frame["recency_seasons"].fillna(5).astype(float)
+    frame["seasons_since_stay_here"] = (season_year - frame["last_here"]).fillna(6).clip(upper=6)
+    frame["mean_booking_amount"] = frame["mean_booking_amount"].fillna(0.0)
+    frame["type_affinity"] = (frame["typed_signals"] + 0.5) / (frame["all_signals"] + 1.0)
+    frame["village_popularity"] = frame["village_id"].map(popularity).fillna(0.0)
+    booked = ev.stays.loc[ev.stays["season_year"] == season_year, ["customer_id", "village_id"]]
+    booked = booked.drop_duplicates().assign(booked=1)
+    frame = frame.merge(booked, on=["customer_id", "village_id"], how="left")
+    frame["booked"] = frame["booked"].fillna(0).astype(np.int8)
+    return frame[["customer_id", "village_id", *LEAD_FEATURES, "booked"]]
+
+
+def maturity(ev: LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
+    """``hot`` after a dated search or a sales call about the village in the last 30 days,
+    ``warm`` after a session on the village or a campaign click in the last 90 days."""
+    month = today - pd.Timedelta(days=30)
+    quarter = today - pd.Timedelta(days=90)
+    web = ev.sessions[(ev.sessions["at"] <= today) & ev.sessions["village_id"].notna()]
+    hot_keys = pd.concat(
+        [
+            web.loc[web["dated_search"] & (web["at"] >= month), ["customer_id", "village_id"]],
+            ev.sales_calls.loc[
+                ev.sales_calls["at"].between(month, today), ["customer_id", "village_id"]
+            ],
+        ]
+    ).astype(str)
+    warm_keys = web.loc[web["at"] >= quarter, ["customer_id", "village_id"]].astype(str)
+    clickers = set(ev.clicks.loc[ev.clicks["at"].between(quarter, today), "customer_id"])
+    key = scored["customer_id"] + "|" + scored["village_id"]
+    hot = key.isin(set(hot_keys["customer_id"] + "|" + hot_keys["village_id"]))
+    warm = key.isin(set(warm_keys["customer_id"] + "|" + warm_keys["village_id"]))
+    warm |= scored["customer_id"].isin(clickers)
+    return np.where(hot, "hot", np.where(warm, "warm", "cold"))

@@ -1,0 +1,304 @@
+"""The campaign history as campaign appetence learns from it.
+
+Not a product (see the package): the machinery of ``campaign_appetence``. The
+learning base is one entry per send, its settings coded as integers
+(:func:`send_log`); each customer's engagement (actions on every send, opens of
+e-mails) before each season and now, overall and per setting value
+(:func:`customer_history`); and the action model's design matrix, additive across
+settings (:func:`design`, :func:`design_layout`, :func:`customer_block`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import get_args
+
+import numpy as np
+import pandas as pd
+
+from contracts.campaigns import CycleLabel, MainHighlight, SecondaryHighlight, SubjectType
+from contracts.customer_intelligence import TimeSlot, Weekday
+from domains.customer_intelligence.python._models import (
+    label_year,
+    logit,
+    season_start_year,
+    utc,
+)
+
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "main_highlight": get_args(MainHighlight),
+    "secondary_highlight": get_args(SecondaryHighlight),
+    "subject_type": get_args(SubjectType),
+    "best_send_day": get_args(Weekday),
+    "best_send_time_slot": get_args(TimeSlot),
+}
+"""The five content and timing settings, with their values in contract order."""
+PROGRAMMES: tuple[str, ...] = get_args(CycleLabel)
+"""The campaign programmes (``cycle_label``); stay-cycle mails and powder alarms are the
+two programmes whose usefulness is decided per customer."""
+PARIS = "Europe/Paris"
+ACTION_WINDOW = pd.Timedelta(days=7)
+"""A booking this soon after a send is an action on the send."""
+CUSTOMER_PRIOR_WEIGHT = 10.0
+"""Pseudo-sends pulling a customer's past action rate towards the base rate."""
+VALUE_PRIOR_WEIGHT = 5.0
+"""Pseudo-sends pulling a customer's rate on one setting value towards their own rate."""
+CUSTOMER_FEATURES = (
+    "prior_action_logit",
+    "prior_open_logit",
+    "prior_sends_log",
+    "segment_rank",
+    "frequency_seasons",
+    "recency_seasons",
+    "amount_log",
+)
+
+
+@dataclass(frozen=True)
+class SendLog:
+    """The learning base: one entry per send, settings as integer codes."""
+
+    customers: np.ndarray  # customer_id of each code
+    customer: np.ndarray  # code per send
+    season: np.ndarray  # 0 .. n_seasons-1 per send
+    first_year: int
+    n_seasons: int
+    codes: dict[str, np.ndarray]  # setting (and "cycle") -> value code per send
+    channel: np.ndarray  # 0 e-mail, 1 SMS
+    action: np.ndarray  # 1 when the send triggered an action
+    opened: np.ndarray  # 1 when the send was opened
+
+    @property
+    def rows(self) -> int:
+        return int(self.customer.size)
+
+
+def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
+    """Codes the sends and labels them: clicked, opened twice, or followed by a booking
+    of the customer within seven days."""
+    sends = sends.sort_values("send_id", ignore_index=True)
+    sent = utc(sends["sent_at"]).astype("datetime64[ns, UTC]")
+    local = sent.dt.tz_convert(PARIS)
+    hour = local.dt.hour.to_numpy()
+    slot = np.select([(hour >= 6) & (hour < 12), (hour >= 12) & (hour < 18)], [0, 1], 2)
+    codes = {
+        "main_highlight": sends["main_highlight"],
+        "secondary_highlight": sends["secondary_highlight"],
+        "subject_type": sends["subject_type"],
+    }
+    coded = {
+        name: pd.Categorical(values, categories=SETTINGS[name]).codes.astype(np.int64)
+        for name, values in codes.items()
+    }
+    coded["best_send_day"] = local.dt.dayofweek.to_numpy().astype(np.int64)
+    coded["best_send_time_slot"] = slot.astype(np.int64)
+    coded["cycle"] = pd.Categorical(sends["cycle_label"], categories=PROGRAMMES).codes.astype(
+        np.int64
+    )
+    if any((c < 0).any() for c in coded.values()):
+        raise ValueError("customer_intelligence.campaign_appetence: unknown campaign setting value")
+    customer_codes, customers = pd.factorize(sends["customer_id"].astype(str), sort=True)
+
+    left = pd.DataFrame(
+        {"customer_id": sends["customer_id"].astype(str), "at": sent, "row": np.arange(len(sends))}
+    ).sort_values(["at", "row"])
+    right = pd.DataFrame(
+        {
+            "customer_id": bookings["customer_id"].astype(str),
+            "booked_at": utc(bookings["created_at"]).astype("datetime64[ns, UTC]"),
+        }
+    ).sort_values("booked_at")
+    matched = pd.merge_asof(
+        left,
+        right,
+        left_on="at",
+        right_on="booked_at",
+        by="customer_id",
+        direction="forward",
+        tolerance=ACTION_WINDOW,
+    )
+    booked = np.zeros(len(sends), dtype=bool)
+    booked[matched["row"].to_numpy()] = matched["booked_at"].notna().to_numpy()
+    action = (
+        (sends["clicks_count"].to_numpy() > 0) | (sends["opens_count"].to_numpy() >= 2) | booked
+    )
+    years = season_start_year(sent)
+    first_year = int(years.min()) if years.size else 0
+    return SendLog(
+        customers=np.asarray(customers, dtype=object),
+        customer=customer_codes.astype(np.int64),
+        season=(years - first_year).astype(np.int64),
+        first_year=first_year,
+        n_seasons=int(years.max() - first_year + 1) if years.size else 0,
+        codes=coded,
+        channel=(sends["channel"] == "sms").to_numpy().astype(np.int64),
+        action=action.astype(np.int64),
+        opened=(sends["opens_count"].to_numpy() > 0).astype(np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One engagement signal of each customer, before each season and now.
+
+    ``prior[c, s]`` is the signal's rate for customer c over its eligible sends of the
+    seasons before s (s = n_seasons: every season), smoothed towards the base rate;
+    ``send_lift[k]`` the lift (log-odds ratio) of each send's value of setting k over
+    its customer's own rate, from the seasons before the send's; ``now_lift[k][c, v]``
+    the same lift for every value v, from every season.
+    """
+
+    sends: np.ndarray  # (C, S+1) eligible sends before season s
+    prior: np.ndarray  # (C, S+1)
+    send_lift: dict[str, np.ndarray]
+    now_lift: dict[str, np.ndarray]
+
+
+def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray) -> Signal:
+    """The customer history of one signal (``hit`` among the ``eligible`` sends)."""
+    n_customers, width = int(log.customers.size), log.n_seasons + 1
+    cell = log.customer * width + log.season + 1
+    size = n_customers * width
+    weight = eligible.astype(np.float64)
+    hit = (hit * eligible).astype(np.float64)
+    sends = np.bincount(cell, weights=weight, minlength=size).reshape(n_customers, width)
+    hits = np.bincount(cell, weights=hit, minlength=size).reshape(n_customers, width)
+    sends, hits = sends.cumsum(axis=1), hits.cumsum(axis=1)
+    base = float(hit.sum() / max(weight.sum(), 1.0))
+    prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
+    send_lift: dict[str, np.ndarray] = {}
+    now_lift: dict[str, np.ndarray] = {}
+    for name, values in {**SETTINGS, "cycle": PROGRAMMES}.items():
+        n_values = len(values)
+        index = cell * n_values + log.codes[name]
+        shape = (n_customers, width, n_values)
+        count = np.bincount(index, weights=weight, minlength=size * n_values).reshape(shape)
+        won = np.bincount(index, weights=hit, minlength=size * n_values).reshape(shape)
+        own = prior[:, :, None]
+        rate = (won.cumsum(axis=1) + VALUE_PRIOR_WEIGHT * own) / (
+            count.cumsum(axis=1) + VALUE_PRIOR_WEIGHT
+        )
+        lift = logit(rate) - logit(np.broadcast_to(own, rate.shape))
+        send_lift[name] = lift[log.customer, log.season, log.codes[name]]
+        now_lift[name] = lift[:, -1, :]
+    return Signal(sends=sends, prior=prior, send_lift=send_lift, now_lift=now_lift)
+
+
+@dataclass(frozen=True)
+class History:
+    """A customer's past actions (every send) and opens (e-mails: SMS opens are not
+    tracked); opens are frequent enough to reveal preferences that actions alone,
+    a few per customer, cannot."""
+
+    action: Signal
+    open: Signal
+
+    def send_lifts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Per setting, the (action, open) lifts of the given sends' own values."""
+        return {
+            k: np.column_stack([self.action.send_lift[k][rows], self.open.send_lift[k][rows]])
+            for k in self.action.send_lift
+        }
+
+    def now_lifts(
+        self, customer: np.ndarray, codes: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Per setting, the (action, open) lifts now of the given values."""
+        return {
+            k: np.column_stack(
+                [
+                    self.action.now_lift[k][customer, codes[k]],
+                    self.open.now_lift[k][customer, codes[k]],
+                ]
+            )
+            for k in self.action.now_lift
+        }
+
+
+def customer_history(log: SendLog) -> History:
+    """Every customer's actions (on every send) and opens (of e-mails) over time."""
+    email = log.channel == 0
+    return History(
+        action=signal(log, log.action, np.ones(log.rows, dtype=bool)),
+        open=signal(log, log.opened, email),
+    )
+
+
+def design(
+    customer_block: np.ndarray,
+    codes: dict[str, np.ndarray],
+    lifts: dict[str, np.ndarray],
+    channel: np.ndarray,
+) -> np.ndarray:
+    """The model's design matrix: the customer block, then for each setting its code and
+    the customer's two lifts for it, then the programme, the channel and their lifts."""
+    columns = [customer_block]
+    for name in SETTINGS:
+        columns.append(np.column_stack([codes[name], lifts[name]]))
+    columns.append(np.column_stack([codes["cycle"], channel, lifts["cycle"]]))
+    return np.hstack(columns).astype(np.float64)
+
+
+def design_layout() -> tuple[list[bool], list[list[int]]]:
+    """Categorical columns, and the interaction constraints that keep the model additive
+    across settings: a tree may combine the customer's features with ONE setting block.
+    The log-odds is then a sum of one term per setting (given the customer), so the best
+    value of each setting does not depend on the others and is found exactly."""
+    n_customer = len(CUSTOMER_FEATURES)
+    categorical = [False] * n_customer
+    groups: list[list[int]] = []
+    position = n_customer
+    for _ in SETTINGS:
+        categorical += [True, False, False]
+        groups.append([*range(n_customer), position, position + 1, position + 2])
+        position += 3
+    categorical += [True, True, False, False]
+    groups.append([*range(n_customer), *range(position, position + 4)])
+    return categorical, groups
+
+
+def customer_block(
+    history: History,
+    customer: np.ndarray,
+    season: np.ndarray,
+    rfm: np.ndarray,
+    rfm_slot: np.ndarray,
+) -> np.ndarray:
+    """Customer features: past action and open rates (log-odds), past sends, household
+    RFM."""
+    return np.column_stack(
+        [
+            logit(history.action.prior[customer, season]),
+            logit(history.open.prior[customer, season]),
+            np.log1p(history.action.sends[customer, season]),
+            rfm[customer, rfm_slot],
+        ]
+    )
+
+
+def rfm_by_customer(
+    segments: pd.DataFrame,
+    household_of: pd.Series,
+    customers: np.ndarray,
+    first_year: int,
+    width: int,
+) -> np.ndarray:
+    """``rfm[c, y]``: rank, F, R and log amount of customer c's household in season
+    ``first_year - 1 + y`` (zeros when not segmented)."""
+    rfm = np.zeros((customers.size, width, 4))
+    if not len(segments):
+        return rfm
+    frame = pd.DataFrame({"customer_id": customers, "code": np.arange(customers.size)})
+    frame["household_id"] = frame["customer_id"].map(household_of)
+    seg = segments.assign(slot=label_year(segments["season"]) - first_year + 1)
+    seg = seg[(seg["slot"] >= 0) & (seg["slot"] < width)]
+    joined = frame.merge(seg, on="household_id")
+    rfm[joined["code"].to_numpy(), joined["slot"].to_numpy()] = np.column_stack(
+        [
+            joined["segment_rank"].to_numpy(float),
+            joined["frequency_seasons"].to_numpy(float),
+            joined["recency_seasons"].to_numpy(float),
+            np.log1p(joined["amount_eur"].to_numpy(float).clip(min=0)),
+        ]
+    )
+    return rfm

@@ -1,0 +1,341 @@
+"""The product ``customer_intelligence.campaign_appetence``: each customer's best
+campaign settings, their appetence gain and the segment move they bring.
+
+A gradient-boosting classifier trained on the campaign history (one row per send)
+predicts whether a send triggers an action; its per-setting structure gives each
+customer's best settings exactly, and a second classifier trained on past segment
+transitions predicts the segment move (see :func:`campaign_appetence`). The learning
+base and the design matrix are built in ``_send_history``, the segment classifier in
+``_segment_moves``, the fit and metrics in ``_models``; the seed is ``MESH_SEED``, read
+when the product is materialised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from contracts.calendar import SEASONS
+from contracts.customer_intelligence import SEGMENT_RANK, CampaignAppetence
+from domains.customer_intelligence.python._models import (
+    BOOKINGS,
+    HOLDOUT_SHARE,
+    MEMBERS,
+    RFM,
+    SENDS,
+    binary_metrics,
+    data_today,
+    fit_binary,
+    label_year,
+    log_odds,
+    sample_rows,
+    sigmoid,
+)
+from domains.customer_intelligence.python._segment_moves import (
+    fit_segments,
+    predict_segment,
+    segment_features,
+    segment_training,
+)
+from domains.customer_intelligence.python._send_history import (
+    CUSTOMER_FEATURES,
+    PROGRAMMES,
+    SETTINGS,
+    customer_block,
+    customer_history,
+    design,
+    design_layout,
+    rfm_by_customer,
+    send_log,
+)
+from mesh_platform.products.python import Input, ProductOutput, python_product
+from mesh_platform.settings import get_settings
+
+APPETENCE_MAX_TRAINING_ROWS = 1_500_000
+APPETENCE_MAX_EVALUATION_ROWS = 500_000
+PREDICTION_CHUNK_ROWS = 1_000_000
+
+
+def _choose_programmes(
+    count: np.ndarray, rec_sum: np.ndarray, hypothetical: np.ndarray, share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The set of programmes that gives each customer the highest mean probability.
+
+    Args:
+        count: (customers, programmes) sends received per programme.
+        rec_sum: (customers, programmes) summed probabilities of those sends with the
+            best settings.
+        hypothetical: (customers, programmes) probability of one more send of each
+            programme with the best settings (for programmes never received).
+        share: (programmes,) share of each programme among all sends.
+
+    Returns:
+        The best mean probability and, per customer, which programmes belong to the
+        best set. The candidates are the programmes as received, and the annual mails
+        with or without stay-cycle mails and powder alarms; a programme never received
+        enters at its share of the customer's sends. The set as received is a
+        candidate, so the best mean is never below the sends as received.
+    """
+    received = count > 0
+    total = count.sum(axis=1, keepdims=True)
+    weight = np.where(received, count, share[None, :] * total)
+    value = np.where(received, rec_sum, hypothetical * weight)
+    annual, stay, powder = (PROGRAMMES.index(p) for p in ("ANNUAL", "STAY", "POWDER_ALARM"))
+    options = [received]
+    for with_stay in (False, True):
+        for with_powder in (False, True):
+            chosen = np.zeros(len(PROGRAMMES), dtype=bool)
+            chosen[annual] = True
+            chosen[stay], chosen[powder] = with_stay, with_powder
+            options.append(np.broadcast_to(chosen, received.shape))
+    means = np.column_stack(
+        [
+            (value * chosen).sum(axis=1) / np.maximum((weight * chosen).sum(axis=1), 1e-12)
+            for chosen in options
+        ]
+    )
+    pick = means.argmax(axis=1)
+    rows = np.arange(len(pick))
+    return means[rows, pick], np.stack(options, axis=1)[rows, pick]
+
+
+@python_product(
+    CampaignAppetence,
+    inputs={
+        "sends": SENDS,
+        "bookings": BOOKINGS,
+        "segments": RFM,
+        "members": MEMBERS,
+        "households": Input("customers.households", ("household_id", "size", "stays")),
+    },
+)
+def campaign_appetence(
+    sends: pd.DataFrame,
+    bookings: pd.DataFrame,
+    segments: pd.DataFrame,
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+) -> ProductOutput:
+    """Each customer's best campaign settings, their appetence gain and the segment move.
+
+    The learning base is every send; its label is an action (click, second open, or a
+    booking of the customer within seven days). A seeded gradient-boosting classifier
+    learns the probability of an action from the customer's features known before the
+    send's season (past action rate and, per setting value, the customer's lift over
+    it; the household's RFM of the previous season) and the send's settings (main and
+    secondary highlight, subject type, send day and time slot in Paris time,
+    programme and channel). Interaction constraints keep its log-odds a sum of one term
+    per setting, so each customer's best value of each setting is found exactly, and
+    replacing a send's settings by the best ones can only raise its probability.
+
+    Recommended probability: the customer's sends as received with the best settings,
+    then with stay-cycle mails and powder alarms each kept, dropped or (when never
+    received) added at their share of all sends, whichever set gives the highest mean
+    probability. The next segment comes from a second classifier trained on past
+    season-to-season transitions, fed with the recommended probability as the
+    household's action rate. Customers are those with a send whose household has a
+    segment in the latest season (the others have no segment to move from); their
+    household comes from ``customers.customer_profile``.
+    """
+    seed = get_settings().seed
+    rng = np.random.default_rng(seed)
+    log = send_log(sends, bookings)
+    history = customer_history(log)
+    today = data_today(sends["sent_at"], bookings["created_at"])
+    segment_year = label_year(segments["season"])
+    latest = int(segment_year.max())
+    known = members[members["household_id"].isin(set(households["household_id"]))]
+    household_of = known.set_index(known["customer_id"].astype(str))["household_id"].astype(str)
+    width = max(log.n_seasons, latest - log.first_year + 1) + 1
+    rfm = rfm_by_customer(segments, household_of, log.customers, log.first_year, width)
+    categorical, groups = design_layout()
+
+    # the action model: customers split 80/20, sends sampled within each side
+    held_customer = rng.random(log.customers.size) < HOLDOUT_SHARE
+    held_rows = held_customer[log.customer]
+    fit_rows = np.flatnonzero(~held_rows)
+    fit_rows = fit_rows[sample_rows(fit_rows.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
+    eval_rows = np.flatnonzero(held_rows)
+    eval_rows = eval_rows[sample_rows(eval_rows.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
+
+    def in_time(rows: np.ndarray) -> np.ndarray:
+        customer, season = log.customer[rows], log.season[rows]
+        block = customer_block(history, customer, season, rfm, season)
+        codes = {k: v[rows] for k, v in log.codes.items()}
+        lifts = history.send_lifts(rows)
+        return design(block, codes, lifts, log.channel[rows])
+
+    model = fit_binary(
+        in_time(fit_rows),
+        log.action[fit_rows],
+        seed=seed,
+        categorical=categorical,
+        interaction_cst=groups,
+    )
+    evaluation = binary_metrics(log.action[eval_rows], sigmoid(log_odds(model, in_time(eval_rows))))
+
+    # customers in scope, their features now (every season) and their best settings
+    current = segments[segment_year == latest]
+    segment_of = current.set_index("household_id")["segment"]
+    scope_households = pd.Series(log.customers).map(household_of)
+    in_scope = scope_households.isin(set(segment_of.index)).to_numpy()
+    scope = np.flatnonzero(in_scope)
+    n_scope = scope.size
+    now = np.full(n_scope, log.n_seasons)
+    block = customer_block(history, scope, now, rfm, np.full(n_scope, latest - log.first_year + 1))
+
+    def at_values(setting_values: dict[str, np.ndarray], cycle: np.ndarray) -> np.ndarray:
+        codes = {**setting_values, "cycle": cycle}
+        lifts = history.now_lifts(scope, codes)
+        return log_odds(model, design(block, codes, lifts, np.zeros(n_scope, dtype=np.int64)))
+
+    reference = {name: np.zeros(n_scope, dtype=np.int64) for name in SETTINGS}
+    annual = np.zeros(n_scope, dtype=np.int64)
+    term: dict[str, np.ndarray] = {}
+    best: dict[str, np.ndarray] = {}
+    for name, values in SETTINGS.items():
+        term[name] = np.column_stack(
+            [
+                at_values({**reference, name: np.full(n_scope, v, dtype=np.int64)}, annual)
+                for v in range(len(values))
+            ]
+        )
+        best[name] = term[name].argmax(axis=1)
+
+    # baseline: the sends as received; recommended: the same sends with the best settings
+    position = np.full(log.customers.size, -1)
+    position[scope] = np.arange(n_scope)
+    rows = np.flatnonzero(in_scope[log.customer])
+    who = position[log.customer[rows]]
+    base_sum = np.zeros(n_scope)
+    rec_sum = np.zeros((n_scope, len(PROGRAMMES)))
+    count = np.zeros((n_scope, len(PROGRAMMES)))
+    for start in range(0, rows.size, PREDICTION_CHUNK_ROWS):
+        part, where = (
+            rows[start : start + PREDICTION_CHUNK_ROWS],
+            who[start : start + PREDICTION_CHUNK_ROWS],
+        )
+        codes = {k: v[part] for k, v in log.codes.items()}
+        lifts = history.now_lifts(log.customer[part], codes)
+        raw = log_odds(model, design(block[where], codes, lifts, log.channel[part]))
+        uplift = sum(term[k][where, best[k][where]] - term[k][where, codes[k]] for k in SETTINGS)
+        base_sum += np.bincount(where, weights=sigmoid(raw), minlength=n_scope)
+        cell = where * len(PROGRAMMES) + codes["cycle"]
+        rec_sum += np.bincount(
+            cell, weights=sigmoid(raw + uplift), minlength=n_scope * len(PROGRAMMES)
+        ).reshape(n_scope, -1)
+        count += np.bincount(cell, minlength=n_scope * len(PROGRAMMES)).reshape(n_scope, -1)
+    sends_total = count.sum(axis=1)
+    baseline = base_sum / sends_total
+    share = np.bincount(log.codes["cycle"], minlength=len(PROGRAMMES)) / max(log.rows, 1)
+    hypothetical = np.column_stack(
+        [
+            sigmoid(at_values(best, np.full(n_scope, c, dtype=np.int64)))
+            for c in range(len(PROGRAMMES))
+        ]
+    )
+    best_mean, chosen_set = _choose_programmes(count, rec_sum, hypothetical, share)
+    recommended = np.maximum(best_mean, baseline)
+    gain = np.clip(recommended - baseline, 0.0, 1.0)
+
+    # next segment with the recommended (and, for comparison, the baseline) settings
+    send_household = pd.Series(log.customers[log.customer]).map(household_of)
+    per_household = pd.DataFrame(
+        {
+            "household_id": send_household.to_numpy(),
+            "year": log.first_year + log.season,
+            "actions": log.action,
+        }
+    ).dropna(subset=["household_id"])
+    household_sends = per_household.groupby(["household_id", "year"], as_index=False).agg(
+        sends=("actions", "size"), actions=("actions", "sum")
+    )
+    seg_model, seg_metrics = fit_segments(
+        segment_training(segments, household_sends, latest), rng, seed
+    )
+    scope_ids = log.customers[scope]
+    scope_household = household_of.reindex(scope_ids).to_numpy()
+    now_rows = pd.DataFrame({"customer_id": scope_ids, "household_id": scope_household}).merge(
+        current.assign(year=latest), on="household_id", how="left"
+    )
+    predicted = predict_segment(
+        seg_model, segment_features(now_rows.assign(action_rate=recommended), household_sends)
+    )
+    predicted_base = predict_segment(
+        seg_model, segment_features(now_rows.assign(action_rate=baseline), household_sends)
+    )
+    rank = pd.Series(SEGMENT_RANK)
+    steps = rank.reindex(predicted).to_numpy() - now_rows["segment_rank"].to_numpy()
+    mean_amount = current.groupby("segment")["season_amount_eur"].mean()
+    delta = (
+        mean_amount.reindex(predicted).to_numpy()
+        - mean_amount.reindex(now_rows["segment"]).to_numpy()
+    )
+    expected_gain = np.where(steps > 0, np.clip(delta, 0, None), 0.0)
+    avoided_loss = np.where(steps < 0, np.clip(-delta, 0, None) * gain, 0.0)
+
+    version = f"appetence-hgb-{today:%Y.%m.%d}"
+    out = pd.DataFrame(
+        {
+            "customer_id": scope_ids,
+            "household_id": scope_household,
+            "season": SEASONS.label(latest),
+            **{
+                name: np.asarray(values, dtype=object)[best[name]]
+                for name, values in SETTINGS.items()
+            },
+            "powder_alarm_useful": chosen_set[:, PROGRAMMES.index("POWDER_ALARM")],
+            "stay_cycle_mails_useful": chosen_set[:, PROGRAMMES.index("STAY")],
+            "baseline_action_probability": baseline,
+            "recommended_action_probability": recommended,
+            "appetence_gain": gain,
+            "current_segment": now_rows["segment"].to_numpy(),
+            "predicted_segment": predicted,
+            "segment_steps": steps.astype(int),
+            "predicted_move": np.select([steps > 0, steps < 0], ["UP", "DOWN"], "STABLE"),
+            "expected_gain_eur": np.round(expected_gain, 2),
+            "avoided_loss_eur": np.round(avoided_loss, 2),
+            "model_version": version,
+            "scored_at": today,
+        }
+    )
+    moves = out["predicted_move"]
+    totals = {
+        "customers": len(out),
+        "movements": int((moves != "STABLE").sum()),
+        "movements_share": round(float((moves != "STABLE").mean()), 4) if len(out) else None,
+        "movements_up": int((moves == "UP").sum()),
+        "movements_down": int((moves == "DOWN").sum()),
+        "up_by_steps": {str(s): int((steps == s).sum()) for s in range(1, 6) if (steps == s).any()},
+        "down_by_steps": {
+            str(-s): int((steps == -s).sum()) for s in range(1, 6) if (steps == -s).any()
+        },
+        "moves_changed_by_settings": int((predicted != predicted_base).sum()),
+        "expected_gain_eur": round(float(out["expected_gain_eur"].sum()), 2),
+        "avoided_loss_eur": round(float(out["avoided_loss_eur"].sum()), 2),
+        "mean_appetence_gain": round(float(gain.mean()), 4) if len(out) else None,
+        "powder_alarm_useful_share": round(float(out["powder_alarm_useful"].mean()), 4)
+        if len(out)
+        else None,
+        "stay_cycle_mails_useful_share": round(float(out["stay_cycle_mails_useful"].mean()), 4)
+        if len(out)
+        else None,
+    }
+    metadata = {
+        "model": "HistGradientBoostingClassifier (additive across settings)",
+        "model_version": version,
+        "seed": seed,
+        "today": today.isoformat(),
+        "learning_base_sends": log.rows,
+        "action_rate": round(float(log.action.mean()), 5) if log.rows else None,
+        "training_rows": int(fit_rows.size),
+        "features": [
+            *CUSTOMER_FEATURES,
+            *(f"{k} with its action and open lifts" for k in SETTINGS),
+            "programme and channel with their action and open lifts",
+        ],
+        "evaluation": {"split": "20% of customers held out", **evaluation},
+        "segment_model": seg_metrics,
+        "totals": totals,
+    }
+    return ProductOutput(out, metadata)

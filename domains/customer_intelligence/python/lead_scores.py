@@ -1,0 +1,204 @@
+"""The product ``customer_intelligence.lead_scores``: a customer's purchase potential
+for each village, this season and the next.
+
+A gradient-boosting classifier trained on past seasons predicts, for a customer and a
+village, a booking with an arrival in the season (see :func:`lead_scores`). Its
+signals and candidate pairs are built in ``_lead_signals``, its fit and metrics in
+``_models``; its seed is ``MESH_SEED``, read when the product is materialised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from contracts.calendar import SEASONS
+from contracts.customer_intelligence import LeadScores
+from domains.customer_intelligence.python._lead_signals import (
+    LEAD_FEATURES,
+    lead_events,
+    lead_frame,
+    maturity,
+)
+from domains.customer_intelligence.python._models import (
+    BOOKINGS,
+    MEMBERS,
+    RFM,
+    SENDS,
+    binary_metrics,
+    data_today,
+    fit_binary,
+    log_odds,
+    sample_rows,
+    season_start,
+    season_start_year,
+    sigmoid,
+)
+from mesh_platform.products.python import Input, ProductOutput, python_product
+from mesh_platform.settings import get_settings
+
+LEAD_TOP_VILLAGES = 5
+"""Villages published per customer and season (``rank_for_customer`` 1..5)."""
+LEAD_MAX_TRAINING_ROWS = 1_000_000
+
+
+@python_product(
+    LeadScores,
+    inputs={
+        "sales": Input(
+            "sales.sales_lines",
+            "payer_customer_id sale_date season amount_eur village_id is_cancelled arrival_date",
+        ),
+        "bookings": BOOKINGS,
+        "sessions": Input(
+            "web.web_sessions", ("customer_id", "started_at", "village_id", "searched_arrival_date")
+        ),
+        "affinities": Input("web.customer_affinities", ("customer_id", "favourite_village_id")),
+        "calls": Input("telephony.calls", ("customer_id", "started_at", "call_type", "village_id")),
+        "sends": SENDS,
+        "villages": Input("resorts.villages", ("village_id", "village_type", "is_operating")),
+        "segments": RFM,
+        "members": MEMBERS,
+    },
+)
+def lead_scores(
+    *,
+    sales: pd.DataFrame,
+    bookings: pd.DataFrame,
+    sessions: pd.DataFrame,
+    affinities: pd.DataFrame,
+    calls: pd.DataFrame,
+    sends: pd.DataFrame,
+    villages: pd.DataFrame,
+    segments: pd.DataFrame,
+    members: pd.DataFrame,
+) -> ProductOutput:
+    """Purchase potential of each customer for each village, this season and the next.
+
+    A seeded gradient-boosting classifier learns, over past seasons T, whether a
+    candidate (customer, village) pair gets a booking (not cancelled) with an arrival
+    in T, from the features known at the start of T: the customer's past stays (in
+    this village and overall), web sessions, dated searches and sales calls about the
+    village in the past year, campaign clicks, affinity for the village's type,
+    the village's share of the stays of the last complete season, and the household's
+    RFM segment of T-1. Its quality is measured on the last complete season, held out
+    from a first fit; the published scores come from a second fit on every past
+    season, applied with the features known today (the latest event in the data).
+    The customer's household comes from ``customers.customer_profile``.
+    """
+    seed = get_settings().seed
+    ev = lead_events(
+        sales=sales,
+        bookings=bookings,
+        sessions=sessions,
+        affinities=affinities,
+        calls=calls,
+        sends=sends,
+        villages=villages,
+        segments=segments,
+        members=members,
+    )
+    today = data_today(
+        bookings["created_at"], sessions["started_at"], calls["started_at"], sends["sent_at"]
+    )
+    current = int(season_start_year(pd.Series([today]))[0])
+    seasons = sorted(int(y) for y in ev.stays["season_year"].unique() if y < current)
+    train_seasons = seasons[1:] if len(seasons) > 1 else seasons
+    frames = {t: lead_frame(ev, t, season_start(t), None) for t in train_seasons}
+    rng = np.random.default_rng(seed)
+
+    def stack(years: list[int]) -> pd.DataFrame:
+        parts = [frames[y] for y in years if len(frames[y])]
+        return (
+            pd.concat(parts, ignore_index=True) if parts else lead_frame(ev, current, today, None)
+        )
+
+    evaluation: dict[str, Any] = {"holdout_season": None}
+    if len(train_seasons) >= 2:
+        fit_part = stack(train_seasons[:-1])
+        fit_part = fit_part.iloc[sample_rows(len(fit_part), LEAD_MAX_TRAINING_ROWS, rng)]
+        held = frames[train_seasons[-1]]
+        first = fit_binary(
+            fit_part[list(LEAD_FEATURES)].to_numpy(float), fit_part["booked"].to_numpy(), seed=seed
+        )
+        p_held = sigmoid(log_odds(first, held[list(LEAD_FEATURES)].to_numpy(float)))
+        evaluation = {
+            "holdout_season": SEASONS.label(train_seasons[-1]),
+            **binary_metrics(held["booked"].to_numpy(), p_held),
+        }
+        if len(held):
+            top = p_held >= np.quantile(p_held, 0.9)
+            rate = held["booked"].mean()
+            evaluation["top_decile_lift"] = (
+                round(float(held["booked"].to_numpy()[top].mean() / rate), 3) if rate else None
+            )
+    training = stack(train_seasons)
+    training = training.iloc[sample_rows(len(training), LEAD_MAX_TRAINING_ROWS, rng)]
+    model = fit_binary(
+        training[list(LEAD_FEATURES)].to_numpy(float), training["booked"].to_numpy(), seed=seed
+    )
+
+    operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
+    scored_parts = []
+    for year in (current, current + 1):
+        frame = lead_frame(ev, year, today, operating)
+        frame = frame.assign(season=SEASONS.label(year))
+        frame["score"] = sigmoid(log_odds(model, frame[list(LEAD_FEATURES)].to_numpy(float)))
+        scored_parts.append(frame)
+    scored = pd.concat(scored_parts, ignore_index=True)
+    scored = scored.sort_values(
+        ["season", "customer_id", "score", "village_id"],
+        ascending=[True, True, False, True],
+        ignore_index=True,
+    )
+    scored["rank_for_customer"] = scored.groupby(["season", "customer_id"]).cumcount() + 1
+    scored = scored[scored["rank_for_customer"] <= LEAD_TOP_VILLAGES].reset_index(drop=True)
+    # decile of the score among the season's rows, 10 = the top tenth (ties by ids)
+    ordered = scored.sort_values(["season", "score", "customer_id", "village_id"])
+    position = ordered.groupby("season").cumcount().to_numpy()
+    size = ordered.groupby("season")["score"].transform("size").to_numpy()
+    scored.loc[ordered.index, "decile"] = position * 10 // size + 1
+    scored["decile"] = scored["decile"].astype(int)
+
+    amounts = ev.stays[ev.stays["created_at"] <= today]
+    customer_mean = amounts.groupby("customer_id")["amount_eur"].mean()
+    village_mean = amounts.groupby("village_id")["amount_eur"].mean()
+    overall = float(amounts["amount_eur"].mean()) if len(amounts) else 0.0
+    expected = (
+        scored["customer_id"]
+        .map(customer_mean)
+        .fillna(scored["village_id"].map(village_mean))
+        .fillna(overall)
+    )
+    scored["predicted_revenue_eur"] = (scored["score"] * expected).clip(lower=0).round(2)
+    scored["maturity"] = maturity(ev, scored, today)
+    version = f"lead-hgb-{today:%Y.%m.%d}"
+    out = scored.assign(model_version=version, scored_at=today)[
+        [
+            "customer_id",
+            "village_id",
+            "season",
+            "score",
+            "rank_for_customer",
+            "decile",
+            "predicted_revenue_eur",
+            "maturity",
+            "model_version",
+            "scored_at",
+        ]
+    ]
+    metadata = {
+        "model": "HistGradientBoostingClassifier",
+        "model_version": version,
+        "seed": seed,
+        "today": today.isoformat(),
+        "features": list(LEAD_FEATURES),
+        "training_seasons": [SEASONS.label(y) for y in train_seasons],
+        "training_rows": len(training),
+        "training_base_rate": round(float(training["booked"].mean()), 5) if len(training) else None,
+        "evaluation": evaluation,
+        "scored_rows": len(out),
+    }
+    return ProductOutput(out, metadata)

@@ -1,2 +1,0 @@
-"""Python-built products of the customers domain: none, every product of the domain is SQL
-(``sql/<product>.sql``)."""
