@@ -18,10 +18,11 @@ import dagster as dg
 
 from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.dagster_apis import chosen_dagster_apis
-from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.governance.lint import refuse_broken
 from mesh_platform.products.asset import asset_key, product_asset
+from mesh_platform.products.definition import DomainDefinition, SourceSchemas, read_domain
 from mesh_platform.products.python import PythonProduct
-from mesh_platform.products.sql import SourceSchemas, SqlProduct, load_sql_product
+from mesh_platform.products.sql import SqlProduct, sql_product
 
 
 def domain_contracts(domain: str) -> list[type[DataContract]]:
@@ -40,30 +41,19 @@ def discover_products(
     against its contract.
 
     Raises:
-        ProductDefinitionError: a SQL file or function without a contract, a product
-            implemented twice, a function of another domain, or an invalid query.
+        ProductDefinitionError: a product definition breaks a product-definition rule of
+            the governance lint (a SQL file or function without a contract, a product
+            implemented twice, a function of another domain, an invalid query...).
     """
-    products: dict[str, SqlProduct | PythonProduct] = {}
-    for path in sorted((folder / "sql").glob("*.sql")):
-        key = f"{domain}.{path.stem}"
-        contract = contracts.get(key)
-        if contract is None:
-            raise ProductDefinitionError(
-                f"{path.as_posix()}: rule unknown_contract: "
-                f"no contract {key} in contracts/{domain}.py"
-            )
-        products[key] = load_sql_product(path, contract, contracts, sources)
-    for product in python_products:
-        key = product.contract.meta().key
-        if product.contract.meta().domain != domain:
-            raise ProductDefinitionError(
-                f"{product.fn.__module__}.{product.fn.__name__}: rule ownership: implements "
-                f"{key}, a product of another domain"
-            )
-        if key in products:
-            raise ProductDefinitionError(f"{key}: rule single_implementation: SQL and Python both")
-        product.validate(contracts)
-        products[key] = product
+    python_products = list(python_products)
+    definition = read_domain(
+        domain, folder, [p.definition() for p in python_products], contracts, sources
+    )
+    refuse_broken([definition], contracts)
+    products: dict[str, SqlProduct | PythonProduct] = {
+        sql.key: sql_product(sql) for sql in definition.sql
+    }
+    products.update({p.contract.meta().key: p for p in python_products})
     return [products[k] for k in sorted(products)]
 
 
@@ -121,14 +111,37 @@ def _build_definitions(
     )
 
 
-@cache
-def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
-    """The products found in ``domains/<domain>/``, validated against their contracts
-    (read once per process)."""
+def _domain_folder(domain: str) -> tuple[Path, list[PythonProduct]]:
+    """The folder of ``domains/<domain>/`` and the Python products it declares."""
     package = importlib.import_module(f"domains.{domain}")
     folder = Path(package.__file__ or "").parent
     module = importlib.import_module(f"domains.{domain}.products")
     python_products = [v for v in vars(module).values() if isinstance(v, PythonProduct)]
+    return folder, python_products
+
+
+def read_product_definitions(
+    domain: str, contracts: Mapping[str, type[DataContract]] | None = None
+) -> DomainDefinition:
+    """The product definitions of ``domains/<domain>/``, read without building Dagster
+    definitions (what ``mesh check`` lints)."""
+    from mesh_platform.landing import landing_sources
+
+    folder, python_products = _domain_folder(domain)
+    return read_domain(
+        domain,
+        folder,
+        [p.definition() for p in python_products],
+        all_contracts() if contracts is None else contracts,
+        landing_sources(domain),
+    )
+
+
+@cache
+def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
+    """The products found in ``domains/<domain>/``, validated against their contracts
+    (read once per process)."""
+    folder, python_products = _domain_folder(domain)
     from mesh_platform.landing import landing_sources
 
     return tuple(

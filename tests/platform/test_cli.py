@@ -232,6 +232,7 @@ def test_check_prints_one_line_per_finding_and_exits_1(monkeypatch: pytest.Monke
     bad = {contract.meta().key: contract for contract, _, _ in BAD_CASES}
     contracts = {**CLEAN, **bad}
     monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: contracts)
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [])
 
     result = runner.invoke(app, ["check"])
 
@@ -244,6 +245,7 @@ def test_check_prints_one_line_per_finding_and_exits_1(monkeypatch: pytest.Monke
 
 def test_check_on_clean_contracts_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CLEAN))
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [])
 
     result = runner.invoke(app, ["check"])
 
