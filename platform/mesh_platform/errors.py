@@ -18,9 +18,7 @@ class RuleFailure:
     Attributes:
         product: ``domain.product``.
         column: the column the rule is about (``None`` for table-level rules such as grain).
-        rule: the rule's name (``not_null``, ``unique_grain``, ``accepted_values``,
-            ``range``, ``pattern``, ``max_length``, ``min_length``, ``reference``,
-            ``dtype``, ``columns``).
+        rule: the rule's name, one of :class:`~mesh_platform.contract.rules.Rule`.
         failing_rows: how many rows break it (``None`` when not counted).
         sample: a few offending values or keys.
         detail: what the rule expects, e.g. ``>= 0`` or ``in {'A', 'B'}``.

@@ -19,10 +19,11 @@ import dagster as dg
 
 from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.dagster_apis import chosen_dagster_apis
-from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.governance.lint import refuse_broken
 from mesh_platform.products.asset import asset_key, product_asset
+from mesh_platform.products.definition import DomainDefinition, SourceSchemas, read_domain
 from mesh_platform.products.python import PythonProduct
-from mesh_platform.products.sql import SourceSchemas, SqlProduct, load_sql_product
+from mesh_platform.products.sql import SqlProduct, sql_product
 
 
 def domain_contracts(domain: str) -> list[type[DataContract]]:
@@ -36,35 +37,31 @@ def discover_products(
     python_products: Iterable[PythonProduct],
     contracts: Mapping[str, type[DataContract]],
     sources: SourceSchemas | None = None,
+    *,
+    python_modules: Mapping[str, Iterable[str]] | None = None,
 ) -> list[SqlProduct | PythonProduct]:
     """The domain's products: its SQL files and its Python products, each checked
     against its contract.
 
     Raises:
-        ProductDefinitionError: a SQL file or function without a contract, a product
-            implemented twice, a function of another domain, or an invalid query.
+        ProductDefinitionError: a product definition breaks a product-definition rule of
+            the governance lint (a SQL file or function without a contract, a product
+            implemented twice, a function of another domain, an invalid query...).
     """
-    products: dict[str, SqlProduct | PythonProduct] = {}
-    for path in sorted((folder / "sql").glob("*.sql")):
-        key = f"{domain}.{path.stem}"
-        contract = contracts.get(key)
-        if contract is None:
-            raise ProductDefinitionError(
-                f"{path.as_posix()}: rule unknown_contract: "
-                f"no contract {key} in contracts/{domain}.py"
-            )
-        products[key] = load_sql_product(path, contract, contracts, sources)
-    for product in python_products:
-        key = product.contract.meta().key
-        if product.contract.meta().domain != domain:
-            raise ProductDefinitionError(
-                f"{product.fn.__module__}.{product.fn.__name__}: rule ownership: implements "
-                f"{key}, a product of another domain"
-            )
-        if key in products:
-            raise ProductDefinitionError(f"{key}: rule single_implementation: SQL and Python both")
-        product.validate(contracts)
-        products[key] = product
+    python_products = list(python_products)
+    definition = read_domain(
+        domain,
+        folder,
+        [p.definition() for p in python_products],
+        contracts,
+        sources,
+        python_modules=python_modules,
+    )
+    refuse_broken([definition], contracts)
+    products: dict[str, SqlProduct | PythonProduct] = {
+        sql.key: sql_product(sql) for sql in definition.sql
+    }
+    products.update({p.contract.meta().key: p for p in python_products})
     return [products[k] for k in sorted(products)]
 
 
@@ -122,45 +119,63 @@ def _build_definitions(
     )
 
 
-def python_products(domain: str, folder: Path) -> list[PythonProduct]:
-    """The Python products of a domain: one per module of ``python/`` (the modules whose
-    name starts with an underscore aside), named like it.
-
-    Raises:
-        ProductDefinitionError: a module that does not define exactly the product named
-            like it.
-    """
-    products: list[PythonProduct] = []
+def python_modules(domain: str, folder: Path) -> dict[str, list[PythonProduct]]:
+    """The Python products of a domain by module of ``python/`` (the modules whose name
+    starts with an underscore aside); rule ``python_module`` wants one each, named like it."""
+    found: dict[str, list[PythonProduct]] = {}
     for path in sorted((folder / "python").glob("[!_]*.py")):
         module = importlib.import_module(f"domains.{domain}.python.{path.stem}")
-        found = {id(v): v for v in vars(module).values() if isinstance(v, PythonProduct)}
-        names = sorted(p.contract.meta().key for p in found.values())
-        if len(found) != 1 or names != [f"{domain}.{path.stem}"]:
-            raise ProductDefinitionError(
-                f"{path.as_posix()}: rule python_module: defines "
-                f"{', '.join(names) or 'no Python product'}; a module of python/ defines "
-                f"exactly the product named like it, {domain}.{path.stem} (what products "
-                "share goes in a module whose name starts with an underscore)"
-            )
-        products.extend(found.values())
-    return products
+        products = {id(v): v for v in vars(module).values() if isinstance(v, PythonProduct)}
+        found[path.relative_to(folder).as_posix()] = sorted(
+            products.values(), key=lambda p: p.contract.meta().key
+        )
+    return found
+
+
+def _product_keys(modules: Mapping[str, list[PythonProduct]]) -> dict[str, list[str]]:
+    return {file: [p.contract.meta().key for p in found] for file, found in modules.items()}
+
+
+def _domain_folder(domain: str) -> tuple[Path, dict[str, list[PythonProduct]]]:
+    """The folder of ``domains/<domain>/`` and the Python products of its modules."""
+    package = importlib.import_module(f"domains.{domain}")
+    folder = Path(package.__file__ or "").parent
+    return folder, python_modules(domain, folder)
+
+
+def read_product_definitions(
+    domain: str, contracts: Mapping[str, type[DataContract]] | None = None
+) -> DomainDefinition:
+    """The product definitions of ``domains/<domain>/``, read without building Dagster
+    definitions (what ``mesh check`` lints)."""
+    from mesh_platform.landing import landing_sources
+
+    folder, modules = _domain_folder(domain)
+    return read_domain(
+        domain,
+        folder,
+        [p.definition() for products in modules.values() for p in products],
+        all_contracts() if contracts is None else contracts,
+        landing_sources(domain),
+        python_modules=_product_keys(modules),
+    )
 
 
 @cache
 def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
     """The products found in ``domains/<domain>/``, validated against their contracts
     (read once per process)."""
-    package = importlib.import_module(f"domains.{domain}")
-    folder = Path(package.__file__ or "").parent
     from mesh_platform.landing import landing_sources
 
+    folder, modules = _domain_folder(domain)
     return tuple(
         discover_products(
             domain,
             folder,
-            python_products(domain, folder),
+            [p for products in modules.values() for p in products],
             all_contracts(),
             landing_sources(domain),
+            python_modules=_product_keys(modules),
         )
     )
 

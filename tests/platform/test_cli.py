@@ -19,7 +19,9 @@ from mesh_platform.contract import DataContract, all_contracts, columns_of
 from mesh_platform.export import ExportFormat, file_name
 from mesh_platform.governance import lint
 from mesh_platform.settings import get_settings
+from tests.support.broken_products import BROKEN_CASES, BrokenCase
 from tests.support.lint_contracts import BAD_CASES, CLEAN
+from tests.support.small_mesh import CONTRACTS
 
 runner = CliRunner()
 
@@ -232,6 +234,7 @@ def test_check_prints_one_line_per_finding_and_exits_1(monkeypatch: pytest.Monke
     bad = {contract.meta().key: contract for contract, _, _ in BAD_CASES}
     contracts = {**CLEAN, **bad}
     monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: contracts)
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [])
 
     result = runner.invoke(app, ["check"])
 
@@ -244,6 +247,7 @@ def test_check_prints_one_line_per_finding_and_exits_1(monkeypatch: pytest.Monke
 
 def test_check_on_clean_contracts_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CLEAN))
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [])
 
     result = runner.invoke(app, ["check"])
 
@@ -349,3 +353,37 @@ def test_query_errors_are_reported_cleanly(warehouse: str, sql: str) -> None:
     assert result.exit_code == 1
     assert "query failed" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("case", BROKEN_CASES, ids=lambda case: case.id)
+def test_check_reports_a_broken_product_definition(
+    case: BrokenCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    domain = case.read(tmp_path / "shop")
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CONTRACTS))
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [domain])
+
+    result = runner.invoke(app, ["check"])
+
+    assert result.exit_code == 1
+    where = f"{case.product}, file {case.file(tmp_path / 'shop')}"
+    where += f", column {case.column}" if case.column else ""
+    # the small mesh's contracts live outside contracts/: their own findings name no file
+    lines = [line for line in result.stdout.splitlines() if ", file " in line]
+    assert lines
+    assert all(line.startswith(f"{where}: {case.rule}: ") for line in lines), lines
+
+
+def test_check_reads_the_mesh_products_without_building_definitions(
+    monkeypatch: pytest.MonkeyPatch, contracts: dict[str, type[DataContract]]
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("mesh check built Dagster definitions")
+
+    monkeypatch.setattr("mesh_platform.location.build_definitions", refuse)
+
+    result = runner.invoke(app, ["check"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{len(contracts)} contracts and ")
+    assert result.stdout.strip().endswith("product definitions, no findings")

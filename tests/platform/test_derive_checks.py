@@ -16,12 +16,12 @@ import yaml
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract, all_contracts, columns_of
+from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.checks import (
     FAILING_ROWS,
     SAMPLE_KEYS,
     CheckQuery,
     CheckResult,
-    CheckRule,
     check_queries,
     run_checks_duckdb,
 )
@@ -146,7 +146,7 @@ def test_each_check_finds_exactly_its_violation(case: dict[str, Any]) -> None:
 
 def test_every_rule_is_covered_by_a_violation_case() -> None:
     rules = {case["check"].split("__")[0] for case in VIOLATIONS}
-    assert rules == {rule.value for rule in CheckRule}
+    assert rules == {rule.value for rule in Rule if rule.in_warehouse}
 
 
 def test_sample_is_sorted_and_limited_to_sample_size() -> None:
@@ -181,9 +181,9 @@ def test_nulls_are_not_orphans_and_references_need_a_resolver() -> None:
     assert with_resolver["reference__lead_customer_id"].passed
 
     without = check_queries(SampleHouseholdSeason, "duckdb", table)
-    assert not [c for c in without if c.rule is CheckRule.REFERENCE]
+    assert not [c for c in without if c.rule is Rule.REFERENCE]
     unknown = check_queries(SampleHouseholdSeason, "duckdb", table, resolve=lambda d, p: None)
-    assert not [c for c in unknown if c.rule is CheckRule.REFERENCE]
+    assert not [c for c in unknown if c.rule is Rule.REFERENCE]
 
 
 def test_reference_checks_the_table_the_resolver_names() -> None:
@@ -272,7 +272,7 @@ def test_check_names_rules_columns_and_descriptions() -> None:
     assert checks["unique_grain"].columns == ("household_id", "season")
     assert checks["unique_grain"].column is None
     assert checks["unique_grain"].description == "one row per (household_id, season)"
-    assert checks["not_null__revenue_eur"].rule is CheckRule.NOT_NULL
+    assert checks["not_null__revenue_eur"].rule is Rule.NOT_NULL
     assert checks["not_null__revenue_eur"].column == "revenue_eur"
     assert checks["range__stays"].description == ">= 0 and <= 60"
     assert checks["accepted_values__channel"].description == "in {'web', 'call_centre', 'agency'}"

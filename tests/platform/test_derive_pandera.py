@@ -19,8 +19,8 @@ from mesh_platform.derive.pandera_schema import (
     pandas_schema,
     polars_schema,
     rule_details,
-    validate_frame,
 )
+from mesh_platform.derive.pandera_validation import validate_frame
 from mesh_platform.errors import ContractViolation, RuleFailure
 from tests.support.sample_contracts import (
     GOOD_ROWS,

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
 from contracts.common import RESERVATIONS
 from mesh_platform.contract import DataContract, all_contracts, column
-from mesh_platform.governance import RULES, Finding, lint
+from mesh_platform.domains import DOMAINS
+from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.governance import (
+    CONTRACT_RULES,
+    DEFINITION_RULES,
+    RULES,
+    Finding,
+    definition_findings,
+    lint,
+)
 from mesh_platform.governance import rules as rules_package
+from mesh_platform.location import discover_products, read_product_definitions
+from tests.support.broken_products import BROKEN_CASES, BrokenCase
 from tests.support.lint_contracts import (
     BAD_CASES,
     CLEAN,
@@ -18,6 +30,7 @@ from tests.support.lint_contracts import (
     UnreadableColumn,
     in_domain_module,
 )
+from tests.support.small_mesh import CONTRACTS, LANDING
 
 
 def _case_id(case: tuple[type[DataContract], str | None, str]) -> str:
@@ -41,8 +54,8 @@ def test_each_bad_contract_breaks_exactly_its_rule(
     assert findings[0].message
 
 
-def test_every_rule_is_exercised_by_a_bad_contract() -> None:
-    assert {rule for _, _, rule in BAD_CASES} == {rule.__name__ for rule in RULES}
+def test_every_contract_rule_is_exercised_by_a_bad_contract() -> None:
+    assert {rule for _, _, rule in BAD_CASES} == {rule.__name__ for rule in CONTRACT_RULES}
 
 
 def test_the_registry_holds_every_rule_module_once() -> None:
@@ -137,3 +150,42 @@ def test_lint_defaults_to_every_contract_of_the_mesh() -> None:
 def test_the_mesh_contracts_lint_clean() -> None:
     findings = lint(all_contracts())
     assert findings == [], "\n".join(f.line() for f in findings)
+
+
+# --- product-definition rules -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", BROKEN_CASES, ids=lambda case: case.id)
+def test_each_broken_product_breaks_exactly_its_rule(case: BrokenCase, tmp_path: Path) -> None:
+    domain = case.read(tmp_path / "shop")
+
+    findings = definition_findings([domain], CONTRACTS)
+
+    assert {(f.product, f.column, f.rule) for f in findings} == {
+        (case.product, case.column, case.rule)
+    }
+    assert {f.file for f in findings} == {case.file(tmp_path / "shop")}
+    assert all(f.message for f in findings)
+
+
+def test_every_definition_rule_is_exercised_by_a_broken_product() -> None:
+    assert {case.rule for case in BROKEN_CASES} == {rule.__name__ for rule in DEFINITION_RULES}
+
+
+def test_the_mesh_products_are_well_defined() -> None:
+    domains = [read_product_definitions(domain) for domain in DOMAINS]
+    assert sum(len(d.sql) + len(d.python) for d in domains) >= len(all_contracts())
+    findings = definition_findings(domains, all_contracts())
+    assert findings == [], "\n".join(f.line() for f in findings)
+
+
+def test_loading_refuses_a_broken_product_with_the_findings_of_the_lint(tmp_path: Path) -> None:
+    case = next(c for c in BROKEN_CASES if c.rule == "missing_column")
+    domain = case.read(tmp_path / "shop")
+    (finding,) = definition_findings([domain], CONTRACTS)
+    with pytest.raises(ProductDefinitionError) as error:
+        discover_products("shop", tmp_path / "shop", [], CONTRACTS, LANDING)
+    assert str(error.value) == (
+        f"{finding.file} ({finding.product}): column {finding.column}: "
+        f"rule {finding.rule}: {finding.message}"
+    )

@@ -17,7 +17,9 @@ import domains
 from mesh_platform.contract import all_contracts
 from mesh_platform.domains import DOMAINS
 from mesh_platform.errors import ProductDefinitionError
-from mesh_platform.location import python_products
+from mesh_platform.governance.lint import refuse_broken
+from mesh_platform.location import python_modules
+from mesh_platform.products.definition import read_domain
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_SHAPE = {"__init__.py", "definitions.py"}
@@ -56,8 +58,10 @@ def test_every_domain_has_the_same_shape(domain: str) -> None:
 def test_every_python_module_defines_the_product_named_like_it(domain: str) -> None:
     folder = ROOT / "domains" / domain
     stems = sorted(p.stem for p in (folder / "python").glob("[!_]*.py"))
-    products = python_products(domain, folder)
-    assert [p.contract.meta().key for p in products] == [f"{domain}.{s}" for s in stems]
+    modules = python_modules(domain, folder)
+    assert {file: [p.contract.meta().key for p in found] for file, found in modules.items()} == {
+        f"python/{s}.py": [f"{domain}.{s}"] for s in stems
+    }
 
 
 @pytest.mark.parametrize(
@@ -81,15 +85,17 @@ def test_a_python_module_without_its_product_is_refused_naming_the_file(
     (folder / "python" / "zones.py").write_text(module)
     monkeypatch.setattr(domains, "__path__", [*domains.__path__, str(tmp_path / "domains")])
     try:
-        with pytest.raises(ProductDefinitionError) as error:
-            python_products("probe", folder)
+        modules = python_modules("probe", folder)
     finally:
         for name in [m for m in sys.modules if m.startswith("domains.probe")]:
             del sys.modules[name]
+    keys = {file: [p.contract.meta().key for p in products] for file, products in modules.items()}
+    definition = read_domain("probe", folder, [], {}, python_modules=keys)
+    with pytest.raises(ProductDefinitionError) as error:
+        refuse_broken([definition], {})
     message = str(error.value)
-    assert message.startswith(f"{(folder / 'python' / 'zones.py').as_posix()}: rule python_module")
+    assert message.startswith("python/zones.py (probe.zones): rule python_module: ")
     assert found in message
-    assert "probe.zones" in message
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
@@ -144,3 +150,24 @@ def test_dagster_loads_all_twelve_code_locations(tmp_path: Path) -> None:
     for domain in DOMAINS:
         assert f"Validation successful for code location {domain}." in output
     assert "All code locations passed validation." in output
+
+
+def test_loading_a_location_imports_neither_pandera_nor_polars() -> None:
+    """A code location loads without the frame-validation libraries (values are audited in
+    the warehouse); each location is loaded in a fresh process, as Dagster does."""
+    domain = "customer_intelligence"  # it has Python products as well as SQL ones
+    probe = (
+        "import importlib, sys\n"
+        f"importlib.import_module('domains.{domain}.definitions').defs.resolve_asset_graph()\n"
+        "print(sorted(m for m in ('pandera', 'polars') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"

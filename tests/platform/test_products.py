@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 
 from mesh_platform.engines.duckdb import DuckDBEngine
-from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.errors import ContractViolation, ProductDefinitionError
 from mesh_platform.location import build_definitions
 from mesh_platform.products import asset as asset_module
 from mesh_platform.products.python import Input, python_product
 from mesh_platform.products.sql import load_sql_product
 from mesh_platform.settings import get_settings
+from mesh_platform.wap import AuditFailed
 from tests.support import small_mesh
 from tests.support.small_mesh import CONTRACTS, LANDING
 
@@ -335,3 +336,63 @@ def test_an_input_naming_a_wrong_column_fails_at_load(
     assert f"rule {rule}" in message
     assert named in message
     assert "top (shop.top_items)" in message
+
+
+# --- a Python product's values are audited in the warehouse, once ---------------------------
+
+
+def _publish_items(rows: pd.DataFrame) -> dg.Failure:
+    """Publish ``stock.items`` from ``rows`` through write-audit-publish; the failure."""
+
+    @python_product(CONTRACTS["stock.items"])
+    def items() -> pd.DataFrame:
+        return rows
+
+    with pytest.raises(dg.Failure) as caught:
+        list(asset_module.materialize_product(items, run_id="bad-items", engine=DuckDBEngine()))
+    return caught.value
+
+
+GOOD_ITEMS = pd.DataFrame(
+    {
+        "item_id": ["I001", "I002"],
+        "label": ["MUG", "LAMP"],
+        "price_eur": [4.5, 12.0],
+        "band": ["LOW", "HIGH"],
+    }
+)
+
+
+def test_a_python_product_breaking_value_rules_fails_in_the_warehouse() -> None:
+    bad = GOOD_ITEMS.assign(price_eur=[-1.0, 12.0], band=["LOW", "MIDDLE"])
+    failure = _publish_items(bad)
+    audit = failure.__cause__
+    assert isinstance(audit, AuditFailed)  # the in-warehouse audit, not a frame validation
+    assert sorted((f.product, f.column, f.rule) for f in audit.failures) == [
+        ("stock.items", "band", "accepted_values"),
+        ("stock.items", "price_eur", "range"),
+    ]
+    (range_failure,) = [f for f in audit.failures if f.rule == "range"]
+    assert range_failure.failing_rows == 1
+    assert list(range_failure.sample) == ["item_id=I001"]
+    assert not DuckDBEngine().published_table("stock", "items")
+
+
+@pytest.mark.parametrize(
+    ("rows", "column", "rule"),
+    [
+        (GOOD_ITEMS.drop(columns=["band"]), "band", "columns"),
+        (GOOD_ITEMS.assign(extra=[1, 2]), "extra", "columns"),
+        (GOOD_ITEMS.assign(label=[1, 2]), "label", "dtype"),
+        (GOOD_ITEMS.assign(price_eur=["cheap", "dear"]), "price_eur", "dtype"),
+    ],
+)
+def test_what_only_python_sees_fails_before_loading(
+    rows: pd.DataFrame, column: str, rule: str
+) -> None:
+    violation = _publish_items(rows).__cause__
+    assert isinstance(violation, ContractViolation)
+    assert not isinstance(violation, AuditFailed)
+    assert [(f.product, f.column, f.rule) for f in violation.failures] == [
+        ("stock.items", column, rule)
+    ]

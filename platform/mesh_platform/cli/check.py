@@ -1,25 +1,42 @@
-"""``mesh check``: lint every contract against the governance rules."""
+"""``mesh check``: lint every contract and every product definition against the
+governance rules, without building Dagster definitions."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import typer
 
 from mesh_platform.cli.output import console, err_console
-from mesh_platform.contract import all_contracts
+from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.governance import lint
+from mesh_platform.products.definition import DomainDefinition
+
+
+def read_domains(contracts: Mapping[str, type[DataContract]]) -> list[DomainDefinition]:
+    """The product definitions of every domain of the mesh, read against ``contracts``."""
+    from mesh_platform.domains import DOMAINS
+    from mesh_platform.location import read_product_definitions
+
+    return [read_product_definitions(domain, contracts) for domain in DOMAINS]
 
 
 def check() -> None:
-    """Lint every contract: one line per finding (product, column, rule); exit 1 if any."""
+    """Lint every contract and product definition: one line per finding (product, file,
+    column, rule, message); exit 1 if any."""
     contracts = all_contracts()
-    findings = lint(contracts)
+    domains = read_domains(contracts)
+    findings = lint(contracts, domains)
+    definitions = sum(len(d.sql) + len(d.python) for d in domains)
     if findings:
         for finding in findings:
             typer.echo(finding.line())
         products = len({finding.product for finding in findings})
         err_console().print(
-            f"{len(findings)} finding(s) in {products} of {len(contracts)} contracts",
+            f"{len(findings)} finding(s) in {products} of {len(contracts)} contracts"
+            + (f" and {definitions} product definitions" if definitions else ""),
             highlight=False,
         )
         raise typer.Exit(1)
-    console().print(f"{len(contracts)} contracts, no findings", highlight=False)
+    read = f" and {definitions} product definitions" if definitions else ""
+    console().print(f"{len(contracts)} contracts{read}, no findings", highlight=False)

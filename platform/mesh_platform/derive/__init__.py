@@ -1,7 +1,7 @@
 """Derivations of a contract: every representation of a product other than the contract.
 
 Each derivation is a pure function of a contract class, in its own module:
-pandera schemas and frame validation (``pandera_schema``), Dagster metadata
+pandera schemas (``pandera_schema``) and frame validation (``pandera_validation``), Dagster metadata
 (``dagster_metadata``), the JSON Schema of a row (``json_schema``), the Open Data
 Contract Standard document (``odcs``), OpenLineage facets (``openlineage_facets``),
 warehouse DDL (``ddl``) and check queries (``checks``).
@@ -26,12 +26,13 @@ if TYPE_CHECKING:
         schema_facet,
         tags_facet,
     )
-    from mesh_platform.derive.pandera_schema import pandas_schema, polars_schema, validate_frame
+    from mesh_platform.derive.pandera_schema import pandas_schema, polars_schema
+    from mesh_platform.derive.pandera_validation import validate_frame
 
 _LAZY: dict[str, str] = {
     "pandas_schema": "pandera_schema",
     "polars_schema": "pandera_schema",
-    "validate_frame": "pandera_schema",
+    "validate_frame": "pandera_validation",
     "column_schema": "dagster_metadata",
     "asset_metadata": "dagster_metadata",
     "odcs_document": "odcs",

@@ -52,45 +52,24 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlglot import exp
 
-from mesh_platform.contract import ColumnSpec, DataContract, LogicalType, columns_of
-from mesh_platform.derive.sqltypes import Dialect, check_dialect, sql_type, string_type
+from mesh_platform.contract import DataContract, columns_of
+from mesh_platform.contract.rules import Rule
+from mesh_platform.derive.check_sql import (
+    FAILING_ROWS,
+    NULL_TOKEN,
+    ROW_POSITION_KEY,
+    SAMPLE_KEYS,
+    CheckBuilder,
+    Resolver,
+)
+from mesh_platform.derive.sqltypes import Dialect, check_dialect
 from mesh_platform.errors import RuleFailure
-
-FAILING_ROWS = "failing_rows"
-SAMPLE_KEYS = "sample_keys"
-NULL_TOKEN = "<null>"
-ROW_POSITION_KEY = "row"
-
-_SAMPLE_KEY = "sample_key"
-_ROW_POSITION = "__mesh_row_position"
-_DUPLICATES = "__mesh_duplicates"
-_REF_KEY = "__mesh_ref_key"
-_T = "t"  # alias of the checked table
-_REF = "r"  # alias of the referenced table
-_OFFENDING = "offending"
-
-Resolver = Callable[[str, str], exp.Table | None]
-"""``(domain, product) -> table`` of a referenced product, or ``None`` if unknown."""
-
-
-class CheckRule(StrEnum):
-    """The contract rules checked in the warehouse."""
-
-    NOT_NULL = "not_null"
-    UNIQUE_GRAIN = "unique_grain"
-    ACCEPTED_VALUES = "accepted_values"
-    RANGE = "range"
-    PATTERN = "pattern"
-    MAX_LENGTH = "max_length"
-    MIN_LENGTH = "min_length"
-    REFERENCE = "reference"
 
 
 @dataclass(frozen=True)
@@ -107,7 +86,7 @@ class CheckQuery:
     """
 
     name: str
-    rule: CheckRule
+    rule: Rule
     columns: tuple[str, ...]
     description: str
     query: exp.Select
@@ -116,7 +95,7 @@ class CheckQuery:
     @property
     def column(self) -> str | None:
         """The column of a column rule; ``None`` for the table-level grain rule."""
-        if self.rule is CheckRule.UNIQUE_GRAIN or len(self.columns) != 1:
+        if self.rule is Rule.UNIQUE_GRAIN or len(self.columns) != 1:
             return None
         return self.columns[0]
 
@@ -205,14 +184,11 @@ def check_queries(
     dialect = check_dialect(dialect)
     if sample_size < 1:
         raise ValueError(f"sample_size must be at least 1, not {sample_size}")
-    builder = _Builder(contract, dialect, table, sample_size)
-    checks: list[CheckQuery] = []
-    grain = contract.meta().grain
-    if grain:
-        checks.append(builder.unique_grain())
+    builder = CheckBuilder(contract, dialect, table, sample_size)
+    built = [builder.unique_grain()] if contract.meta().grain else []
     for col in columns_of(contract):
-        checks.extend(builder.column_checks(col, resolve))
-    return checks
+        built.extend(builder.column_checks(col, resolve))
+    return [CheckQuery(b.name, b.rule, b.columns, b.description, b.query, dialect) for b in built]
 
 
 def run_checks_duckdb(
@@ -231,291 +207,15 @@ def run_checks_duckdb(
     return results
 
 
-# --- building the queries --------------------------------------------------------------------
-
-
-class _Builder:
-    def __init__(
-        self,
-        contract: type[DataContract],
-        dialect: Dialect,
-        table: exp.Table,
-        sample_size: int,
-    ) -> None:
-        self.contract = contract
-        self.meta = contract.meta()
-        self.columns = columns_of(contract)
-        self.by_name = {c.name: c for c in self.columns}
-        self.dialect: Dialect = dialect
-        self.table = table
-        self.sample_size = sample_size
-
-    # -- per rule ---------------------------------------------------------------------------
-
-    def column_checks(self, col: ColumnSpec, resolve: Resolver | None) -> list[CheckQuery]:
-        checks: list[CheckQuery] = []
-
-        def value() -> exp.Column:
-            return _col(col.name)
-
-        if not col.nullable:
-            checks.append(
-                self._violations(
-                    CheckRule.NOT_NULL, col, "is never NULL", value().is_(exp.null()), col.name
-                )
-            )
-        if col.allowed_values is not None:
-            allowed = ", ".join(repr(v) for v in col.allowed_values)
-            checks.append(
-                self._violations(
-                    CheckRule.ACCEPTED_VALUES,
-                    col,
-                    f"in {{{allowed}}}",
-                    exp.not_(value().isin(*(exp.convert(v) for v in col.allowed_values))),
-                )
-            )
-        if col.has_range:
-            checks.append(self._range(col))
-        if col.pattern is not None:
-            checks.append(
-                self._violations(
-                    CheckRule.PATTERN,
-                    col,
-                    f"matches {col.pattern!r} as a whole",
-                    exp.not_(self._full_match(value(), col.pattern)),
-                )
-            )
-        if col.min_length is not None:
-            checks.append(
-                self._violations(
-                    CheckRule.MIN_LENGTH,
-                    col,
-                    f"at least {col.min_length} character(s)",
-                    exp.LT(this=exp.Length(this=value()), expression=_number(col.min_length)),
-                )
-            )
-        if col.max_length is not None:
-            checks.append(
-                self._violations(
-                    CheckRule.MAX_LENGTH,
-                    col,
-                    f"at most {col.max_length} character(s)",
-                    exp.GT(this=exp.Length(this=value()), expression=_number(col.max_length)),
-                )
-            )
-        reference = self._reference(col, resolve)
-        if reference is not None:
-            checks.append(reference)
-        return checks
-
-    def unique_grain(self) -> CheckQuery:
-        grain = self.meta.grain
-        not_null = [
-            _col(name).is_(exp.null()).not_()
-            for name in grain
-            if name in self.by_name and not self.by_name[name].nullable
-        ]
-        duplicates = (
-            exp.select(
-                exp.alias_(self._key(list(grain)), _SAMPLE_KEY, quoted=True),
-                exp.alias_(exp.Count(this=exp.Star()), _DUPLICATES, quoted=True),
-            )
-            .from_(self._table_as_t())
-            .group_by(*(_col(name) for name in grain))
-            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=_number(1)))
-        )
-        if not_null:
-            duplicates = duplicates.where(exp.and_(*not_null))
-        total = exp.Coalesce(
-            this=exp.Sum(this=exp.column(_DUPLICATES, quoted=True)),
-            expressions=[exp.Literal.number(0)],
-        )
-        query = self._summary(duplicates, count=exp.cast(total, self._int_type()))
-        return CheckQuery(
-            name=CheckRule.UNIQUE_GRAIN.value,
-            rule=CheckRule.UNIQUE_GRAIN,
-            columns=tuple(grain),
-            description=f"one row per ({', '.join(grain)})",
-            query=query,
-            dialect=self.dialect,
-        )
-
-    def _range(self, col: ColumnSpec) -> CheckQuery:
-        breaks: list[exp.Expr] = []
-        expects: list[str] = []
-        bounds: list[tuple[float | None, str, type[exp.Binary]]] = [
-            (col.ge, ">=", exp.LT),
-            (col.gt, ">", exp.LTE),
-            (col.le, "<=", exp.GT),
-            (col.lt, "<", exp.GTE),
-        ]
-        for bound, symbol, broken in bounds:
-            if bound is None:
-                continue
-            breaks.append(broken(this=_col(col.name), expression=_number(bound)))
-            expects.append(f"{symbol} {_fmt(bound)}")
-        return self._violations(CheckRule.RANGE, col, " and ".join(expects), exp.or_(*breaks))
-
-    def _reference(self, col: ColumnSpec, resolve: Resolver | None) -> CheckQuery | None:
-        target = col.reference_target
-        if target is None or resolve is None:
-            return None
-        domain, product, ref_column = target
-        if (domain, product) == self.meta.asset_key_path:
-            ref_table: exp.Table | None = self.table
-        else:
-            ref_table = resolve(domain, product)
-        if ref_table is None:
-            return None
-        ref_key = exp.column(_REF_KEY, table=_REF, quoted=True)
-        keys = (
-            exp.select(exp.alias_(_col(ref_column, table=None), _REF_KEY, quoted=True))
-            .distinct()
-            .from_(ref_table.copy())
-        )
-        offending = (
-            exp.select(exp.alias_(self._key(self._key_columns()), _SAMPLE_KEY, quoted=True))
-            .from_(self._table_as_t())
-            .join(
-                keys.subquery(exp.to_identifier(_REF, quoted=True)),
-                on=exp.EQ(this=_col(col.name), expression=ref_key),
-                join_type="left",
-            )
-            .where(exp.and_(_col(col.name).is_(exp.null()).not_(), ref_key.copy().is_(exp.null())))
-        )
-        return CheckQuery(
-            name=f"{CheckRule.REFERENCE.value}__{col.name}",
-            rule=CheckRule.REFERENCE,
-            columns=(col.name,),
-            description=f"exists in {col.references} (NULL allowed)",
-            query=self._summary(offending),
-            dialect=self.dialect,
-        )
-
-    # -- shared shapes ------------------------------------------------------------------------
-
-    def _violations(
-        self,
-        rule: CheckRule,
-        col: ColumnSpec,
-        description: str,
-        predicate: exp.Expr,
-        exclude_from_key: str | None = None,
-    ) -> CheckQuery:
-        """Rows of the table matching ``predicate`` break ``rule`` on ``col``."""
-        key_columns = self._key_columns(exclude_from_key)
-        source = self._table_as_t() if key_columns else self._numbered_table()
-        offending = (
-            exp.select(exp.alias_(self._key(key_columns), _SAMPLE_KEY, quoted=True))
-            .from_(source)
-            .where(predicate)
-        )
-        return CheckQuery(
-            name=f"{rule.value}__{col.name}",
-            rule=rule,
-            columns=(col.name,),
-            description=description,
-            query=self._summary(offending),
-            dialect=self.dialect,
-        )
-
-    def _summary(self, offending: exp.Select, *, count: exp.Expression | None = None) -> exp.Select:
-        """``failing_rows`` and ``sample_keys`` of the offending rows: always one row.
-
-        ``offending`` selects a ``sample_key`` per offending row; ``count`` counts them
-        (``COUNT(*)`` unless given).
-        """
-        sample_key = exp.column(_SAMPLE_KEY, quoted=True)
-        failing = count if count is not None else exp.Count(this=exp.Star())
-        return exp.select(
-            exp.alias_(failing, FAILING_ROWS, quoted=True),
-            exp.alias_(self._sample(sample_key), SAMPLE_KEYS, quoted=True),
-        ).from_(offending.subquery(exp.to_identifier(_OFFENDING, quoted=True)))
-
-    def _sample(self, key: exp.Expression) -> exp.Expression:
-        """The ``sample_size`` smallest keys as an array, empty (not NULL) when none."""
-        size = exp.Literal.number(self.sample_size)
-        element = string_type(self.dialect)
-        empty = exp.cast(
-            exp.Array(expressions=[]),
-            exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[element], nested=True),
-        )
-        aggregate: exp.Expression
-        if self.dialect == "bigquery":
-            aggregate = exp.ArrayAgg(
-                this=exp.Limit(
-                    # Keys are never NULL; BigQuery accepts no NULLS clause here.
-                    this=exp.Order(
-                        this=key, expressions=[exp.Ordered(this=key.copy(), nulls_first=True)]
-                    ),
-                    expression=size,
-                )
-            )
-        else:
-            # DuckDB's min(x, n): the n smallest values as a list, in ascending order.
-            aggregate = exp.Min(this=key, count=size)
-        return exp.Coalesce(this=aggregate, expressions=[empty])
-
-    def _key_columns(self, exclude: str | None = None) -> list[str]:
-        return [name for name in self.meta.grain if name != exclude]
-
-    def _key(self, key_columns: Sequence[str]) -> exp.Expression:
-        """``'a=' || value_of_a || '|b=' || ...``, or ``'row=' || position`` without columns."""
-        text = string_type(self.dialect)
-        if not key_columns:
-            return exp.Concat(
-                expressions=[
-                    exp.Literal.string(f"{ROW_POSITION_KEY}="),
-                    exp.cast(_col(_ROW_POSITION), text),
-                ]
-            )
-        parts: list[exp.Expression] = []
-        for i, name in enumerate(key_columns):
-            parts.append(exp.Literal.string(f"{'|' if i else ''}{name}="))
-            parts.append(
-                exp.Coalesce(
-                    this=exp.cast(_col(name), text.copy()),
-                    expressions=[exp.Literal.string(NULL_TOKEN)],
-                )
-            )
-        return exp.Concat(expressions=parts)
-
-    def _full_match(self, value: exp.Expression, pattern: str) -> exp.Expression:
-        if self.dialect == "bigquery":
-            return exp.RegexpLike(
-                this=value.copy(), expression=exp.Literal.string(f"^(?:{pattern})$")
-            )
-        return exp.RegexpFullMatch(this=value.copy(), expression=exp.Literal.string(pattern))
-
-    def _table_as_t(self) -> exp.Table:
-        table = self.table.copy()
-        table.set("alias", exp.TableAlias(this=exp.to_identifier(_T, quoted=True)))
-        return table
-
-    def _numbered_table(self) -> exp.Subquery:
-        """The table with each row's position (every column ascending, NULLs last)."""
-        order = exp.Order(
-            expressions=[exp.Ordered(this=_col(c.name), nulls_first=False) for c in self.columns]
-        )
-        numbered = exp.select(
-            exp.Column(this=exp.Star(), table=exp.to_identifier(_T, quoted=True)),
-            exp.alias_(exp.Window(this=exp.RowNumber(), order=order), _ROW_POSITION, quoted=True),
-        ).from_(self._table_as_t())
-        return numbered.subquery(exp.to_identifier(_T, quoted=True))
-
-    def _int_type(self) -> exp.DataType:
-        return sql_type(LogicalType.INTEGER, self.dialect)
-
-
-def _col(name: str, table: str | None = _T) -> exp.Column:
-    return exp.column(name, table=table, quoted=True)
-
-
-def _number(value: float) -> exp.Expr:
-    return exp.Literal.number(_fmt(value))
-
-
-def _fmt(value: float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+__all__ = [
+    "FAILING_ROWS",
+    "NULL_TOKEN",
+    "ROW_POSITION_KEY",
+    "SAMPLE_KEYS",
+    "CheckQuery",
+    "CheckResult",
+    "DuckDBConnection",
+    "Resolver",
+    "check_queries",
+    "run_checks_duckdb",
+]

@@ -29,7 +29,7 @@ from dagster import (
 )
 
 from mesh_platform.contract import Classification, ColumnSpec, DataContract, columns_of
-from mesh_platform.derive.pandera_schema import rule_details
+from mesh_platform.contract.rules import Rule, constraints_of
 
 COLUMN_SCHEMA_KEY = "dagster/column_schema"
 """Dagster's metadata key for an asset's columns."""
@@ -48,9 +48,7 @@ def column_constraints(column: ColumnSpec) -> list[str]:
         >>> column_constraints(spec)
         ['>= 0', 'references sales.sales.amount', 'unit: EUR']
     """
-    texts = list(rule_details(column).values())
-    if column.references:
-        texts.append(f"references {column.references}")
+    texts = [c.text for c in constraints_of(column) if c.rule is not Rule.NOT_NULL]
     if column.classification is not Classification.NONE:
         texts.append(f"classification: {column.classification.value}")
     if column.semantic:

@@ -69,6 +69,7 @@ from mesh_platform.contract import (
     ProductMeta,
     columns_of,
 )
+from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.sqltypes import bigquery_field_type
 
 API_VERSION = "v3.2.0"
@@ -160,7 +161,7 @@ def _quality(column: ColumnSpec) -> list[DataQuality] | None:
         return None
     return [
         DataQuality(
-            name=f"{column.name}_accepted_values",
+            name=f"{column.name}_{Rule.ACCEPTED_VALUES.value}",
             description=f"{column.name} holds one of the accepted values only.",
             dimension="conformity",
             type="library",
@@ -225,7 +226,7 @@ def _schema_object(meta: ProductMeta, columns: list[ColumnSpec]) -> SchemaObject
     if meta.grain:
         quality = [
             DataQuality(
-                name="unique_grain",
+                name=Rule.UNIQUE_GRAIN.value,
                 description=f"One row per {', '.join(meta.grain)}: no two rows share them.",
                 dimension="uniqueness",
                 type="library",

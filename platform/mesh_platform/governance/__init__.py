@@ -1,4 +1,4 @@
-"""Governance lint: rules every contract of the mesh must follow.
+"""Governance lint: rules every contract and every product definition must follow.
 
 One module per rule under :mod:`mesh_platform.governance.rules` (module name = rule
 name = function name), and one ordered registry, :data:`~mesh_platform.governance.lint.RULES`.
@@ -14,6 +14,25 @@ Example:
 """
 
 from mesh_platform.governance.finding import Finding
-from mesh_platform.governance.lint import RULES, Rule, lint
+from mesh_platform.governance.lint import (
+    CONTRACT_RULES,
+    DEFINITION_RULES,
+    RULES,
+    Rule,
+    definition_findings,
+    lint,
+    refuse_broken,
+)
+from mesh_platform.governance.mesh import Mesh
 
-__all__ = ["RULES", "Finding", "Rule", "lint"]
+__all__ = [
+    "CONTRACT_RULES",
+    "DEFINITION_RULES",
+    "RULES",
+    "Finding",
+    "Mesh",
+    "Rule",
+    "definition_findings",
+    "lint",
+    "refuse_broken",
+]

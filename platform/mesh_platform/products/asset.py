@@ -22,6 +22,7 @@ from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.engines import WarehouseEngine, get_engine
 from mesh_platform.errors import ContractViolation, MeshError
 from mesh_platform.lineage import LineageEmitter
+from mesh_platform.products.frames import check_frame
 from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
@@ -137,7 +138,9 @@ def product_asset(
         backfill_policy=dg.BackfillPolicy.single_run() if meta.partitioning else None,
         automation_condition=automation_condition,
         check_specs=[
-            dg.AssetCheckSpec(check.name, asset=key, description=check.description, blocking=True)
+            dg.AssetCheckSpec(
+                check.name, asset=key, description=check.description, blocking=check.rule.blocking
+            )
             for check in checks
         ],
     )
@@ -236,8 +239,6 @@ def _publish(
             engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
         )
         return published, {}
-    from mesh_platform.derive.pandera_schema import validate_frame
-
     frames: dict[str, Any] = {
         name: _as_kind(
             engine.read_product(*upstream.split(".", 1), columns=product.columns.get(name)),
@@ -248,9 +249,9 @@ def _publish(
     if product.takes_partition:
         frames["partition"] = partition
     frame, extra = split_output(product(**frames))
-    validated = validate_frame(contract, frame)
+    check_frame(contract, frame)  # the values are audited in the warehouse, once
     published = publish_product(
-        engine, contract, frame=validated, resolve=resolve, partition=partition, run_id=run_id
+        engine, contract, frame=frame, resolve=resolve, partition=partition, run_id=run_id
     )
     return published, extra
 

@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mesh_platform.contract import AccessLevel, DataContract, columns_of
-from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.contract import DataContract
+from mesh_platform.governance.lint import refuse_broken
+from mesh_platform.products.definition import DomainDefinition, PythonDefinition
 
 FrameKind = Literal["pandas", "polars", "arrow"]
 
@@ -122,50 +123,26 @@ class PythonProduct:
     def __call__(self, **frames: Any) -> Any:
         return self.fn(**frames)
 
+    def definition(self) -> PythonDefinition:
+        """The product's declaration, as the product-definition rules read it."""
+        meta = self.contract.meta()
+        return PythonDefinition(
+            key=meta.key,
+            contract=self.contract,
+            file=f"{self.fn.__module__}.{self.fn.__name__}",
+            inputs=dict(self.inputs),
+            columns=dict(self.columns),
+            parameters=tuple(inspect.signature(self.fn).parameters),
+        )
+
     def validate(self, contracts: Mapping[str, type[DataContract]]) -> None:
         """Check the inputs exist, are readable from this domain, and match the signature.
 
         Raises:
             ProductDefinitionError: naming the function, the input and the rule.
         """
-        meta = self.contract.meta()
-        where = f"{self.fn.__module__}.{self.fn.__name__} ({meta.key})"
-        parameters = set(inspect.signature(self.fn).parameters)
-        for name, key in self.inputs.items():
-            if name not in parameters:
-                raise ProductDefinitionError(
-                    f"{where}: input {name}: rule input_parameter: the function has no "
-                    f"parameter {name!r}"
-                )
-            upstream = contracts.get(key)
-            if upstream is None:
-                raise ProductDefinitionError(f"{where}: input {key}: rule unknown_table")
-            upstream_meta = upstream.meta()
-            if upstream_meta.access is AccessLevel.INTERNAL and upstream_meta.domain != meta.domain:
-                raise ProductDefinitionError(
-                    f"{where}: input {key}: rule access: it is internal to the "
-                    f"{upstream_meta.domain} domain"
-                )
-            selected = self.columns.get(name)
-            if selected is not None:
-                known = {spec.name for spec in columns_of(upstream)}
-                for column in selected:
-                    if column not in known:
-                        raise ProductDefinitionError(
-                            f"{where}: input {key}: column {column}: rule unknown_column: "
-                            f"{key} has no column {column!r}"
-                        )
-                if not selected or len(set(selected)) != len(selected):
-                    raise ProductDefinitionError(
-                        f"{where}: input {key}: rule input_columns: name each column once, "
-                        "at least one"
-                    )
-        missing = parameters - set(self.inputs) - {"partition"}
-        if missing:
-            raise ProductDefinitionError(
-                f"{where}: parameters {sorted(missing)}: rule input_parameter: "
-                "every parameter must be an input product"
-            )
+        domain = self.contract.meta().domain
+        refuse_broken([DomainDefinition(domain, python=(self.definition(),))], contracts)
 
 
 def python_product(

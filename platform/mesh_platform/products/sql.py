@@ -1,10 +1,12 @@
 """SQL products: a GoogleSQL file plus its contract.
 
 The platform reads the query with sqlglot once, at definitions load, and from it
-derives the product's upstream products (asset dependencies, across code locations),
-its column lineage, and the checks that make a wrong query fail before it ever runs:
-output columns that differ from the contract, tables or columns that do not exist,
-reads of another domain's internal product.
+derives the product's upstream products (asset dependencies, across code locations)
+and its column lineage. Reading the file (:mod:`mesh_platform.products.definition`) and
+judging it are apart: the product-definition rules of the governance lint (output
+columns that differ from the contract, tables or columns that do not exist, reads of
+another domain's internal product...) report what is wrong, and a wrong query is
+refused before it ever runs.
 
 Example:
     >>> from mesh_platform.products.sql import tables_read
@@ -20,24 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import OptimizeError, ParseError, SqlglotError
+from sqlglot.errors import SqlglotError
 from sqlglot.lineage import lineage
-from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import build_scope, traverse_scope
+from sqlglot.optimizer.scope import build_scope
 
-from mesh_platform.contract import AccessLevel, DataContract, columns_of
-from mesh_platform.derive.sqltypes import Dialect, sql_type
-from mesh_platform.errors import ProductDefinitionError
-
-AUTHORING_DIALECT: Dialect = "bigquery"
-"""SQL products are written in GoogleSQL and transpiled to the engine's dialect."""
-
-SchemaDict = dict[str, dict[str, dict[str, str]]]
-
-SourceSchemas = Mapping[str, Mapping[str, Mapping[str, str]]]
-"""Extra readable tables: ``{schema: {table: {column: type}}}`` (e.g. landing sources)."""
+from mesh_platform.contract import DataContract
+from mesh_platform.governance.lint import refuse_broken
+from mesh_platform.products.definition import (
+    AUTHORING_DIALECT,
+    DomainDefinition,
+    SchemaDict,
+    SourceSchemas,
+    SqlDefinition,
+    read_sql,
+    source_tables,
+    tables_read,
+)
 
 
 @dataclass(frozen=True)
@@ -82,33 +83,6 @@ class SqlProduct:
         return query
 
 
-def source_tables(expression: exp.Expr) -> list[exp.Table]:
-    """The table nodes of a query that name stored tables (CTE references excluded)."""
-    tables: list[exp.Table] = []
-    for scope in traverse_scope(expression):
-        for source in scope.sources.values():
-            if isinstance(source, exp.Table) and all(source is not t for t in tables):
-                tables.append(source)
-    return tables
-
-
-def tables_read(sql: str) -> set[tuple[str, str]]:
-    """``(schema, table)`` of every stored table a query reads."""
-    expression = sqlglot.parse_one(sql, read=AUTHORING_DIALECT)
-    return {(t.db, t.name) for t in source_tables(expression)}
-
-
-def _contract_schema(contracts: Mapping[str, type[DataContract]]) -> SchemaDict:
-    schema: SchemaDict = {}
-    for key, contract in contracts.items():
-        domain, product = key.split(".", 1)
-        schema.setdefault(domain, {})[product] = {
-            c.name: sql_type(c.logical_type, AUTHORING_DIALECT).sql(AUTHORING_DIALECT)
-            for c in columns_of(contract)
-        }
-    return schema
-
-
 def load_sql_product(
     path: Path,
     contract: type[DataContract],
@@ -123,86 +97,35 @@ def load_sql_product(
             domain's internal product, or outputs columns other than the contract's.
     """
     meta = contract.meta()
-    where = f"{path.as_posix()} ({meta.key})"
-    sql = path.read_text()
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=AUTHORING_DIALECT) if s is not None]
-    except ParseError as error:
-        raise ProductDefinitionError(f"{where}: rule parse: {error}") from error
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise ProductDefinitionError(f"{where}: rule single_query: the file must hold one SELECT")
-    expression = statements[0]
+    definition = read_sql(path, meta.domain, contracts, sources, contract=contract)
+    refuse_broken([DomainDefinition(meta.domain, sql=(definition,))], contracts)
+    return sql_product(definition)
 
+
+def sql_product(definition: SqlDefinition) -> SqlProduct:
+    """The product of a SQL definition that breaks no product-definition rule."""
+    qualified = definition.qualified
+    if (
+        definition.contract is None
+        or definition.expression is None
+        or not isinstance(qualified, exp.Query)
+        or definition.schema is None
+    ):
+        raise ValueError(f"{definition.file}: not a valid product definition")
+    outputs = definition.outputs
     upstreams: list[Upstream] = []
-    sources = sources or {}
-    for table in source_tables(expression):
-        if table.catalog:
-            raise ProductDefinitionError(
-                f"{where}: table {table.sql(AUTHORING_DIALECT)}: rule no_project: name "
-                "products as dataset.table; the engine decides the project"
-            )
-        key = f"{table.db}.{table.name}"
-        upstream_contract = contracts.get(key)
-        if upstream_contract is not None:
-            upstream_meta = upstream_contract.meta()
-            if upstream_meta.access is AccessLevel.INTERNAL and upstream_meta.domain != meta.domain:
-                raise ProductDefinitionError(
-                    f"{where}: table {key}: rule access: it is internal to the "
-                    f"{upstream_meta.domain} domain"
-                )
-            upstream = Upstream(table.db, table.name, is_product=True)
-        elif table.name in sources.get(table.db, {}) and _is_own_source(table.db, meta.domain):
-            upstream = Upstream(table.db, table.name, is_product=False)
-        else:
-            raise ProductDefinitionError(
-                f"{where}: table {key}: rule unknown_table: no such product"
-                + (" (or source of this domain)" if sources else "")
-            )
+    for read in definition.tables:
+        upstream = Upstream(read.table.db, read.table.name, is_product=read.kind == "product")
         if upstream not in upstreams:
             upstreams.append(upstream)
-
-    schema = _contract_schema(contracts)
-    for db, tables in sources.items():
-        for name, cols in tables.items():
-            schema.setdefault(db, {})[name] = dict(cols)
-    try:
-        qualified = qualify(
-            expression.copy(),
-            schema=cast(dict[str, object], schema),
-            dialect=AUTHORING_DIALECT,
-            validate_qualify_columns=True,
-            identify=False,
-        )
-    except OptimizeError as error:
-        raise ProductDefinitionError(f"{where}: rule unknown_column: {error}") from error
-    except SqlglotError as error:
-        raise ProductDefinitionError(f"{where}: rule parse: {error}") from error
-    if not isinstance(qualified, exp.Query):
-        raise ProductDefinitionError(f"{where}: rule single_query: the file must hold one SELECT")
-
-    outputs = list(qualified.named_selects)
-    expected = [c.name for c in columns_of(contract)]
-    missing = [c for c in expected if c not in outputs]
-    extra = [c for c in outputs if c not in expected]
-    duplicated = sorted({c for c in outputs if outputs.count(c) > 1})
-    problems = [f"column {c}: rule missing_column: the contract declares it" for c in missing]
-    problems += [f"column {c}: rule unexpected_column: not in the contract" for c in extra]
-    problems += [f"column {c}: rule duplicate_column: selected twice" for c in duplicated]
-    if problems:
-        raise ProductDefinitionError(f"{where}: " + "; ".join(problems))
-
     return SqlProduct(
-        contract=contract,
-        path=path,
-        sql=sql,
-        expression=expression,
+        contract=definition.contract,
+        path=definition.path,
+        sql=definition.sql,
+        expression=definition.expression,
         upstreams=tuple(upstreams),
-        column_lineage=_column_lineage(qualified, schema, outputs),
+        column_lineage=_column_lineage(qualified, definition.schema, outputs),
     )
-
-
-def _is_own_source(schema: str, domain: str) -> bool:
-    return schema in (f"landing_{domain}", domain)
 
 
 def _column_lineage(
@@ -238,3 +161,15 @@ def _column_lineage(
                 found.add((f"{table.db}.{table.name}", leaf.name.split(".")[-1].strip('"`')))
         result[name] = tuple(sorted(found))
     return result
+
+
+__all__ = [
+    "AUTHORING_DIALECT",
+    "SourceSchemas",
+    "SqlProduct",
+    "Upstream",
+    "load_sql_product",
+    "source_tables",
+    "sql_product",
+    "tables_read",
+]

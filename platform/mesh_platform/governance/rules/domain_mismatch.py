@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.contract.registry import CONTRACTS_PACKAGE
 from mesh_platform.domains import DOMAINS
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 
 RULE = "domain_mismatch"
 
 
-def domain_mismatch(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def domain_mismatch(mesh: Mesh) -> Iterator[Finding]:
     """Products of an unknown domain, or declared outside ``contracts.<domain>``."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         domain = contract.meta().domain
         if domain not in DOMAINS:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.contract.model import SEMVER
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 
 RULE = "invalid_version"
 
 
-def invalid_version(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def invalid_version(mesh: Mesh) -> Iterator[Finding]:
     """Products whose version is not ``MAJOR.MINOR.PATCH``."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         version = contract.meta().version
         if not SEMVER.match(version):

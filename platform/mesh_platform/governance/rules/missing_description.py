@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "missing_description"
 
 
-def missing_description(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def missing_description(mesh: Mesh) -> Iterator[Finding]:
     """Products without a docstring and columns without a description."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         if not contract.meta().description.strip():
             yield Finding(key, None, RULE, "the product has no description (its docstring)")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "pii_without_rationale"
 
 
-def pii_without_rationale(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def pii_without_rationale(mesh: Mesh) -> Iterator[Finding]:
     """PII and sensitive columns declared without ``rationale=``."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         for col in readable_columns(contract) or ():
             if col.is_pii and not (col.rationale or "").strip():

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.contract.model import SNAKE
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "product_name"
 
 
-def product_name(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def product_name(mesh: Mesh) -> Iterator[Finding]:
     """Product names and column names that are not snake_case."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         product = contract.meta().product
         if not SNAKE.match(product):

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import AccessLevel, DataContract
+from mesh_platform.contract import AccessLevel
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "public_references_internal"
 
 
-def public_references_internal(
-    contracts: Mapping[str, type[DataContract]],
-) -> Iterator[Finding]:
+def public_references_internal(mesh: Mesh) -> Iterator[Finding]:
     """Columns of a public product that reference an internal product."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         if contract.meta().access is not AccessLevel.PUBLIC:
             continue

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "reference_type_mismatch"
 
 
-def reference_type_mismatch(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def reference_type_mismatch(mesh: Mesh) -> Iterator[Finding]:
     """Referencing columns whose logical type differs from the referenced column's."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         for col in readable_columns(contract) or ():
             target = col.reference_target

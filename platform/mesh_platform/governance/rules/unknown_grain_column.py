@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "unknown_grain_column"
 
 
-def unknown_grain_column(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def unknown_grain_column(mesh: Mesh) -> Iterator[Finding]:
     """Products with an empty grain, or a grain naming a column they do not have."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         grain = contract.meta().grain
         if not grain:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from mesh_platform.contract import DataContract
 from mesh_platform.governance.finding import Finding
+from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.readable import readable_columns
 
 RULE = "unknown_reference"
 
 
-def unknown_reference(contracts: Mapping[str, type[DataContract]]) -> Iterator[Finding]:
+def unknown_reference(mesh: Mesh) -> Iterator[Finding]:
     """References that are malformed, or name an unknown product or column."""
+    contracts = mesh.contracts
     for key, contract in contracts.items():
         for col in readable_columns(contract) or ():
             if not col.references:
