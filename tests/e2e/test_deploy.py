@@ -484,9 +484,10 @@ SECRET_PATTERNS = {
     "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]+"),
     "credential in a URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
     # A literal after a key that ends like a secret; references ({env: ...}, $VAR, "" or a
-    # <placeholder>) are not literals.
+    # <placeholder>) are not literals, nor is GitHub Actions' permission id-token.
     "literal secret value": re.compile(
-        r"(?i)[\w.-]*(?:password|passwd|token|apikey|api_key|secret_key|private_key)[\"']?"
+        r"(?i)(?<![\w.-])(?!id-token\b)[\w.-]*"
+        r"(?:password|passwd|token|apikey|api_key|secret_key|private_key)[\"']?"
         r"\s*[:=]\s*[\"']?(?![<{$\"'\s])[^\"'\s,}]+"
     ),
 }
@@ -514,6 +515,7 @@ def test_secret_patterns_catch_secrets(sample: str) -> None:
         "postgres_password_secret: trident-postgresql",
         '--from-literal=postgresql-password="$(gcloud secrets versions access latest)"',
         '"apiKey": "<key>"',
+        "id-token: write",
     ],
 )
 def test_secret_patterns_let_references_through(sample: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from mesh_platform.cli import build, check, contracts, dev, domains, query
+from mesh_platform.cli import build, check, contracts, deploy, dev, domains, query
 from mesh_platform.cli.lineage import lineage
 
 app = typer.Typer(
@@ -25,5 +25,6 @@ app.command("build")(build.build)
 app.command("query")(query.query)
 app.command("lineage")(lineage)
 app.command("dev")(dev.dev)
+app.add_typer(deploy.app, name="deploy")
 
 __all__ = ["app"]
