@@ -1,35 +1,60 @@
 """Write-audit-publish: a product is published only when its contract holds.
 
-One publication of a product, on any engine:
+One publication of a product (or of some partitions of it), on any engine, read top
+to bottom in :func:`publish_product`:
 
-1. **clean**: drop the staging tables a previous, interrupted run left behind;
-2. **write**: load the frame, or run the query in the warehouse (``CREATE TABLE AS``),
-   into a staging table of this run, typed by the contract's DDL;
-3. **audit**: run the contract's checks on the staging table, in the warehouse;
-4. **publish**: if every check passed, replace the published table (or one partition
-   of it) atomically; otherwise drop the staging table and raise.
+1. **stage**: load the frame, or run the query in the warehouse, into a staging
+   table of this run, typed by the contract's DDL (without ``NOT NULL``, so that the
+   audit can count and sample the offending rows);
+2. **audit**: run the contract's checks on the staging table, in the warehouse and
+   in one round trip, and check that a partition's rows are all inside it;
+3. **publish**: if every check passed, replace the published table (or the rows of
+   the partitions published) atomically;
+4. **clean**: drop the staging table of a failed run; the next run drops what a run
+   killed midway left behind.
 
 A failed check, a failed query or a process killed at any point leaves the
 published table as it was; the next run cleans up and publishes.
+
+Every statement is derived here from the contract (:mod:`mesh_platform.derive`,
+:mod:`mesh_platform.partitions`) and handed to the engine as a sqlglot expression:
+the engine only talks to its warehouse.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TypeAlias
 
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
-from mesh_platform.engines.base import Frame, Resolve, WarehouseEngine
+from mesh_platform.contract.rules import Rule
+from mesh_platform.derive.arrow import Frame, to_arrow
+from mesh_platform.derive.checks import (
+    FAILING_ROWS,
+    SAMPLE_KEYS,
+    CheckQuery,
+    CheckResult,
+    check_queries,
+)
+from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
+from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
-
-if TYPE_CHECKING:
-    from mesh_platform.derive.checks import CheckResult
+from mesh_platform.partitions import PartitionRange, partition_condition
 
 log = logging.getLogger(__name__)
+
+Resolve: TypeAlias = Callable[[str, str], "exp.Table | None"]
+"""Maps ``(domain, product)`` to the table that holds it (``None``: not checked)."""
+
+SAMPLE_SIZE = 5
+"""Keys of offending rows kept per failed check."""
+
+_CHECK_INDEX = "_check_index"
 
 
 @dataclass(frozen=True)
@@ -41,11 +66,11 @@ class PublishResult:
         table: the published table, in the engine's SQL.
         engine: the engine's name.
         run_id: the run that published.
-        row_count: rows written by this run (the partition's rows for a partition).
+        row_count: rows written by this run (the partitions' rows for partitions).
         check_results: the result of every contract check on the staging table.
         checksum: the published table's content checksum after publication.
         duration_s: wall time of the whole write-audit-publish, in seconds.
-        partition: the partition published, if any.
+        partition: the partitions published, if any.
         cleaned_staging: leftover staging tables dropped before writing.
     """
 
@@ -57,7 +82,7 @@ class PublishResult:
     check_results: tuple[CheckResult, ...] = field(repr=False)
     checksum: str | None
     duration_s: float
-    partition: str | None = None
+    partition: PartitionRange | None = None
     cleaned_staging: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -96,11 +121,11 @@ def publish_product(
     frame: Frame | None = None,
     select: exp.Query | str | None = None,
     resolve: Resolve | None = None,
-    partition: str | None = None,
+    partition: PartitionRange | None = None,
     run_id: str,
     checksum: bool = True,
 ) -> PublishResult:
-    """Write, audit and publish one product (or one partition of it).
+    """Stage, audit and publish one product (or some partitions of it).
 
     Args:
         engine: the warehouse.
@@ -110,7 +135,7 @@ def publish_product(
             the warehouse.
         resolve: maps ``(domain, product)`` to a table, for reference checks
             (default: the engine's published tables).
-        partition: the partition key, for a partitioned product.
+        partition: the partitions published, for a partitioned product.
         run_id: the run's id; names the staging table.
         checksum: compute the published table's checksum for the result.
 
@@ -126,36 +151,33 @@ def publish_product(
         raise TypeError("publish_product needs exactly one of frame= and select=")
     meta = contract.meta()
     if partition is not None and meta.partitioning is None:
-        raise ValueError(f"{meta.key}: not partitioned, cannot publish partition {partition!r}")
+        raise ValueError(
+            f"{meta.key}: not partitioned, cannot publish partition {str(partition)!r}"
+        )
     if partition is None and meta.partitioning is not None:
         raise ValueError(f"{meta.key}: partitioned by {meta.partitioning.column}: name a partition")
     started = time.monotonic()
     target = engine.table_for(meta.domain, meta.product)
     staging = engine.staging_table_for(meta.domain, meta.product, run_id)
+    where = partition_condition(contract, partition, engine.dialect) if partition else None
     with engine.session():
         engine.ensure_schema(meta.domain)
-        cleaned = engine.cleanup_staging(meta.domain, meta.product)
-        if cleaned:
-            log.info("%s: dropped leftover staging tables %s", meta.key, ", ".join(cleaned))
+        cleaned = clean_leftovers(engine, contract)
         try:
             step = "writing the staging table"
-            if frame is not None:
-                engine.write_frame(staging, frame, contract)
-            else:
-                assert select is not None
-                engine.create_table_as(staging, select, contract)
+            stage(engine, contract, staging, frame=frame, select=select)
             step = "auditing the staging table"
-            results = engine.run_checks(contract, staging, resolve)
+            results = run_checks(engine, contract, staging, resolve)
             failures = [r.to_rule_failure(meta.key) for r in results if not r.passed]
-            if partition is not None:
-                failures += engine.partition_failures(contract, staging, partition)
+            if partition is not None and where is not None:
+                failures += partition_failures(engine, contract, staging, partition, where)
             if failures:
                 raise AuditFailed(meta.key, failures, results)
             rows = engine.row_count(staging)
             step = "publishing"
-            engine.publish(contract, staging, target, partition=partition)
+            publish(engine, contract, staging, target, where)
         except BaseException as exc:
-            _drop_quietly(engine, staging, meta.key)
+            drop_staging(engine, staging, meta.key)
             if isinstance(exc, MeshError) or not isinstance(exc, Exception):
                 raise
             raise PublishFailed(meta.key, step, engine.describe(), exc) from exc
@@ -176,7 +198,177 @@ def publish_product(
     return result
 
 
-def _drop_quietly(engine: WarehouseEngine, staging: exp.Table, key: str) -> None:
+# --- 1. stage ---------------------------------------------------------------------------------
+
+
+def stage(
+    engine: WarehouseEngine,
+    contract: type[DataContract],
+    staging: exp.Table,
+    *,
+    frame: Frame | None = None,
+    select: exp.Query | str | None = None,
+) -> None:
+    """Create the staging table from the contract's DDL and fill it.
+
+    A frame is shaped to the contract (:func:`~mesh_platform.derive.arrow.to_arrow`)
+    before anything is written, then loaded; a query runs in the warehouse (no row
+    travels through Python), each output column cast to the contract's type.
+    """
+    create = create_table(contract, engine.dialect, staging, enforce_not_null=False)
+    if frame is not None:
+        rows = to_arrow(frame, contract)
+        engine.create_staging(create)
+        engine.load_arrow(staging, rows)
+        return
+    assert select is not None
+    engine.create_staging(create)
+    engine.execute(insert_from(contract, engine.dialect, staging, select))
+
+
+# --- 2. audit ---------------------------------------------------------------------------------
+
+
+def check_union(checks: list[CheckQuery]) -> exp.Query:
+    """Every check query as one query: one row per check, tagged with its index.
+
+    Example:
+        >>> from mesh_platform.contract import DataContract, column
+        >>> class Stay(DataContract, domain="demo", product="stays", grain=("stay_id",),
+        ...            register=False):
+        ...     stay_id: str = column("Stay code.")
+        >>> checks = check_queries(Stay, "duckdb", exp.table_("staging", db="demo"))
+        >>> [check.name for check in checks]
+        ['unique_grain', 'not_null__stay_id']
+        >>> check_union(checks).sql("duckdb").count("UNION ALL")
+        1
+    """
+    parts: list[exp.Query] = [
+        exp.select(
+            exp.Literal.number(i).as_(_CHECK_INDEX),
+            exp.column(FAILING_ROWS, quoted=True),
+            exp.column(SAMPLE_KEYS, quoted=True),
+        ).from_(check.query.subquery(f"_check_{i}"))
+        for i, check in enumerate(checks)
+    ]
+    union = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    return union
+
+
+def run_checks(
+    engine: WarehouseEngine,
+    contract: type[DataContract],
+    table: exp.Table,
+    resolve: Resolve | None = None,
+    *,
+    sample_size: int = SAMPLE_SIZE,
+) -> list[CheckResult]:
+    """Run the contract's in-warehouse checks on ``table``; one result per check.
+
+    ``resolve`` locates referenced products for the reference checks; by default
+    their published tables, when they exist (a reference to a product not yet
+    published is not checked). The checks run in one round trip.
+    """
+    checks = check_queries(
+        contract,
+        engine.dialect,
+        table,
+        resolve=resolve or engine.published_table,
+        sample_size=sample_size,
+    )
+    if not checks:
+        return []
+    rows = {int(row[_CHECK_INDEX]): row for row in engine.query_rows(check_union(checks))}
+    return [CheckResult.from_row(check, rows[i]) for i, check in enumerate(checks)]
+
+
+def partition_failures(
+    engine: WarehouseEngine,
+    contract: type[DataContract],
+    table: exp.Table,
+    partition: PartitionRange,
+    where: exp.Condition,
+    *,
+    sample_size: int = SAMPLE_SIZE,
+) -> list[RuleFailure]:
+    """Rows of ``table`` outside ``partition``, which ``where`` selects (a partition
+    publish holds only its own rows)."""
+    meta = contract.meta()
+    spec = meta.partitioning
+    if spec is None:
+        raise ValueError(
+            f"{meta.key}: not partitioned, cannot publish partition {str(partition)!r}"
+        )
+    outside = exp.not_(exp.func("COALESCE", exp.paren(where.copy()), exp.false()))
+    counted = engine.query_rows(
+        exp.select(exp.func("COUNT", exp.Star()).as_("n")).from_(table.copy()).where(outside)
+    )
+    failing = int(counted[0]["n"]) if counted else 0
+    if not failing:
+        return []
+    keys = list(meta.grain) or [spec.column]
+    sample_rows = engine.query_rows(
+        exp.select(*(exp.column(k) for k in keys))
+        .from_(table.copy())
+        .where(outside.copy())
+        .order_by(*(exp.column(k) for k in keys))
+        .limit(sample_size)
+    )
+    sample = [
+        row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys) for row in sample_rows
+    ]
+    return [
+        RuleFailure(
+            meta.key,
+            spec.column,
+            Rule.PARTITION,
+            failing_rows=failing,
+            sample=tuple(sample),
+            detail=f"only rows of partition {str(partition)!r}",
+        )
+    ]
+
+
+# --- 3. publish -------------------------------------------------------------------------------
+
+
+def publish(
+    engine: WarehouseEngine,
+    contract: type[DataContract],
+    staging: exp.Table,
+    target: exp.Table,
+    where: exp.Condition | None = None,
+) -> None:
+    """Make the audited ``staging`` the published ``target`` atomically; drops ``staging``.
+
+    The whole table is created anew from the contract's exact DDL (``NOT NULL`` and
+    all); with ``where`` (the partitions published) and a published table, only the
+    rows ``where`` selects are replaced.
+    """
+    insert = insert_from(contract, engine.dialect, target, staging)
+    if where is None or not engine.table_exists(target):
+        create = ddl_statements(contract, engine.dialect, target, replace=True, with_schema=False)
+        engine.replace_table(staging, target, create=create, insert=insert)
+    else:
+        engine.replace_rows(staging, target, where=where.copy(), insert=insert)
+
+
+# --- 4. clean ---------------------------------------------------------------------------------
+
+
+def clean_leftovers(engine: WarehouseEngine, contract: type[DataContract]) -> list[str]:
+    """Drop the staging tables an interrupted run of the product left; returns their names."""
+    meta = contract.meta()
+    cleaned = engine.cleanup_staging(meta.domain, meta.product)
+    if cleaned:
+        log.info("%s: dropped leftover staging tables %s", meta.key, ", ".join(cleaned))
+    return cleaned
+
+
+def drop_staging(engine: WarehouseEngine, staging: exp.Table, key: str) -> None:
+    """Drop the staging table of a failed run (if that fails, the next run drops it)."""
     try:
         engine.drop_table(staging)
     except Exception:  # the next run's cleanup drops it

@@ -13,9 +13,11 @@ import sqlglot
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
+from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
 from mesh_platform.engines import WarehouseEngine, get_engine
 from mesh_platform.engines.bigquery import BigQueryEngine
 from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.partitions import PartitionRange, partition_condition
 from mesh_platform.settings import MeshSettings, get_settings
 from mesh_platform.wap import AuditFailed, PublishFailed, publish_product
 from tests.support.engine_contracts import (
@@ -34,6 +36,8 @@ from tests.support.engine_contracts import (
 emulator = pytest.mark.bigquery
 
 DOMAINS = ("resorts", "sales")
+SEASON_2023 = PartitionRange.one("2023-24")
+SEASON_2024 = PartitionRange.one("2024-25")
 
 
 def _settings() -> MeshSettings:
@@ -68,7 +72,7 @@ def published(bigquery_emulator: Any) -> Iterator[BigQueryEngine]:
     with _engine(bigquery_emulator) as engine:
         publish_product(engine, Village, frame=villages_frame(), run_id="seed")
         publish_product(
-            engine, VillageRating, frame=ratings_frame("2023-24"), partition="2023-24", run_id="s"
+            engine, VillageRating, frame=ratings_frame("2023-24"), partition=SEASON_2023, run_id="s"
         )
         yield engine
 
@@ -141,7 +145,7 @@ def test_an_orphan_reference_and_a_failed_query_publish_nothing(published: BigQu
             published,
             VillageRating,
             frame=orphan_ratings("2023-24"),
-            partition="2023-24",
+            partition=SEASON_2023,
             run_id="orphan",
             resolve=published.table_for,
         )
@@ -159,18 +163,18 @@ def test_an_orphan_reference_and_a_failed_query_publish_nothing(published: BigQu
 def test_a_partition_publish_replaces_only_its_partition(bq: BigQueryEngine) -> None:
     publish_product(bq, Village, frame=villages_frame(), run_id="v")
     publish_product(
-        bq, VillageRating, frame=ratings_frame("2023-24"), partition="2023-24", run_id="r"
+        bq, VillageRating, frame=ratings_frame("2023-24"), partition=SEASON_2023, run_id="r"
     )
     seeded = bq
     ratings = seeded.table_for("resorts", "village_ratings")
-    season = seeded.partition_condition(VillageRating, "2023-24")
+    season = partition_condition(VillageRating, SEASON_2023, seeded.dialect)
     kept = seeded.query_rows(exp.select("*").from_(ratings).where(season).order_by("village_id"))
     for bump in (0.0, 1.0):
         publish_product(
             seeded,
             VillageRating,
             frame=ratings_frame("2024-25", bump=bump),
-            partition="2024-25",
+            partition=SEASON_2024,
             run_id=f"b{bump:.0f}",
         )
     after = seeded.query_rows(exp.select("*").from_(ratings).where(season).order_by("village_id"))
@@ -187,7 +191,7 @@ def test_staging_tables_expire_and_recent_ones_of_other_runs_are_kept(
 ) -> None:
     bq.ensure_schema("resorts")
     staging = bq.staging_table_for("resorts", "villages", "other-run")
-    bq.create_staging_table(staging, Village)
+    bq.create_staging(create_table(Village, bq.dialect, staging, enforce_not_null=False))
     table = bq.client.get_table(f"{bq.project}.{bq.schema_for('resorts')}.{staging.name}")
     assert table.expires is not None
     patient = BigQueryEngine(bq.settings, client=bq.client)  # default grace: hours
@@ -202,7 +206,12 @@ def test_the_partition_merge_deletes_the_old_rows_and_inserts_the_new_ones() -> 
     engine = BigQueryEngine(MeshSettings(engine="bigquery", gcp_project="acme"))
     staging = engine.staging_table_for("resorts", "village_ratings", "r1")
     target = engine.table_for("resorts", "village_ratings")
-    merge = engine.merge_partition_statement(VillageRating, staging, target, "2024-25")
+    merge = engine.merge_statement(
+        staging,
+        target,
+        where=partition_condition(VillageRating, SEASON_2024, "bigquery"),
+        insert=insert_from(VillageRating, "bigquery", target, staging),
+    )
     assert engine.sql(merge) == (
         "MERGE INTO `acme`.`resorts`.`village_ratings` AS `_target` "
         "USING `acme`.`resorts`.`_staging__village_ratings__r1` AS `_source` ON FALSE "
@@ -217,12 +226,16 @@ def test_the_replace_keeps_the_contract_schema_and_casts_the_staging_rows() -> N
     engine = BigQueryEngine(MeshSettings(engine="bigquery", gcp_project="acme"))
     staging = engine.staging_table_for("resorts", "occupancy", "r1")
     target = engine.table_for("resorts", "occupancy")
-    sql = engine.sql(engine.replace_statement(Occupancy, staging, target))
+    (statement,) = engine.replace_statements(
+        ddl_statements(Occupancy, "bigquery", target, replace=True, with_schema=False),
+        insert_from(Occupancy, "bigquery", target, staging),
+    )
+    sql = engine.sql(statement)
     assert sql.startswith("CREATE OR REPLACE TABLE `acme`.`resorts`.`occupancy` (")
     assert "`night` DATE NOT NULL OPTIONS (description='Night of stay.')" in sql
     assert "CAST(`src`.`measured_at` AS TIMESTAMP) AS `measured_at`" in sql
     assert sql.endswith("FROM `acme`.`resorts`.`_staging__occupancy__r1` AS `src`")
-    night = engine.partition_condition(Occupancy, "2024-02-01")
+    night = partition_condition(Occupancy, PartitionRange.one("2024-02-01"), engine.dialect)
     assert engine.sql(night) == (
         "`night` >= CAST('2024-02-01' AS DATE) AND `night` < CAST('2024-03-01' AS DATE)"
     )
@@ -247,14 +260,18 @@ def _ratings_sql(engine: WarehouseEngine) -> exp.Query:
 def _publish_mesh(engine: WarehouseEngine) -> None:
     publish_product(engine, Village, frame=villages_frame(), run_id="p1")
     publish_product(
-        engine, VillageRating, frame=ratings_frame("2023-24"), partition="2023-24", run_id="p2"
+        engine, VillageRating, frame=ratings_frame("2023-24"), partition=SEASON_2023, run_id="p2"
     )
     publish_product(
-        engine, VillageRating, select=_ratings_sql(engine), partition="2024-25", run_id="p3"
+        engine, VillageRating, select=_ratings_sql(engine), partition=SEASON_2024, run_id="p3"
     )
     for month in ("2024-02", "2024-03"):
         publish_product(
-            engine, Occupancy, frame=occupancy_frame(month), partition=f"{month}-01", run_id=month
+            engine,
+            Occupancy,
+            frame=occupancy_frame(month),
+            partition=PartitionRange.one(f"{month}-01"),
+            run_id=month,
         )
     publish_product(engine, SaleLine, frame=sale_lines_frame(rows=300), run_id="p4")
 

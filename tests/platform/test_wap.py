@@ -11,10 +11,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlglot import exp
 
+from mesh_platform.derive.checks import check_queries
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.errors import ContractViolation
-from mesh_platform.wap import AuditFailed, PublishFailed, publish_product
+from mesh_platform.partitions import PartitionRange, partition_condition
+from mesh_platform.wap import (
+    AuditFailed,
+    PublishFailed,
+    check_union,
+    publish,
+    publish_product,
+    stage,
+)
 from tests.conftest import REPO_ROOT
 from tests.support.engine_contracts import (
     CONTRACTS,
@@ -29,6 +39,9 @@ from tests.support.engine_contracts import (
     villages_frame,
 )
 
+SEASON_2023 = PartitionRange.one("2023-24")
+SEASON_2024 = PartitionRange.one("2024-25")
+
 
 @pytest.fixture
 def engine() -> DuckDBEngine:
@@ -36,7 +49,7 @@ def engine() -> DuckDBEngine:
     engine = DuckDBEngine()
     publish_product(engine, Village, frame=villages_frame(), run_id="seed-villages")
     publish_product(
-        engine, VillageRating, frame=ratings_frame("2023-24"), partition="2023-24", run_id="seed"
+        engine, VillageRating, frame=ratings_frame("2023-24"), partition=SEASON_2023, run_id="seed"
     )
     return engine
 
@@ -93,7 +106,7 @@ def test_an_orphan_reference_fails_the_run(engine: DuckDBEngine) -> None:
             engine,
             VillageRating,
             frame=orphan_ratings("2024-25"),
-            partition="2024-25",
+            partition=SEASON_2024,
             run_id="orphan",
             resolve=engine.table_for,
         )
@@ -128,7 +141,9 @@ def test_a_sql_product_is_published_from_the_warehouse(engine: DuckDBEngine) -> 
         "SELECT village_id, '2024-25' AS season, 5 + capacity / 1000 AS rating, "
         "capacity AS reviews FROM resorts.villages"
     )
-    result = publish_product(engine, VillageRating, select=select, partition="2024-25", run_id="s")
+    result = publish_product(
+        engine, VillageRating, select=select, partition=SEASON_2024, run_id="s"
+    )
     assert result.row_count == 8
     ratings = engine.read_product("resorts", "village_ratings")
     assert sorted(ratings["season"].unique()) == ["2023-24", "2024-25"]
@@ -141,13 +156,13 @@ def test_a_partition_publish_replaces_only_its_partition(engine: DuckDBEngine) -
 
     kept = season("2023-24")
     publish_product(
-        engine, VillageRating, frame=ratings_frame("2024-25"), partition="2024-25", run_id="a"
+        engine, VillageRating, frame=ratings_frame("2024-25"), partition=SEASON_2024, run_id="a"
     )
     publish_product(
         engine,
         VillageRating,
         frame=ratings_frame("2024-25", bump=1.0),
-        partition="2024-25",
+        partition=SEASON_2024,
         run_id="b",
     )
     pd.testing.assert_frame_equal(season("2023-24"), kept)
@@ -158,7 +173,11 @@ def test_a_partition_publish_replaces_only_its_partition(engine: DuckDBEngine) -
 def test_rows_outside_the_partition_are_refused(engine: DuckDBEngine) -> None:
     with pytest.raises(AuditFailed) as caught:
         publish_product(
-            engine, Occupancy, frame=occupancy_frame("2024-03"), partition="2024-02-01", run_id="x"
+            engine,
+            Occupancy,
+            frame=occupancy_frame("2024-03"),
+            partition=PartitionRange.one("2024-02-01"),
+            run_id="x",
         )
     (failure,) = caught.value.failures
     assert (failure.rule, failure.column, failure.failing_rows) == ("partition", "night", 24)
@@ -179,10 +198,106 @@ def test_a_frame_missing_a_column_is_refused_before_writing(engine: DuckDBEngine
 
 def test_leftover_staging_tables_are_cleaned_by_the_next_run(engine: DuckDBEngine) -> None:
     leftover = engine.staging_table_for("resorts", "villages", "crashed")
-    engine.write_frame(leftover, villages_frame(), Village)
+    stage(engine, Village, leftover, frame=villages_frame())
     result = publish_product(engine, Village, frame=villages_frame(1), run_id="next")
     assert result.cleaned_staging == ("_staging__villages__crashed",)
     assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+
+
+# --- the steps, one by one ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty() -> DuckDBEngine:
+    """A warehouse with an empty ``resorts`` schema."""
+    engine = DuckDBEngine()
+    engine.ensure_schema("resorts")
+    return engine
+
+
+def _column_types(engine: DuckDBEngine, table: exp.Table) -> dict[str, tuple[str, str]]:
+    rows = engine.query_rows(
+        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+        f"WHERE table_schema = '{table.db}' AND table_name = '{table.name}'"
+    )
+    return {r["column_name"]: (r["data_type"], r["is_nullable"]) for r in rows}
+
+
+def test_stage_creates_a_staging_table_with_contract_types(empty: DuckDBEngine) -> None:
+    staging = empty.staging_table_for("resorts", "villages", "r1")
+    stage(empty, Village, staging, frame=villages_frame())
+    assert empty.row_count(staging) == 8
+    assert _column_types(empty, staging) == {
+        "village_id": ("VARCHAR", "YES"),
+        "name": ("VARCHAR", "YES"),
+        "country": ("VARCHAR", "YES"),
+        "segment": ("VARCHAR", "YES"),
+        "capacity": ("BIGINT", "YES"),
+        "opened_on": ("DATE", "YES"),
+    }
+
+
+def test_stage_runs_a_query_in_the_warehouse_and_casts(empty: DuckDBEngine) -> None:
+    staging = empty.staging_table_for("resorts", "villages", "r1")
+    stage(
+        empty,
+        Village,
+        staging,
+        select="SELECT 'LAP' AS village_id, 'Laplaud' AS name, 'FR' AS country, "
+        "'premium' AS segment, 812.0 AS capacity, NULL AS opened_on, 1 AS ignored",
+    )
+    frame = empty.read_table(staging)
+    assert list(frame.columns) == list(villages_frame().columns)
+    assert frame.loc[0, "capacity"] == 812
+    assert _column_types(empty, staging)["capacity"] == ("BIGINT", "YES")
+
+
+def test_publish_creates_the_exact_contract_table_and_drops_staging(empty: DuckDBEngine) -> None:
+    staging = empty.staging_table_for("resorts", "villages", "r1")
+    target = empty.table_for("resorts", "villages")
+    stage(empty, Village, staging, frame=villages_frame())
+    publish(empty, Village, staging, target)
+    assert empty.list_tables("resorts") == ["villages"]
+    types = _column_types(empty, target)
+    assert types["village_id"] == ("VARCHAR", "NO")
+    assert types["opened_on"] == ("DATE", "YES")
+    comments = empty.query_rows(
+        "SELECT comment FROM duckdb_tables() WHERE schema_name = 'resorts' "
+        "AND table_name = 'villages'"
+    )
+    assert comments == [{"comment": "One row per resort village of the group."}]
+    published = empty.read_product("resorts", "villages")
+    assert sorted(published["village_id"]) == sorted(villages_frame()["village_id"])
+
+
+def test_partition_publish_replaces_one_partition(empty: DuckDBEngine) -> None:
+    target = empty.table_for("resorts", "occupancy")
+    for month in ("2024-02", "2024-03", "2024-02"):
+        staging = empty.staging_table_for("resorts", "occupancy", f"r-{month}")
+        frame = occupancy_frame(month, days=2 if month == "2024-02" else 3)
+        stage(empty, Occupancy, staging, frame=frame)
+        where = partition_condition(Occupancy, PartitionRange.one(f"{month}-01"), "duckdb")
+        publish(empty, Occupancy, staging, target, where)
+    nights = empty.read_product("resorts", "occupancy").groupby("night").size()
+    assert [str(n.date()) for n in nights.index] == [
+        "2024-02-01",
+        "2024-02-02",
+        "2024-03-01",
+        "2024-03-02",
+        "2024-03-03",
+    ]
+    assert set(nights) == {8}
+
+
+def test_the_checks_run_as_one_query(empty: DuckDBEngine) -> None:
+    staging = empty.staging_table_for("resorts", "villages", "r1")
+    checks = check_queries(Village, "duckdb", staging)
+    union = check_union(checks)
+    assert union.sql("duckdb").count("UNION ALL") == len(checks) - 1
+    stage(empty, Village, staging, frame=villages_frame())
+    rows = empty.query_rows(union)
+    assert sorted(row["_check_index"] for row in rows) == list(range(len(checks)))
+    assert all(row["failing_rows"] == 0 for row in rows)
 
 
 # --- a process killed mid-run ----------------------------------------------------------------
@@ -226,7 +341,7 @@ def test_a_process_killed_mid_run_leaves_the_published_table_intact(
             engine,
             Occupancy,
             frame=occupancy_frame("2024-02", days=5),
-            partition="2024-02-01",
+            partition=PartitionRange.one("2024-02-01"),
             run_id="seed",
         )
     target = engine.table_for("resorts", product)

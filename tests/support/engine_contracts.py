@@ -41,6 +41,7 @@ from contracts.common import (
     VillageId,
 )
 from mesh_platform.contract import DataContract, Owner, Partitioning, column
+from mesh_platform.partitions import PartitionRange
 
 TEAM = Owner(team="Village Operations", contact="village-ops@trident.example")
 
@@ -214,16 +215,16 @@ def sale_lines_frame(rows: int = 200, first_line: int = 1) -> pd.DataFrame:
     )
 
 
-def frame_for(product: str, value: str | None = None) -> tuple[pd.DataFrame, str | None]:
-    """A valid frame of a test product, and its partition key if partitioned."""
+def frame_for(product: str, value: str | None = None) -> tuple[pd.DataFrame, PartitionRange | None]:
+    """A valid frame of a test product, and its partition if partitioned."""
     if product == "villages":
         return villages_frame(int(value or 0)), None
     if product == "village_ratings":
         season = value or SEASONS[0]
-        return ratings_frame(season), season
+        return ratings_frame(season), PartitionRange.one(season)
     if product == "occupancy":
         month = value or "2024-02"
-        return occupancy_frame(month), f"{month}-01"
+        return occupancy_frame(month), PartitionRange.one(f"{month}-01")
     if product == "sale_lines":
         return sale_lines_frame(first_line=int(value or 1)), None
     raise KeyError(product)
@@ -288,10 +289,10 @@ def _pausing_engine(pause_at: str | None, marker: Path | None) -> Any:
     class PausingEngine(DuckDBEngine):
         """Stops for ever at one step of write-audit-publish, to be killed there."""
 
-        def run_checks(self, *args: Any, **kwargs: Any) -> Any:
-            if pause_at == "audit":
+        def load_arrow(self, *args: Any, **kwargs: Any) -> None:
+            super().load_arrow(*args, **kwargs)
+            if pause_at == "audit":  # the staging table is written, the audit is next
                 pause()
-            return super().run_checks(*args, **kwargs)
 
         def _run(self, connection: duckdb.DuckDBPyConnection, statement: exp.Expr | str) -> None:
             super()._run(connection, statement)

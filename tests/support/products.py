@@ -28,6 +28,7 @@ from mesh_platform.derive.ddl import create_table
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.landing import landing_sources
 from mesh_platform.location import domain_products
+from mesh_platform.partitions import PartitionRange
 from mesh_platform.products.asset import materialize_product
 
 _PANDAS_TYPES = {
@@ -123,7 +124,12 @@ def run_product(
     domain = key.split(".", 1)[0]
     product = next(p for p in domain_products(domain) if p.contract.meta().key == key)
     events: list[Any] = list(
-        materialize_product(product, run_id="test-run", partition=partition, engine=engine)
+        materialize_product(
+            product,
+            run_id="test-run",
+            partition=PartitionRange.parse(partition) if partition else None,
+            engine=engine,
+        )
     )
     assert events, f"{key}: nothing materialised"
     return engine.read_product(*key.split(".", 1))

@@ -241,6 +241,63 @@ def ddl_sql(
     return "\n\n".join(f"{s.sql(dialect=dialect, pretty=True)};" for s in statements) + "\n"
 
 
+def column_types(contract: type[DataContract], dialect: Dialect) -> dict[str, exp.DataType]:
+    """The contract's column types in ``dialect``, as its ``CREATE TABLE`` declares them.
+
+    Example:
+        >>> from mesh_platform.contract import DataContract, column
+        >>> class Stay(DataContract, domain="demo", product="stays", register=False):
+        ...     nights: int = column("Nights booked.")
+        >>> column_types(Stay, "bigquery")["nights"].sql("bigquery")
+        'INT64'
+    """
+    schema = create_table(contract, dialect).this
+    found: dict[str, exp.DataType] = {}
+    if isinstance(schema, exp.Schema):
+        for definition in schema.expressions:
+            if isinstance(definition, exp.ColumnDef):
+                kind = definition.args.get("kind")
+                if isinstance(kind, exp.DataType):
+                    found[definition.name] = kind
+    return found
+
+
+def insert_from(
+    contract: type[DataContract],
+    dialect: Dialect,
+    table: exp.Table,
+    source: exp.Query | exp.Table | str,
+) -> exp.Insert:
+    """``INSERT INTO table (cols) SELECT CAST(col AS type) ... FROM (source)``.
+
+    Each output column is cast to the contract's type in ``dialect``, in the contract's
+    order; columns of ``source`` the contract does not name are left out. A string
+    ``source`` is a query in ``dialect``.
+
+    Example:
+        >>> from mesh_platform.contract import DataContract, column
+        >>> class Stay(DataContract, domain="demo", product="stays", register=False):
+        ...     nights: int = column("Nights booked.")
+        >>> insert = insert_from(Stay, "duckdb", exp.table_("stays"), exp.table_("staging"))
+        >>> insert.sql("duckdb")
+        'INSERT INTO stays (nights) SELECT CAST(src.nights AS BIGINT) AS nights FROM staging AS src'
+    """
+    types = column_types(contract, dialect)
+    relation: exp.Expr
+    if isinstance(source, exp.Table):
+        relation = source.copy().as_("src")
+    else:
+        query = exp.maybe_parse(source, dialect=dialect)
+        if not isinstance(query, exp.Query):
+            raise TypeError(f"not a query: {query.sql(dialect=dialect, identify=True)}")
+        relation = query.subquery("src")
+    names = list(types)
+    select = exp.select(
+        *(exp.cast(exp.column(name, table="src"), types[name].copy()).as_(name) for name in names)
+    ).from_(relation)
+    return exp.insert(select, table.copy(), columns=names)
+
+
 # --- BigQuery -------------------------------------------------------------------------------
 
 

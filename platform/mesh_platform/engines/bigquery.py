@@ -25,16 +25,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract
-from mesh_platform.engines.base import Frame, WarehouseEngine, checksum_of, is_staging_of, to_arrow
+from mesh_platform.engines.base import WarehouseEngine, checksum_of, is_staging_of
 from mesh_platform.settings import EngineName, MeshSettings
 
 if TYPE_CHECKING:
@@ -199,11 +199,9 @@ class BigQueryEngine(WarehouseEngine):
 
     # -- writing
 
-    def create_staging_table(self, table: exp.Table, contract: type[DataContract]) -> None:
-        """The contract's DDL without NOT NULL, expiring after ``staging_expiry``."""
-        from mesh_platform.derive.ddl import create_table
-
-        create = create_table(contract, self.dialect, table, enforce_not_null=False)
+    def create_staging(self, create: exp.Create) -> None:
+        """The staging table, expiring after ``staging_expiry``."""
+        create = create.copy()
         expires = (dt.datetime.now(dt.UTC) + self.staging_expiry).replace(microsecond=0)
         option = exp.Property(
             this=exp.var("expiration_timestamp"),
@@ -219,13 +217,11 @@ class BigQueryEngine(WarehouseEngine):
             create.set("properties", exp.Properties(expressions=[option]))
         self.execute(create)
 
-    def write_frame(self, table: exp.Table, frame: Frame, contract: type[DataContract]) -> None:
+    def load_arrow(self, table: exp.Table, rows: pa.Table) -> None:
         from google.cloud import bigquery
 
-        arrow = to_arrow(frame, contract)
-        self.create_staging_table(table, contract)
         buffer = io.BytesIO()
-        pq.write_table(arrow, buffer)
+        pq.write_table(rows, buffer)
         buffer.seek(0)
         config = bigquery.LoadJobConfig(
             source_format=bigquery.SourceFormat.PARQUET,
@@ -233,50 +229,60 @@ class BigQueryEngine(WarehouseEngine):
         )
         self.client.load_table_from_file(buffer, self._ref(table), job_config=config).result()
 
-    def publish(
+    # -- publishing
+
+    def replace_table(
         self,
-        contract: type[DataContract],
         staging: exp.Table,
         target: exp.Table,
         *,
-        partition: str | None = None,
+        create: Sequence[exp.Expr],
+        insert: exp.Insert,
     ) -> None:
-        """Replace the target atomically in one statement, then drop the staging table.
+        """``CREATE OR REPLACE TABLE target (<contract DDL>) AS SELECT``, then drop staging."""
+        for statement in self.replace_statements(create, insert):
+            self.execute(statement)
+        self._drop_staging(staging)
 
-        The whole table: ``CREATE OR REPLACE TABLE target (<contract DDL>) AS SELECT``.
-        One partition (when the target exists): one ``MERGE`` deleting the
-        partition's rows and inserting the staging rows.
-        """
-        if partition is None or not self.table_exists(target):
-            self.execute(self.replace_statement(contract, staging, target))
-        else:
-            self.execute(self.merge_partition_statement(contract, staging, target, partition))
+    def replace_rows(
+        self,
+        staging: exp.Table,
+        target: exp.Table,
+        *,
+        where: exp.Condition,
+        insert: exp.Insert,
+    ) -> None:
+        """One ``MERGE`` deleting the rows ``where`` selects and inserting staging's rows."""
+        self.execute(self.merge_statement(staging, target, where=where, insert=insert))
+        self._drop_staging(staging)
+
+    def _drop_staging(self, staging: exp.Table) -> None:
         try:
             self.drop_table(staging)
         except Exception:  # published already; the table expires, or the next run drops it
             log.warning("could not drop %s", self.sql(staging), exc_info=True)
 
-    def replace_statement(
-        self, contract: type[DataContract], staging: exp.Table, target: exp.Table
-    ) -> exp.Create:
-        """``CREATE OR REPLACE TABLE target (<exact contract DDL>) AS SELECT ... FROM staging``."""
-        from mesh_platform.derive.ddl import create_table
+    @staticmethod
+    def replace_statements(create: Sequence[exp.Expr], insert: exp.Insert) -> list[exp.Expr]:
+        """``create`` with its ``CREATE TABLE`` made a ``CREATE TABLE ... AS SELECT``:
+        the table keeps the contract's exact schema and takes the inserted rows."""
+        statements = [statement.copy() for statement in create]
+        (table,) = [s for s in statements if isinstance(s, exp.Create) and s.kind == "TABLE"]
+        table.set("expression", insert.expression.copy())
+        return statements
 
-        create = create_table(contract, self.dialect, target.copy(), replace=True)
-        insert = self.insert_from(target, staging, contract)
-        create.set("expression", insert.expression)
-        return create
-
-    def merge_partition_statement(
-        self, contract: type[DataContract], staging: exp.Table, target: exp.Table, partition: str
+    @staticmethod
+    def merge_statement(
+        staging: exp.Table, target: exp.Table, *, where: exp.Condition, insert: exp.Insert
     ) -> exp.Merge:
-        """One MERGE replacing ``partition``'s rows of ``target`` with ``staging``'s rows.
+        """One MERGE replacing the rows of ``target`` that ``where`` selects with ``staging``'s.
 
-        ``ON FALSE`` matches nothing: target rows of the partition are deleted (not
+        ``ON FALSE`` matches nothing: target rows selected by ``where`` are deleted (not
         matched by source), every staging row is inserted (not matched).
         """
-        names = list(self.column_types(contract))
-        inside = self.partition_condition(contract, partition)
+        schema = insert.this
+        names = [column.name for column in schema.expressions]
+        inside = where.copy()
         for column in inside.find_all(exp.Column):
             column.set("table", exp.to_identifier("_target"))
         return exp.Merge(

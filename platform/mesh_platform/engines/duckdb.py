@@ -16,24 +16,22 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract
 from mesh_platform.engines.base import (
-    Frame,
     WarehouseEngine,
     WarehouseError,
     WarehouseLockTimeout,
     checksum_of,
     drop_statement,
-    to_arrow,
 )
 from mesh_platform.settings import EngineName, MeshSettings
 
@@ -243,45 +241,51 @@ class DuckDBEngine(WarehouseEngine):
 
     # -- writing
 
-    def write_frame(self, table: exp.Table, frame: Frame, contract: type[DataContract]) -> None:
-        arrow = to_arrow(frame, contract)
+    def load_arrow(self, table: exp.Table, rows: pa.Table) -> None:
+        names = list(rows.column_names)
+        insert = exp.insert(
+            exp.select(*(exp.column(name, quoted=True) for name in names)).from_(_FRAME_VIEW),
+            table.copy(),
+            columns=names,
+        )
         with self.connection(write=True) as connection:
-            self.create_staging_table(table, contract)
-            connection.register(_FRAME_VIEW, arrow)
+            connection.register(_FRAME_VIEW, rows)
             try:
-                self._run(connection, self.insert_from(table, exp.to_table(_FRAME_VIEW), contract))
+                self._run(connection, insert)
             finally:
                 connection.unregister(_FRAME_VIEW)
 
-    def publish(
+    # -- publishing
+
+    def replace_table(
         self,
-        contract: type[DataContract],
         staging: exp.Table,
         target: exp.Table,
         *,
-        partition: str | None = None,
+        create: Sequence[exp.Expr],
+        insert: exp.Insert,
     ) -> None:
-        """One transaction: replace the target (or one partition of it), drop staging.
+        """One transaction: create the target anew, fill it, drop staging.
 
         The published table is created from the contract's exact DDL (NOT NULL and
         all); a crash before COMMIT leaves it as it was.
         """
-        from mesh_platform.derive.ddl import ddl_statements
+        self._transaction([*create, insert, drop_statement(staging)])
 
+    def replace_rows(
+        self,
+        staging: exp.Table,
+        target: exp.Table,
+        *,
+        where: exp.Condition,
+        insert: exp.Insert,
+    ) -> None:
+        """One transaction: delete the rows ``where`` selects, insert, drop staging."""
+        delete = exp.delete(target.copy(), where=where.copy())
+        self._transaction([delete, insert, drop_statement(staging)])
+
+    def _transaction(self, statements: Sequence[exp.Expr]) -> None:
         with self.connection(write=True) as connection:
-            replace_all = partition is None or not self.table_exists(target)
-            statements: list[exp.Expression] = []
-            if replace_all:
-                statements += ddl_statements(
-                    contract, self.dialect, target.copy(), replace=True, with_schema=False
-                )
-            else:
-                assert partition is not None
-                statements.append(
-                    exp.delete(target.copy(), where=self.partition_condition(contract, partition))
-                )
-            statements.append(self.insert_from(target, staging, contract))
-            statements.append(drop_statement(staging))
             connection.begin()
             try:
                 for statement in statements:

@@ -9,7 +9,6 @@ and emits OpenLineage START and COMPLETE or FAIL events.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.engines import WarehouseEngine, get_engine
 from mesh_platform.errors import ContractViolation, MeshError
 from mesh_platform.lineage import LineageEmitter
+from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
 from mesh_platform.products.frames import check_frame
 from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
@@ -29,9 +29,6 @@ from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed, PublishResult, publish_product
 
 Product = SqlProduct | PythonProduct
-
-SEASONS_BACK = 6
-"""Season partitions reach this many seasons back from the current one."""
 
 
 def asset_key(product_key: str) -> dg.AssetKey:
@@ -53,26 +50,6 @@ def _same_domain_placeholder(domain: str) -> Any:
         return exp.table_(ref_product, db=ref_domain) if ref_domain == domain else None
 
     return resolve
-
-
-def season_of(day: dt.date) -> str:
-    """The season a day belongs to: November to October, e.g. 2023-11-01 → "2023-24"."""
-    start = day.year if day.month >= 11 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
-def partitions_for(contract: type[DataContract]) -> dg.PartitionsDefinition | None:
-    """The Dagster partitions of a partitioned product."""
-    spec = contract.meta().partitioning
-    if spec is None:
-        return None
-    if spec.kind == "season":
-        current = int(season_of(dt.date.today())[:4])
-        keys = [f"{y}-{(y + 1) % 100:02d}" for y in range(current - SEASONS_BACK, current + 1)]
-        return dg.StaticPartitionsDefinition(keys)
-    if spec.kind == "daily":
-        return dg.DailyPartitionsDefinition(start_date=spec.start.isoformat())
-    return dg.MonthlyPartitionsDefinition(start_date=spec.start.replace(day=1).isoformat())
 
 
 def _code_reference(product: Product) -> dg.CodeReferencesMetadataValue:
@@ -134,7 +111,7 @@ def product_asset(
         },
         kinds={engine_name, language},
         metadata=metadata,
-        partitions_def=partitions_for(contract),
+        partitions_def=partitions_definition(contract),
         backfill_policy=dg.BackfillPolicy.single_run() if meta.partitioning else None,
         automation_condition=automation_condition,
         check_specs=[
@@ -147,8 +124,7 @@ def product_asset(
     def _materialize(context):  # unannotated: Dagster reads the annotation at runtime
         partition = None
         if context.has_partition_key_range:
-            span = context.partition_key_range
-            partition = span.start if span.start == span.end else f"{span.start}..{span.end}"
+            partition = PartitionRange.from_dagster(context.partition_key_range)
         yield from materialize_product(product, run_id=context.run.run_id, partition=partition)
 
     return _materialize
@@ -158,7 +134,7 @@ def materialize_product(
     product: Product,
     *,
     run_id: str,
-    partition: str | None = None,
+    partition: PartitionRange | None = None,
     engine: WarehouseEngine | None = None,
     emitter: LineageEmitter | None = None,
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
@@ -175,7 +151,7 @@ def materialize_product(
         "sql": sql,
         "sql_dialect": "bigquery" if sql else None,
         "engine": engine.name,
-        "partition": partition,
+        "partition": None if partition is None else str(partition),
         "column_lineage": product.column_lineage if isinstance(product, SqlProduct) else None,
     }
     emitter.start(run_id, contract, **lineage_args)
@@ -218,7 +194,7 @@ def _product_metadata(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _publish(
-    product: Product, engine: WarehouseEngine, *, run_id: str, partition: str | None
+    product: Product, engine: WarehouseEngine, *, run_id: str, partition: PartitionRange | None
 ) -> tuple[PublishResult, dict[str, Any]]:
     """Publish the product; also returns the metadata a Python product reported."""
     contract = product.contract
@@ -233,7 +209,7 @@ def _publish(
             select = (
                 exp.select(exp.Star())
                 .from_(select.subquery("product_rows"))
-                .where(engine.partition_condition(contract, partition))
+                .where(partition_condition(contract, partition, engine.dialect))
             )
         published = publish_product(
             engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
@@ -319,5 +295,5 @@ def _result_metadata(result: PublishResult) -> dict[str, Any]:
         "checks_total": len(result.check_results),
         "checksum": result.checksum or "",
         "duration_s": round(result.duration_s, 3),
-        **({"partition": result.partition} if result.partition else {}),
+        **({"partition": str(result.partition)} if result.partition else {}),
     }
