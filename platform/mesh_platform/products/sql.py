@@ -30,6 +30,7 @@ from sqlglot.optimizer.scope import build_scope, traverse_scope
 from mesh_platform.contract import AccessLevel, DataContract, columns_of
 from mesh_platform.derive.sqltypes import Dialect, sql_type
 from mesh_platform.errors import ProductDefinitionError
+from mesh_platform.products.macros import expand_macros
 
 AUTHORING_DIALECT: Dialect = "bigquery"
 """SQL products are written in GoogleSQL and transpiled to the engine's dialect."""
@@ -126,7 +127,8 @@ def load_sql_product(
     where = f"{path.as_posix()} ({meta.key})"
     sql = path.read_text()
     try:
-        statements = [s for s in sqlglot.parse(sql, read=AUTHORING_DIALECT) if s is not None]
+        parsed = [s for s in sqlglot.parse(sql, read=AUTHORING_DIALECT) if s is not None]
+        statements = [expand_macros(s) for s in parsed]  # raises MacroError, a ParseError
     except ParseError as error:
         raise ProductDefinitionError(f"{where}: rule parse: {error}") from error
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
