@@ -56,7 +56,7 @@ PRODUCTS: dict[str, set[str]] = {
     "sales": {"sales_lines", "revenue_by_season", "channel_attribution"},
     "products": {"catalogue_entries", "product_catalog", "product_families"},
     "resorts": {"villages", "village_occupancy"},
-    "reviews": {"village_ratings", "nps_by_village_season"},
+    "reviews": {"survey_responses", "village_ratings", "nps_by_village_season"},
 }
 
 # The keys other domains' contracts reference: exact column names and grains.
@@ -433,6 +433,23 @@ CASES: dict[type[DataContract], tuple[dict[str, Any], tuple[str, Any]]] = {
         },
         ("occupancy_rate", 1.04),
     ),
+    reviews.SurveyResponses: (
+        {
+            "response_key": "BK000123456",
+            "survey_id": 5_000_124,
+            "village_id": "VTH",
+            "stay_arrival": ARRIVAL,
+            "season": "2023-24",
+            "overall_rating": 5,
+            "food_rating": 4,
+            "rooms_rating": None,
+            "activities_rating": 5,
+            "staff_rating": 5,
+            "kids_club_rating": None,
+            "recommend_score": 9,
+        },
+        ("recommend_score", 99),
+    ),
     reviews.VillageRatings: (
         {
             "village_id": "VTH",
@@ -473,6 +490,7 @@ MINE = set(PRODUCTS)
 INTERNAL: set[str] = {
     "customers.identity_resolution",
     "products.catalogue_entries",
+    "reviews.survey_responses",
 }
 
 
