@@ -7,6 +7,7 @@ DuckDB against the calendar's own Python answers, boundary days included.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.support.small_mesh import CONTRACTS, LANDING
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sql"
 CASES: list[dict[str, Any]] = yaml.safe_load((FIXTURES / "macros.yaml").read_text("utf-8"))
+DOMAINS = Path(__file__).resolve().parents[2] / "domains"
 
 MEDALS = register_ranking(Ranking("test_medal", ("GOLD", "SILVER", "BRONZE")))
 
@@ -184,3 +186,19 @@ def test_rankings_are_declared_once_with_distinct_values() -> None:
         register_ranking(Ranking("test_medal", ("GOLD", "BRONZE")))
     assert register_ranking(Ranking("test_medal", ("GOLD", "SILVER", "BRONZE"))) == MEDALS
     assert get_ranking("test_medal") is MEDALS
+
+
+def test_no_domain_sql_spells_the_season_rule() -> None:
+    spellings = [
+        r"EXTRACT\(\s*MONTH\s+FROM[^)]*\)\s*(<|>=)",
+        r"INTERVAL\s+2\s+MONTH",
+        r"'-',\s*SUBSTR\(CAST\(",
+        r"November\s+to\s+October",
+    ]
+    found = [
+        f"{path.relative_to(DOMAINS)}: {pattern}"
+        for path in sorted(DOMAINS.glob("*/sql/*.sql"))
+        for pattern in spellings
+        if re.search(pattern, path.read_text(), flags=re.IGNORECASE)
+    ]
+    assert found == []
