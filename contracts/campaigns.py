@@ -228,15 +228,16 @@ class ReturnRateAnimated(
     """Return rate of households reached by CRM campaigns ("animated") versus not.
 
     Grain: (``season``, ``animated``). For a season S, the base is every household
-    with at least one purchase in the previous season S-1 (``sales.sales_lines``,
-    households from ``customers.households``). A household is *animated* when at
+    with at least one purchase in the previous season S-1 (the seasons of purchase of
+    ``customer_intelligence.rfm_segments``: from ``sales.sales_lines``, households
+    from ``customers.households``). A household is *animated* when at
     least one of its members received at least one campaign send (e-mail or SMS,
     ``campaigns.campaign_sends``) dated within season S-1; it *returns* when it
     makes at least one purchase in season S. ``return_rate`` = returning households
     / households. The seed's finding: CRM boosts the year-on-year return rate.
     """
 
-    season: Season = column("The season of return S (November to October).")
+    season: Season = column("The season of return S.")
     previous_season: Season = column("The base season S-1, in which the households bought.")
     animated: bool = column(
         "True for households that received at least one campaign send during S-1."

@@ -26,6 +26,7 @@ from contracts.common import (
     VillageId,
 )
 from mesh_platform.contract import Classification, DataContract, column
+from mesh_platform.contract.ranking import Ranking, register_ranking
 
 Segment = Literal["ADDICTS", "FIDELES", "OCCASIONNELS", "ONE TIMER", "NOUVEAUX", "INACTIFS"]
 """The six RFM segments of the CRM lab, labels kept as the business uses them."""
@@ -35,15 +36,14 @@ SegmentOrOut = Literal[
 ]
 """A segment, or OUT for a household without any purchase in the five-season window."""
 
-SEGMENT_RANK: dict[str, int] = {
-    "ADDICTS": 6,
-    "FIDELES": 5,
-    "OCCASIONNELS": 4,
-    "NOUVEAUX": 3,
-    "INACTIFS": 2,
-    "ONE TIMER": 1,
-}
-"""Value order of the segments (higher is better): a move to a higher rank is UP."""
+SEGMENTS_BY_VALUE = register_ranking(
+    Ranking("segment", ("ADDICTS", "FIDELES", "OCCASIONNELS", "NOUVEAUX", "INACTIFS", "ONE TIMER"))
+)
+"""Value order of the segments, best first; SQL reads it as ``RANK_OF(segment, 'segment')``."""
+
+SEGMENT_RANK: dict[str, int] = SEGMENTS_BY_VALUE.ranks()
+"""Rank of each segment (ADDICTS 6 ... ONE TIMER 1; higher is better): a move to a higher
+rank is UP."""
 
 Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 """Day of the week."""

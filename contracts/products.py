@@ -18,9 +18,10 @@ from contracts.common import (
     Count,
     MoneyEUR,
     ProductId,
+    Timestamp,
     VillageId,
 )
-from mesh_platform.contract import DataContract, Semantic, column
+from mesh_platform.contract import AccessLevel, DataContract, Semantic, column
 
 FamilyCode = Annotated[
     str,
@@ -41,6 +42,108 @@ ProductCategory = Literal[
     "other",
 ]
 """The group-level category of a family, the same for all its products."""
+
+
+class CatalogueEntries(
+    DataContract,
+    domain="products",
+    product="catalogue_entries",
+    version="1.0.0",
+    owner=OFFER_PRICING,
+    grain=("product_id",),
+    access=AccessLevel.INTERNAL,
+    freshness=DAILY,
+    tags=("catalogue", "offer"),
+    tier="silver",
+):
+    """One row per product of the catalogue extract, in its latest version, cleaned.
+
+    Grain: ``product_id``. Internal to the products domain: the single place where
+    the catalogue extract is de-duplicated and cleaned, read by
+    ``products.product_families`` (the families and their sizes) and
+    ``products.product_catalog`` (the published catalogue). Other domains read those
+    products, never this one.
+
+    The extract holds an older and a newer version of a few products: the most
+    recently updated one is kept (ties: the smaller label as typed). Records without
+    a product or a family are left out. Codes are trimmed and in upper case; labels
+    are trimmed with their spaces collapsed, in the catalogue's language and spelling,
+    null when empty. The ski, lesson and accommodation labels are kept whatever the
+    product's family: the published catalogue keeps each for its kind of product.
+    ``is_active``: flagged on sale (``O``) in the current or the next season, or
+    without a season; the current season is the one of the latest update in the
+    catalogue (the latest date in the data, not the wall clock, so that builds are
+    reproducible).
+    """
+
+    product_id: ProductId = column("Product identifier (INT_PRODUIT_CORRESPONDANCE_ID).")
+    label: str = column(
+        "Product label (nor_produit_libelle), cleaned.", min_length=1, max_length=200
+    )
+    family_code: FamilyCode = column("The product's family code (ORI_PRODUIT_FAMILLE).")
+    family_label: str | None = column(
+        "The family's label as this record types it (ori_famille_libelle); the family "
+        "referential's label wins in the published products.",
+        default=None,
+        min_length=1,
+    )
+    sub_family_label: str | None = column(
+        "Sub-family (ori_produit_sous_famille); null when the record has none.",
+        default=None,
+        min_length=1,
+    )
+    village_id: VillageId | None = column(
+        "Village the product is sold in; null for products sold in every village (no "
+        "code, or the catalogue's ``ALL``).",
+        default=None,
+        references="resorts.villages.village_id",
+    )
+    ski_duration_category_label: str | None = column(
+        "Duration category of a ski product (NOR_SKI_CAT_DUREE_LIBELLE).",
+        default=None,
+        min_length=1,
+    )
+    duration_code: str | None = column(
+        "Duration code (ORI_PRODUIT_DUREE_CODE), spaces removed, upper case, as typed "
+        "otherwise (the published catalogue keeps well-formed codes only).",
+        default=None,
+        min_length=1,
+    )
+    duration_label: str | None = column(
+        "Duration label (ORI_PRODUIT_DUREE_LIBELLE).", default=None, min_length=1
+    )
+    age_class_label: str | None = column(
+        "Age class the product is priced for (ORI_PRODUIT_FORM_CLASSE_AGE).",
+        default=None,
+        min_length=1,
+    )
+    park_label: str | None = column(
+        "The extract's park/type column (NOR_PARK_TYPE_FAMILLE_LIBELLE): the ski area of "
+        "a lift pass, the covered/outdoor type of a parking product.",
+        default=None,
+        min_length=1,
+    )
+    accommodation_capacity_label: str | None = column(
+        "Capacity of an accommodation (NOR_HEB_NB_PERS_LIBELLE).", default=None, min_length=1
+    )
+    ski_school_label: str | None = column(
+        "Ski school giving a lesson (NOR_SKI_COURS_ECOLE_LIBELLE).", default=None, min_length=1
+    )
+    lesson_type_label: str | None = column(
+        "Kind of lesson (NOR_SKI_COURS_TYPE_LIBELLE).", default=None, min_length=1
+    )
+    lesson_group_label: str | None = column(
+        "Lesson group of a ski lesson (NOR_SKI_COURS_GUSSE_LIBELLE).", default=None, min_length=1
+    )
+    list_price_eur: MoneyEUR | None = column(
+        "Public price, euros taxes included; null when the catalogue has none (or a negative one).",
+        default=None,
+        ge=0,
+    )
+    is_active: bool = column("True when the product is on sale in the current or next season.")
+    updated_at: Timestamp = column(
+        "Latest update of the product in the catalogue (the version kept)."
+    )
 
 
 class ProductFamilies(

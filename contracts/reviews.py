@@ -12,14 +12,99 @@ from contracts.common import (
     DAILY,
     GUEST_EXPERIENCE,
     Count,
+    Date,
     Rate,
     Season,
     VillageId,
 )
-from mesh_platform.contract import DataContract, column
+from mesh_platform.contract import AccessLevel, DataContract, column
 
 MIN_REVIEWS_FOR_RANK = 10
 """A village is ranked in a season only with at least this many reviews."""
+
+
+class SurveyResponses(
+    DataContract,
+    domain="reviews",
+    product="survey_responses",
+    version="1.0.0",
+    owner=GUEST_EXPERIENCE,
+    grain=("response_key",),
+    access=AccessLevel.INTERNAL,
+    freshness=DAILY,
+    tags=("reviews", "satisfaction"),
+    tier="silver",
+):
+    """One post-stay survey response per stay, its answers cleaned.
+
+    Grain: ``response_key``. Internal to the reviews domain: the single place where
+    the survey extract is de-duplicated and its answers cleaned, read by
+    ``reviews.village_ratings`` and ``reviews.nps_by_village_season``. Other domains
+    read those products, never this one.
+
+    A survey submitted twice keeps its first submission (earliest ``answered_at``,
+    then lowest ``survey_id``) per stay, the stay being the survey's booking (or the
+    survey itself when it names none). Responses without a village or an arrival date
+    are left out. A rating outside 1..5 is no rating (null); a likelihood to recommend
+    outside 0..10 (the survey tool's 99 is "no answer") is no answer (null). The
+    season is the one of the stay's arrival.
+    """
+
+    response_key: str = column(
+        "The stay answered for: the survey's booking_id, or its survey_id when it names "
+        "no booking.",
+        min_length=1,
+        examples=["BK000123456"],
+    )
+    survey_id: int = column("The survey submission kept (the survey tool's answer id).")
+    village_id: VillageId = column(
+        "The village of the stay.", references="resorts.villages.village_id"
+    )
+    stay_arrival: Date = column("Arrival date of the stay.")
+    season: Season = column("Season of the stay's arrival.")
+    overall_rating: int | None = column(
+        "Overall satisfaction, 1 to 5; null when not rated (or rated outside 1..5).",
+        default=None,
+        ge=1,
+        le=5,
+    )
+    food_rating: int | None = column(
+        "Rating of food and bars, 1 to 5; null when not rated (or rated outside 1..5).",
+        default=None,
+        ge=1,
+        le=5,
+    )
+    rooms_rating: int | None = column(
+        "Rating of the rooms, 1 to 5; null when not rated (or rated outside 1..5).",
+        default=None,
+        ge=1,
+        le=5,
+    )
+    activities_rating: int | None = column(
+        "Rating of sports and activities, 1 to 5; null when not rated (or rated outside 1..5).",
+        default=None,
+        ge=1,
+        le=5,
+    )
+    staff_rating: int | None = column(
+        "Rating of the staff's welcome and service, 1 to 5; null when not rated (or rated "
+        "outside 1..5).",
+        default=None,
+        ge=1,
+        le=5,
+    )
+    kids_club_rating: int | None = column(
+        "Rating of the kids club, 1 to 5; null when not rated (or rated outside 1..5).",
+        default=None,
+        ge=1,
+        le=5,
+    )
+    recommend_score: int | None = column(
+        "Likelihood to recommend the village, 0 to 10; null for no answer.",
+        default=None,
+        ge=0,
+        le=10,
+    )
 
 
 class VillageRatings(

@@ -54,9 +54,9 @@ PRODUCTS: dict[str, set[str]] = {
     },
     "bookings": {"booking_events", "bookings", "bookings_live"},
     "sales": {"sales_lines", "revenue_by_season", "channel_attribution"},
-    "products": {"product_catalog", "product_families"},
+    "products": {"catalogue_entries", "product_catalog", "product_families"},
     "resorts": {"villages", "village_occupancy"},
-    "reviews": {"village_ratings", "nps_by_village_season"},
+    "reviews": {"survey_responses", "village_ratings", "nps_by_village_season"},
 }
 
 # The keys other domains' contracts reference: exact column names and grains.
@@ -340,6 +340,29 @@ CASES: dict[type[DataContract], tuple[dict[str, Any], tuple[str, Any]]] = {
         },
         ("attribution_share", 1.25),
     ),
+    products.CatalogueEntries: (
+        {
+            "product_id": "P004211",
+            "label": "Forfait 6 jours Vallée des Belleville adulte",
+            "family_code": "SKIPASS",
+            "family_label": "FORFAITS",
+            "sub_family_label": "Forfaits séjour",
+            "village_id": "VTH",
+            "ski_duration_category_label": "Séjour",
+            "duration_code": "6J",
+            "duration_label": "6 jours",
+            "age_class_label": "Adulte",
+            "park_label": "3 Vallées",
+            "accommodation_capacity_label": None,
+            "ski_school_label": None,
+            "lesson_type_label": None,
+            "lesson_group_label": None,
+            "list_price_eur": 365.0,
+            "is_active": True,
+            "updated_at": T0,
+        },
+        ("family_code", "ski-pass"),
+    ),
     products.ProductFamilies: (
         {
             "family_code": "SKIPASS",
@@ -410,6 +433,23 @@ CASES: dict[type[DataContract], tuple[dict[str, Any], tuple[str, Any]]] = {
         },
         ("occupancy_rate", 1.04),
     ),
+    reviews.SurveyResponses: (
+        {
+            "response_key": "BK000123456",
+            "survey_id": 5_000_124,
+            "village_id": "VTH",
+            "stay_arrival": ARRIVAL,
+            "season": "2023-24",
+            "overall_rating": 5,
+            "food_rating": 4,
+            "rooms_rating": None,
+            "activities_rating": 5,
+            "staff_rating": 5,
+            "kids_club_rating": None,
+            "recommend_score": 9,
+        },
+        ("recommend_score", 99),
+    ),
     reviews.VillageRatings: (
         {
             "village_id": "VTH",
@@ -447,7 +487,11 @@ CONTRACTS = list(CASES)
 MINE = set(PRODUCTS)
 
 # Products read by their own domain only; the rest of the six domains' products are public.
-INTERNAL: set[str] = {"customers.identity_resolution"}
+INTERNAL: set[str] = {
+    "customers.identity_resolution",
+    "products.catalogue_entries",
+    "reviews.survey_responses",
+}
 
 
 def _id(contract: type[DataContract]) -> str:

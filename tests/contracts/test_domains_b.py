@@ -31,6 +31,7 @@ from mesh_platform.contract import (
     column_map,
     columns_of,
 )
+from mesh_platform.contract.ranking import get_ranking
 
 OWNERS: dict[str, Owner] = {
     "campaigns": CRM_MARKETING,
@@ -429,6 +430,8 @@ def test_segment_labels_are_the_seeds_and_the_rules_name_each_of_them() -> None:
         assert f"- {label}:" in rules, f"no rule for {label}"
     assert set(customer_intelligence.SEGMENT_RANK) == set(labels)
     assert sorted(customer_intelligence.SEGMENT_RANK.values()) == [1, 2, 3, 4, 5, 6]
+    # the SQL's RANK_OF(segment, 'segment') reads the same declaration
+    assert get_ranking("segment").ranks() == customer_intelligence.SEGMENT_RANK
     for name in ("segment", "current_segment", "predicted_segment"):
         contract = (
             customer_intelligence.RfmSegments

@@ -334,15 +334,18 @@ def test_return_rate_of_animated_and_not_animated_households() -> None:
             "household_id": [household(h) for h in members.values()],
         }
     )
+    households = pd.DataFrame({"household_id": sorted(set(profile["household_id"]))})
+    crm = {"customers.customer_profile": profile, "customers.households": households}
+    # the seasons of purchase are the CRM lab's: built from the same lines first
+    rfm = run_product(
+        "customer_intelligence.rfm_segments", products={"sales.sales_lines": lines, **crm}
+    )
     out = run_product(
         "campaigns.return_rate_animated",
         products={
-            "sales.sales_lines": lines,
+            "customer_intelligence.rfm_segments": rfm,
             "campaigns.campaign_sends": sends,
-            "customers.customer_profile": profile,
-            "customers.households": pd.DataFrame(
-                {"household_id": sorted(set(profile["household_id"]))}
-            ),
+            **crm,
         },
     )
     got = {

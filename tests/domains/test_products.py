@@ -1,5 +1,9 @@
 """The products domain's products on a hand-made catalogue with worked-out expectations:
-product versions, family labels and categories, active products and the ski columns."""
+product versions, family labels and categories, active products and the ski columns.
+
+Each product runs on what it reads: the de-duplicated catalogue
+(products.catalogue_entries) is built from the extract first, then the families and
+the catalogue from it."""
 
 from __future__ import annotations
 
@@ -119,8 +123,46 @@ def _extracts() -> dict[str, pd.DataFrame]:
     }
 
 
+def _entries(extracts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return run_product("products.catalogue_entries", landing=extracts)
+
+
+def _families(extracts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return run_product(
+        "products.product_families",
+        products={"products.catalogue_entries": _entries(extracts)},
+        landing=extracts,
+    )
+
+
+def test_catalogue_entries_keep_the_latest_version_cleaned_and_decide_activity() -> None:
+    out = _entries(_extracts()).set_index("product_id")
+    assert len(out) == 8
+    stay = out.loc["P000001"]
+    # the newer version wins; its label trimmed, spaces collapsed, case as typed
+    assert stay["label"] == "HÉBERGEMENT CLUB VAL THORENS 2023-24"
+    assert stay["list_price_eur"] == pytest.approx(310.0)
+    assert (stay["village_id"], stay["duration_code"]) == ("VTH", "7N")
+    # every label is kept whatever the family: the published catalogue sorts them out
+    assert stay["ski_duration_category_label"] == "stray"
+    assert stay["updated_at"] == pd.Timestamp(2023, 9, 1)
+    # the latest update (2024-01-15) puts "today" in 2023-24: active = flagged on sale
+    # in 2023-24 or 2024-25, or without a season
+    assert stay["is_active"]
+    assert not out.loc["P000002", "is_active"]  # 2022-23: past
+    assert not out.loc["P000003", "is_active"]  # withdrawn
+    assert out.loc["P000004", "is_active"]  # next season
+    assert out.loc["P000005", "is_active"]  # no season
+    assert pd.isna(out.loc["P000003", "list_price_eur"])
+    # "ALL" is not a village; the parking's type stays in the park column
+    assert pd.isna(out.loc["P000005", "village_id"])
+    assert out.loc["P000005", "park_label"] == "COUVERT"
+    assert out.loc["P000008", "family_label"] == "SURF"
+    assert pd.isna(out.loc["P000006", "sub_family_label"])
+
+
 def test_families_count_products_and_take_the_referentials_labels() -> None:
-    out = run_product("products.product_families", landing=_extracts()).set_index("family_code")
+    out = _families(_extracts()).set_index("family_code")
     assert sorted(out.index) == ["FORF", "HEB", "PARK", "SURF"]
     heb = out.loc["HEB"]
     assert (heb["family_label"], heb["category"]) == ("Hébergement", "stay")
@@ -144,11 +186,12 @@ def test_families_count_products_and_take_the_referentials_labels() -> None:
 
 def test_catalog_keeps_one_version_and_the_columns_of_each_kind() -> None:
     extracts = _extracts()
-    families = run_product("products.product_families", landing=extracts)
     out = run_product(
         "products.product_catalog",
-        products={"products.product_families": families},
-        landing=extracts,
+        products={
+            "products.catalogue_entries": _entries(extracts),
+            "products.product_families": _families(extracts),
+        },
     ).set_index("product_id")
     assert len(out) == 8
     stay = out.loc["P000001"]

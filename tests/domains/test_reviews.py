@@ -1,5 +1,8 @@
 """The reviews domain's products on hand-made survey answers with worked-out
-expectations: NPS arithmetic, duplicates, "no answer", seasons and the ranking."""
+expectations: NPS arithmetic, duplicates, "no answer", seasons and the ranking.
+
+The published products run on the de-duplicated responses (reviews.survey_responses),
+built from the same answers first."""
 
 from __future__ import annotations
 
@@ -32,6 +35,46 @@ def answer(village: str, arrival: dt.date, **scores: Any) -> dict[str, Any]:
     return row
 
 
+def _responses(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    surveys = landing_frame("landing_reviews.surveys", rows)
+    return run_product("reviews.survey_responses", landing={"landing_reviews.surveys": surveys})
+
+
+def _built(key: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``key`` built on the survey responses of ``rows``."""
+    return run_product(key, products={"reviews.survey_responses": _responses(rows)})
+
+
+def test_survey_responses_keep_one_answer_per_stay_cleaned() -> None:
+    first = answer("vth ", D(2023, 10, 31), overall_rating=5, food_rating=9, recommend_score=99)
+    again = {
+        **first,
+        "survey_id": first["survey_id"] + 1,
+        "answered_at": first["answered_at"] + dt.timedelta(minutes=3),
+        "overall_rating": 1,
+    }
+    no_booking = answer("OPI", D(2023, 11, 1), booking_id=None, recommend_score=0)
+    no_village = answer("VTH", D(2024, 1, 5), village_code=None, overall_rating=4)
+    no_arrival = answer("VTH", D(2024, 1, 5), stay_arrival=None, overall_rating=4)
+    rows = [again, first, no_booking, no_village, no_arrival]
+
+    out = _responses(rows).set_index("survey_id")
+    assert sorted(out.index) == [first["survey_id"], no_booking["survey_id"]]
+    kept = out.loc[first["survey_id"]]
+    assert (kept["response_key"], kept["village_id"], kept["season"]) == (
+        first["booking_id"],
+        "VTH",
+        "2022-23",
+    )
+    # the first submission's answers; 9 is no rating, 99 no answer
+    assert kept["overall_rating"] == 5
+    assert pd.isna(kept["food_rating"])
+    assert pd.isna(kept["recommend_score"])
+    alone = out.loc[no_booking["survey_id"]]
+    assert (alone["response_key"], alone["season"]) == (str(no_booking["survey_id"]), "2023-24")
+    assert alone["recommend_score"] == 0
+
+
 def test_nps_counts_promoters_passives_and_detractors() -> None:
     winter = D(2024, 1, 5)  # season 2023-24
     rows = [answer("VTH", winter, recommend_score=s) for s in (10, 9, 8, 7, 6, 0)]
@@ -52,10 +95,7 @@ def test_nps_counts_promoters_passives_and_detractors() -> None:
     rows.append(answer("VTH", D(2023, 10, 31), recommend_score=10))
     rows.append(answer("OPI", D(2023, 11, 1), recommend_score=5))
 
-    out = run_product(
-        "reviews.nps_by_village_season",
-        landing={"landing_reviews.surveys": landing_frame("landing_reviews.surveys", rows)},
-    )
+    out = _built("reviews.nps_by_village_season", rows)
     nps = {(r["village_id"], r["season"]): r for r in out.to_dict("records")}
     assert set(nps) == {
         ("VTH", "2023-24"),
@@ -115,10 +155,7 @@ def test_ratings_average_the_themes_and_rank_villages_with_ten_reviews() -> None
     rows += [answer("ARC", season, overall_rating=5, food_rating=5) for _ in range(3)]
     rows.append(answer("ARC", season, overall_rating=None, food_rating=1))
 
-    out = run_product(
-        "reviews.village_ratings",
-        landing={"landing_reviews.surveys": landing_frame("landing_reviews.surveys", rows)},
-    )
+    out = _built("reviews.village_ratings", rows)
     ratings = {r["village_id"]: r for r in out.to_dict("records")}
     assert set(out["season"]) == {"2023-24"}
 

@@ -271,14 +271,16 @@ def test_build_materialises_the_selected_domain_and_summarises_it() -> None:
 
     assert result.exit_code == 0, result.output
     path = get_settings().warehouse_path
-    assert {("products", "product_catalog"), ("products", "product_families")} <= _tables(path)
+    built = [("products", "catalogue_entries"), ("products", "product_catalog")]
+    built.append(("products", "product_families"))
+    assert set(built) <= _tables(path)
     rows = [line.replace("│", " ").split() for line in result.stdout.splitlines()]
     listed = {r[0]: r for r in rows if r and r[0].startswith("products.")}
-    assert sorted(listed) == ["products.product_catalog", "products.product_families"]
+    assert sorted(listed) == [f"{domain}.{product}" for domain, product in built]
     assert all(r[-1] == "ok" for r in listed.values())
     summary = rows[next(i for i, r in enumerate(rows) if "Mesh" in r and "built" in r) :]
     row = next(cells for cells in summary if cells[:1] == ["products"])
-    assert row[1] == "2"  # products built
+    assert row[1] == "3"  # products built
     passed, total = row[3].split("/")
     assert passed == total
     assert int(total) > 0

@@ -73,18 +73,7 @@ SELECT
   arrival_date,
   departure_date,
   DATE_DIFF(departure_date, arrival_date, DAY) AS nights,
-  -- seasons run from November to October: "2023-24" = 2023-11-01 .. 2024-10-31
-  CONCAT(
-    CAST(EXTRACT(YEAR FROM arrival_date) - IF(EXTRACT(MONTH FROM arrival_date) >= 11, 0, 1)
-      AS STRING),
-    '-',
-    LPAD(
-      CAST(
-        MOD(EXTRACT(YEAR FROM arrival_date) + IF(EXTRACT(MONTH FROM arrival_date) >= 11, 1, 0),
-          100)
-        AS STRING),
-      2, '0')
-  ) AS season,
+  SEASON_OF(arrival_date) AS season,
   DATE_DIFF(arrival_date, booking_date, DAY) AS lead_time_days,
   adults,
   children,

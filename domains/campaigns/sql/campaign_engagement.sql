@@ -7,7 +7,7 @@
 --   send its customer received in the seven days before the booking was created
 --   (ties on the send time broken by send_id), so a booking counts for one campaign
 --   at most.
--- * season is the season (November to October) of the campaign's first send.
+-- * season is the season of the campaign's first send.
 WITH
 per_campaign AS (
   SELECT
@@ -54,14 +54,6 @@ per_campaign_bookings AS (
     SUM(amount_eur) AS revenue_attributed_eur
   FROM attributed
   GROUP BY campaign_id
-),
-
-with_season AS (
-  SELECT
-    *,
-    EXTRACT(YEAR FROM first_sent_at) - IF(EXTRACT(MONTH FROM first_sent_at) < 11, 1, 0)
-      AS season_year
-  FROM per_campaign
 )
 
 SELECT
@@ -72,8 +64,7 @@ SELECT
   c.cycle_label,
   c.register_label,
   c.theme_label,
-  CONCAT(CAST(c.season_year AS STRING), '-', SUBSTR(CAST(c.season_year + 1 AS STRING), 3, 2))
-    AS season,
+  SEASON_OF(c.first_sent_at) AS season,
   c.first_sent_at,
   c.last_sent_at,
   c.sends,
@@ -89,6 +80,6 @@ SELECT
   SAFE_DIVIDE(c.unsubscribes, c.sends) AS unsubscribe_rate,
   COALESCE(b.bookings_attributed, 0) AS bookings_attributed,
   ROUND(COALESCE(b.revenue_attributed_eur, 0), 2) AS revenue_attributed_eur
-FROM with_season AS c
+FROM per_campaign AS c
 LEFT JOIN per_campaign_bookings AS b
   ON b.campaign_id = c.campaign_id

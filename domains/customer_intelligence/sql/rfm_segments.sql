@@ -11,7 +11,8 @@
 --   builds are reproducible). Seasons S run from the first season with a purchase to
 --   today's season; bookings already taken for later seasons wait for their season.
 --   The earliest seasons have windows reaching before the data, as the history does.
--- * The segment rules are the contract's, case by case on (R, F).
+-- * The segment rules are the contract's, case by case on (R, F); the segment's rank is
+--   the contract's ranking of the segments (RANK_OF).
 WITH
 members AS (
   SELECT
@@ -38,8 +39,7 @@ purchases AS (
 bounds AS (
   SELECT
     (SELECT MIN(season_year) FROM purchases) AS first_year,
-    EXTRACT(YEAR FROM MAX(sale_date)) - IF(EXTRACT(MONTH FROM MAX(sale_date)) < 11, 1, 0)
-      AS current_year
+    SEASON_START_YEAR(MAX(sale_date)) AS current_year
   FROM sales.sales_lines
 ),
 
@@ -79,26 +79,13 @@ segmented AS (
 
 SELECT
   household_id,
-  CONCAT(CAST(season_year AS STRING), '-', SUBSTR(CAST(season_year + 1 AS STRING), 3, 2))
-    AS season,
-  CONCAT(CAST(season_year - 4 AS STRING), '-', SUBSTR(CAST(season_year - 3 AS STRING), 3, 2))
-    AS window_first_season,
+  SEASON_LABEL(season_year) AS season,
+  SEASON_LABEL(season_year - 4) AS window_first_season,
   recency_seasons,
   frequency_seasons,
   ROUND(amount_eur, 2) AS amount_eur,
   ROUND(season_amount_eur, 2) AS season_amount_eur,
-  CONCAT(
-    CAST(season_year - recency_seasons AS STRING),
-    '-',
-    SUBSTR(CAST(season_year - recency_seasons + 1 AS STRING), 3, 2)
-  ) AS last_purchase_season,
+  SEASON_LABEL(season_year - recency_seasons) AS last_purchase_season,
   segment,
-  CASE segment
-    WHEN 'ADDICTS' THEN 6
-    WHEN 'FIDELES' THEN 5
-    WHEN 'OCCASIONNELS' THEN 4
-    WHEN 'NOUVEAUX' THEN 3
-    WHEN 'INACTIFS' THEN 2
-    WHEN 'ONE TIMER' THEN 1
-  END AS segment_rank
+  RANK_OF(segment, 'segment') AS segment_rank
 FROM segmented

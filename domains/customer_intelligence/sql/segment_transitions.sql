@@ -76,10 +76,8 @@ cells AS (
 )
 
 SELECT
-  CONCAT(CAST(year_from AS STRING), '-', SUBSTR(CAST(year_from + 1 AS STRING), 3, 2))
-    AS season_from,
-  CONCAT(CAST(year_from + 1 AS STRING), '-', SUBSTR(CAST(year_from + 2 AS STRING), 3, 2))
-    AS season_to,
+  SEASON_LABEL(year_from) AS season_from,
+  SEASON_LABEL(year_from + 1) AS season_to,
   segment_from,
   segment_to,
   move,

@@ -6,8 +6,8 @@
 --   household is named after; market, country and address are its own.
 -- * "Today" is the reference day: the UTC day of the latest booking change in
 --   bookings.bookings (the latest date in the data, not the wall clock, so that builds
---   are reproducible). Seasons run from November to October; the last five seasons are
---   the reference day's season and the four before it.
+--   are reproducible). The last five seasons (of the mesh's season calendar) are the
+--   reference day's season and the four before it.
 -- * children: the most children on a booking of a member (any status) arriving in the
 --   last five seasons; adults: the members; size = adults + children.
 -- * Stays: the members' bookings that are not cancelled and whose arrival date is on
@@ -54,7 +54,7 @@ sizes AS (
 today AS (
   SELECT
     DATE(MAX(last_event_at)) AS reference_day,
-    EXTRACT(YEAR FROM DATE_ADD(DATE(MAX(last_event_at)), INTERVAL 2 MONTH)) - 1 AS season_year
+    SEASON_START_YEAR(DATE(MAX(last_event_at))) AS season_year
   FROM bookings.bookings
 ),
 
@@ -64,7 +64,7 @@ member_bookings AS (
     b.status,
     b.arrival_date,
     b.children,
-    EXTRACT(YEAR FROM DATE_ADD(b.arrival_date, INTERVAL 2 MONTH)) - 1 AS arrival_season_year
+    SEASON_START_YEAR(b.arrival_date) AS arrival_season_year
   FROM bookings.bookings AS b
   INNER JOIN members AS m ON m.customer_id = b.customer_id
 ),
@@ -134,12 +134,8 @@ SELECT
   r.has_valid_address,
   z.created_date,
   COALESCE(s.stays, 0) AS stays,
-  IF(s.first_stay_year IS NULL, NULL, CONCAT(
-    CAST(s.first_stay_year AS STRING), '-', SUBSTR(CAST(s.first_stay_year + 1 AS STRING), 3, 2)
-  )) AS first_stay_season,
-  IF(s.last_stay_year IS NULL, NULL, CONCAT(
-    CAST(s.last_stay_year AS STRING), '-', SUBSTR(CAST(s.last_stay_year + 1 AS STRING), 3, 2)
-  )) AS last_stay_season
+  SEASON_LABEL(s.first_stay_year) AS first_stay_season,
+  SEASON_LABEL(s.last_stay_year) AS last_stay_season
 FROM reference_customers AS r
 INNER JOIN sizes AS z ON z.household_id = r.household_id
 LEFT JOIN stays AS s ON s.household_id = r.household_id

@@ -9,18 +9,17 @@
 -- * The reference day ("today") is the UTC day of the latest booking change in
 --   bookings.bookings: the latest date in the data, not the wall clock, so that
 --   builds are reproducible. Nights after it are on the books (may still grow).
--- * Seasons run from November to October: the season of a night starting on D
---   begins on 1 November of the year of D + 2 months, minus one.
+-- * The season of a night is the one of its day (SEASON_OF, the mesh's calendar).
 WITH reference AS (
   SELECT DATE(MAX(last_event_at)) AS reference_day
   FROM bookings.bookings
 ),
 
 horizon AS (
-  -- last night kept: 31 October closing the season after the reference day's
+  -- nights kept: up to the last night of the season after the reference day's
   SELECT
     reference_day,
-    DATE(EXTRACT(YEAR FROM DATE_ADD(reference_day, INTERVAL 2 MONTH)) + 1, 10, 31) AS last_night
+    SEASON_FIRST_DAY(SEASON_START_YEAR(reference_day) + 2) AS first_night_after
   FROM reference
 ),
 
@@ -66,11 +65,7 @@ departures AS (
 SELECT
   c.village_id,
   c.stay_date,
-  CONCAT(
-    CAST(EXTRACT(YEAR FROM DATE_ADD(c.stay_date, INTERVAL 2 MONTH)) - 1 AS STRING),
-    '-',
-    SUBSTR(CAST(EXTRACT(YEAR FROM DATE_ADD(c.stay_date, INTERVAL 2 MONTH)) AS STRING), 3, 2)
-  ) AS season,
+  SEASON_OF(c.stay_date) AS season,
   c.beds_available,
   COALESCE(s.beds_occupied, 0) AS beds_occupied,
   SAFE_DIVIDE(COALESCE(s.beds_occupied, 0), c.beds_available) AS occupancy_rate,
@@ -84,4 +79,4 @@ CROSS JOIN horizon AS h
 LEFT JOIN nights_staying AS s ON s.village_id = c.village_id AND s.stay_date = c.stay_date
 LEFT JOIN arrivals AS a ON a.village_id = c.village_id AND a.stay_date = c.stay_date
 LEFT JOIN departures AS d ON d.village_id = c.village_id AND d.stay_date = c.stay_date
-WHERE c.stay_date <= h.last_night
+WHERE c.stay_date < h.first_night_after

@@ -9,13 +9,11 @@
 -- "Today" (for is_operating) is the latest date the data vouches for, not the wall
 -- clock, so that builds are reproducible: the capacity calendar runs to the end of
 -- the season after the extraction day, so the reference day is the eve of the
--- calendar's last season (31 October before the season starts on 1 November).
+-- calendar's last season (the day before that season's first day).
 WITH calendar AS (
   SELECT
-    DATE_SUB(
-      DATE(EXTRACT(YEAR FROM DATE_ADD(MAX(capacity_date), INTERVAL 2 MONTH)) - 1, 11, 1),
-      INTERVAL 1 DAY
-    ) AS reference_day
+    DATE_SUB(SEASON_FIRST_DAY(SEASON_START_YEAR(MAX(capacity_date))), INTERVAL 1 DAY)
+      AS reference_day
   FROM landing_resorts.capacity
 ),
 

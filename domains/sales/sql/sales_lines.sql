@@ -16,8 +16,8 @@
 -- * account_code: the travel agency account of an agency sale.
 -- * Village extras sold without the contract have no booking_id, contract status or
 --   stay dates.
--- * season: of the stay's arrival, or of the sale date for a line without stay;
---   seasons run November to October ("2023-24" = 2023-11-01 .. 2024-10-31).
+-- * season: of the stay's arrival, or of the sale date for a line without stay
+--   (SEASON_OF: the mesh's season calendar, labels such as "2023-24").
 -- * The customer's typed name is not republished (data minimisation).
 WITH extract AS (
   SELECT
@@ -161,17 +161,7 @@ SELECT
   account_code,
   market,
   sale_date,
-  CONCAT(
-    CAST(EXTRACT(YEAR FROM season_date) - IF(EXTRACT(MONTH FROM season_date) >= 11, 0, 1)
-      AS STRING),
-    '-',
-    LPAD(
-      CAST(
-        MOD(EXTRACT(YEAR FROM season_date) + IF(EXTRACT(MONTH FROM season_date) >= 11, 1, 0),
-          100)
-        AS STRING),
-      2, '0')
-  ) AS season,
+  SEASON_OF(season_date) AS season,
   amount_eur,
   discount_eur,
   tariff_label,

@@ -30,6 +30,7 @@ from sqlglot.optimizer.scope import traverse_scope
 
 from mesh_platform.contract import DataContract, columns_of
 from mesh_platform.derive.sqltypes import Dialect, sql_type
+from mesh_platform.products.macros import expand_macros
 
 AUTHORING_DIALECT: Dialect = "bigquery"
 """SQL products are written in GoogleSQL and transpiled to the engine's dialect."""
@@ -160,7 +161,8 @@ def read_sql(
     sql = path.read_text()
     read = SqlDefinition(path, domain, key, contract, sql, reads_sources=bool(sources))
     try:
-        statements = [s for s in sqlglot.parse(sql, read=AUTHORING_DIALECT) if s is not None]
+        parsed = [s for s in sqlglot.parse(sql, read=AUTHORING_DIALECT) if s is not None]
+        statements = [expand_macros(s) for s in parsed]  # raises MacroError, a ParseError
     except ParseError as error:
         return replace(read, parse_error=str(error))
     expression = statements[0] if len(statements) == 1 else None
