@@ -2,7 +2,7 @@
 
 Registered in ``tests/conftest.py`` (``pytest_plugins``). Tests ask for the
 ``bigquery_emulator`` fixture and get a running
-:class:`~mesh_platform.testing.bigquery_emulator.BigQueryEmulator`, with
+:class:`~sandbox.emulators.bigquery.BigQueryEmulator`, with
 ``BIGQUERY_EMULATOR_HOST`` pointing at it for the whole run. Each run (each
 pytest-xdist worker) gets an emulator of its own, on free ports, with an empty data
 folder; the emulator's virtualenv is built once and reused by every run.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from mesh_platform.testing.bigquery_emulator import (
+from sandbox.emulators.bigquery import (
     EMULATOR_HOST_VARIABLE,
     STATE_VARIABLE,
     BigQueryEmulator,
