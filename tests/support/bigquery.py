@@ -17,29 +17,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from sandbox.emulators.bigquery import (
-    EMULATOR_HOST_VARIABLE,
-    STATE_VARIABLE,
-    BigQueryEmulator,
-    EmulatorError,
-    default_state_dir,
-)
+from mesh_platform.settings import MeshSettings
+from sandbox.emulators.bigquery import EMULATOR_HOST_VARIABLE, BigQueryEmulator, EmulatorError
 
 # Read before any test changes it: the emulator's virtualenv is shared by every run.
-_STATE_DIR_AT_IMPORT = os.environ.get(STATE_VARIABLE)
+_STATE_DIR_AT_IMPORT = MeshSettings().state_dir
 
 
 @pytest.fixture(scope="session")
 def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulator]:
     """A running BigQuery emulator for the whole test run (stopped at its end)."""
     try:
-        state_dir = Path(_STATE_DIR_AT_IMPORT) if _STATE_DIR_AT_IMPORT else default_state_dir()
         emulator = BigQueryEmulator(
-            state_dir=state_dir,
+            state_dir=_STATE_DIR_AT_IMPORT,
             workdir=tmp_path_factory.mktemp("bigquery-emulator"),
             attached=True,
         )
