@@ -56,7 +56,7 @@ from sandbox.simulation.frames import concat, frame, numbered, pick, timestamps,
 from sandbox.simulation.places import VILLAGES
 from sandbox.simulation.resorts import Villages
 from sandbox.simulation.stays import ROOM_CATEGORIES
-from sandbox.simulation.timeline import DAY, season_label
+from sandbox.simulation.timeline import DAY
 
 FAMILIES = ("HEB", "FORF", "COURS", "LOC", "PARK", "TRANS", "ASSU", "ACTI", "SPA", "ENF")
 FAMILY_LABELS = (
@@ -250,7 +250,7 @@ def _rows(
 ) -> pl.DataFrame:
     n = fam.size
     tl = ctx.timeline
-    seasons = [season_label(tl.scale.first_season + s) for s in range(tl.n_seasons)]
+    seasons = tl.season_labels()
     family = pick(FAMILIES, fam)
     codes = pick(["ALL", *[v.code for v in VILLAGES]], vil + 1)
     season = pick(seasons, sea)

@@ -16,6 +16,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.calendar import SEASONS
+
 SEED_VOLUMES: dict[str, int] = {
     "contacts": 272_012,
     "sale_lines": 752_953,
@@ -67,17 +69,17 @@ class Scale(BaseModel):
     def season_labels(self) -> tuple[str, ...]:
         """The complete seasons, e.g. ``("2019-20", ..., "2023-24")``."""
         first = self.first_season
-        return tuple(f"{y}-{(y + 1) % 100:02d}" for y in range(first, first + self.seasons))
+        return tuple(SEASONS.label(y) for y in range(first, first + self.seasons))
 
     @property
     def start(self) -> dt.date:
         """First day of the first season (1 November)."""
-        return dt.date(self.first_season, 11, 1)
+        return SEASONS.bounds(SEASONS.label(self.first_season))[0]
 
     @property
     def as_of(self) -> dt.date:
         """Extraction day: the last day of the last complete season (31 October)."""
-        return dt.date(self.first_season + self.seasons, 10, 31)
+        return SEASONS.bounds(SEASONS.label(self.first_season + self.seasons - 1))[1]
 
 
 SCALES: dict[str, Scale] = {

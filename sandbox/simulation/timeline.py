@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from contracts.calendar import SEASONS
 from sandbox.simulation.scales import Scale
 
 EPOCH = dt.date(1970, 1, 1)
@@ -26,11 +27,6 @@ history before was replayed into the stream that day."""
 def epoch_day(day: dt.date) -> int:
     """Days since 1970-01-01."""
     return (day - EPOCH).days
-
-
-def season_label(year: int) -> str:
-    """``2023`` -> ``"2023-24"``."""
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ class Timeline:
     @classmethod
     def build(cls, scale: Scale) -> Timeline:
         start = scale.start
-        end = dt.date(scale.first_season + scale.seasons + 1, 10, 31)
+        end = SEASONS.bounds(SEASONS.label(scale.first_season + scale.seasons))[1]
         day0 = epoch_day(start)
         n = (end - start).days + 1
         days = np.arange(day0, day0 + n, dtype=np.int64)
@@ -95,7 +91,7 @@ class Timeline:
         month = (as_dates.astype("datetime64[M]").astype(np.int64) % 12) + 1
         mday = (as_dates - as_dates.astype("datetime64[M]")).astype(np.int64) + 1
         weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
-        season_year = np.where(month >= 11, years, years - 1)
+        season_year = SEASONS.start_year(years, month)
         season = (season_year - scale.first_season).astype(np.int64)
         winter = (month >= 11) | (month <= 4)
         demand = np.ones(n)
@@ -148,4 +144,4 @@ class Timeline:
     def season_labels(self) -> list[str]:
         """Labels of every season of the calendar, the incomplete one last."""
         first = self.scale.first_season
-        return [season_label(first + i) for i in range(self.n_seasons)]
+        return [SEASONS.label(first + i) for i in range(self.n_seasons)]
