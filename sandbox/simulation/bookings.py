@@ -81,7 +81,8 @@ from sandbox.simulation.context import Context
 from sandbox.simulation.frames import dates, frame, numbered, pick, timestamps
 from sandbox.simulation.places import MARKETS, VILLAGES
 from sandbox.simulation.population import Population
-from sandbox.simulation.sales import STATUS_CODES, Lines, last_modified_at, status_at
+from sandbox.simulation.sale_lines import STATUS_CODES, last_modified_at, status_at
+from sandbox.simulation.sales import Lines
 from sandbox.simulation.stays import ROOM_CATEGORIES, Stays
 from sandbox.simulation.timeline import DAY, STREAM_START, epoch_day
 

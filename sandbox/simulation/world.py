@@ -26,6 +26,7 @@ from sandbox.simulation import (
     products,
     resorts,
     reviews,
+    sale_lines,
     sales,
     stays,
     telephony,
@@ -91,7 +92,7 @@ def simulate(
     resorts.write(ctx, villages, stays.occupied_beds(ctx, villages, trips))
     holders = accounts.build(ctx, people, trips)
     lines = sales.build(ctx, people, villages, trips, catalogue)
-    sales.write(
+    sale_lines.write(
         ctx,
         pop=people,
         villages=villages,

@@ -2,7 +2,7 @@
 
 A script, not a test (pytest does not collect ``bench_*.py``)::
 
-    uv run python tests/benchmarks/bench_simulation.py [--repeat 3] [--scales tiny small]
+    uv run python tests/sandbox/benchmarks/bench_simulation.py [--repeat 3] [--scales tiny small]
 
 For each scale it simulates the world into an in-memory DuckDB ``--repeat`` times,
 and prints the best time, the rows written, the throughput, and the ratios of time
