@@ -1,12 +1,12 @@
 """The landing zone's tables, as SQL products see them.
 
 In production the landing tables are operational extracts and the booking event
-stream; locally :mod:`mesh_platform.simulation` writes them. A SQL product may read
-its own domain's landing tables (``landing_<domain>.<table>``); to check such a query
-at definitions load (tables and columns exist, column lineage) the platform needs
-their columns without running anything, so they are recorded in
-``landing_schema.json`` beside this module. The file is generated from the
-simulation (``python -m mesh_platform.landing``) and a test proves it is up to date.
+stream; locally the sandbox's simulation writes them. A SQL product may read its own
+domain's landing tables (``landing_<domain>.<table>``); to check such a query at
+definitions load (tables and columns exist, column lineage) the platform needs their
+columns without running anything, so they are recorded in ``landing_schema.json``
+beside this module. The sandbox generates the file from its simulated landing zone
+(``python -m sandbox.simulation.manifest``) and a test proves it is up to date.
 """
 
 from __future__ import annotations
@@ -54,18 +54,7 @@ def read_landing_schema(connection: duckdb.DuckDBPyConnection) -> LandingSchema:
     return result
 
 
-def write_manifest(scale: str = "tiny") -> LandingSchema:
-    """Simulate the landing zone in memory and record its tables in the manifest."""
-    from mesh_platform.simulation import simulate
-
-    with duckdb.connect() as connection:
-        simulate(connection, scale=scale)
-        schema = read_landing_schema(connection)
+def write_manifest(schema: LandingSchema) -> None:
+    """Record the landing tables in the manifest (the sandbox does, from its simulation)."""
     MANIFEST.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")
     _manifest.cache_clear()
-    return schema
-
-
-if __name__ == "__main__":
-    written = write_manifest()
-    print(f"{MANIFEST.name}: {sum(len(t) for t in written.values())} landing tables")

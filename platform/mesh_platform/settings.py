@@ -56,6 +56,10 @@ class MeshSettings(BaseSettings):
     seed: int = Field(
         20240101, description="Seed of the local simulation and of the models' samples and fits."
     )
+    bigquery_emulator_python: Path | None = Field(
+        None,
+        description="A Python 3.13 for the local BigQuery emulator, tried before any other.",
+    )
     duckdb_threads: int = Field(
         1,
         ge=1,
@@ -83,6 +87,16 @@ class MeshSettings(BaseSettings):
     @property
     def dagster_home(self) -> Path:
         return self.state_dir / "dagster_home"
+
+    @property
+    def bigquery_emulator_dir(self) -> Path:
+        """The local BigQuery emulator's virtualenv, HOME, data and run files."""
+        return self.state_dir / "bigquery-emulator"
+
+    @property
+    def tools_dir(self) -> Path:
+        """Local tools (``deploy/local/run`` installs the pinned uv in ``.mesh/tools``)."""
+        return self.state_dir / "tools"
 
     def dataset_for(self, domain: str) -> str:
         """The schema (DuckDB) or dataset (BigQuery) that holds a domain's products."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import version
@@ -339,6 +340,28 @@ def test_dockerfile_copies_files_that_exist_and_are_in_the_build_context() -> No
     for source in sources:
         assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which does not exist"
         assert source.rstrip("/") in allowed, f"{DOCKERIGNORE.name} leaves {source} out"
+
+
+def test_the_image_excludes_the_local_sandbox() -> None:
+    """The sandbox (simulation, dev server, emulators) is a dev-group workspace member:
+    the image neither copies its folder nor installs it."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    sandbox = tomllib.loads((ROOT / "sandbox" / "pyproject.toml").read_text())["project"]["name"]
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    assert sandbox not in dependencies
+    assert sandbox in pyproject["dependency-groups"]["dev"]
+    assert not any(
+        "sandbox" in p for p in pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    )
+    included = [
+        line[1:].strip() for line in DOCKERIGNORE.read_text().splitlines() if line.startswith("!")
+    ]
+    assert not any(line.startswith("sandbox") for line in included), included
+    for line in dockerfile_instructions():
+        assert "sandbox" not in line, line
+        if "uv sync" in line:
+            assert "--all-packages" not in line.split(), line
+            assert "--package" not in line.split(), line
 
 
 def test_openlineage_config_is_where_the_image_puts_it() -> None:

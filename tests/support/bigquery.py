@@ -2,7 +2,7 @@
 
 Registered in ``tests/conftest.py`` (``pytest_plugins``). Tests ask for the
 ``bigquery_emulator`` fixture and get a running
-:class:`~mesh_platform.testing.bigquery_emulator.BigQueryEmulator`, with
+:class:`~sandbox.emulators.bigquery.BigQueryEmulator`, with
 ``BIGQUERY_EMULATOR_HOST`` pointing at it for the whole run. Each run (each
 pytest-xdist worker) gets an emulator of its own, on free ports, with an empty data
 folder; the emulator's virtualenv is built once and reused by every run.
@@ -17,29 +17,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from mesh_platform.testing.bigquery_emulator import (
-    EMULATOR_HOST_VARIABLE,
-    STATE_VARIABLE,
-    BigQueryEmulator,
-    EmulatorError,
-    default_state_dir,
-)
+from mesh_platform.settings import MeshSettings
+from sandbox.emulators.bigquery import EMULATOR_HOST_VARIABLE, BigQueryEmulator, EmulatorError
 
 # Read before any test changes it: the emulator's virtualenv is shared by every run.
-_STATE_DIR_AT_IMPORT = os.environ.get(STATE_VARIABLE)
+_STATE_DIR_AT_IMPORT = MeshSettings().state_dir
 
 
 @pytest.fixture(scope="session")
 def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulator]:
     """A running BigQuery emulator for the whole test run (stopped at its end)."""
     try:
-        state_dir = Path(_STATE_DIR_AT_IMPORT) if _STATE_DIR_AT_IMPORT else default_state_dir()
         emulator = BigQueryEmulator(
-            state_dir=state_dir,
+            state_dir=_STATE_DIR_AT_IMPORT,
             workdir=tmp_path_factory.mktemp("bigquery-emulator"),
             attached=True,
         )

@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from mesh_platform.build import BuildReport, build
 from mesh_platform.settings import MeshSettings, get_settings
+from sandbox.build import BuildReport, build
 
 
 @dataclass(frozen=True)

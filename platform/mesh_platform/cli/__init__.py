@@ -1,16 +1,32 @@
-"""The ``mesh`` command: browse, check, build and query the data mesh.
+"""The ``mesh`` command: browse, check, query and trace the data mesh.
 
 Sub-commands live in sibling modules: ``contracts`` (list, show, export), ``check``
-(governance lint), ``build`` (the warehouse), ``query`` (SQL on the warehouse) and
-``domains`` (list the domains, write the files that list them).
+(governance lint), ``query`` (SQL on the warehouse), ``lineage`` (the last events),
+``domains`` (list the domains, write the files that list them) and ``deploy`` (what a
+change must redeploy).
+An installed package may add commands through the :data:`COMMANDS_GROUP` entry point
+group (name: the command; value: its function): the local sandbox adds ``build`` (the
+whole mesh in-process, on a simulated landing zone) and ``dev`` (the Dagster UI). Where
+it is not installed, as in the production image, those commands do not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
 import typer
 
-from mesh_platform.cli import build, check, contracts, deploy, dev, domains, query
+from mesh_platform.cli import check, contracts, deploy, domains, query
 from mesh_platform.cli.lineage import lineage
+
+COMMANDS_GROUP = "trident.mesh.commands"
+"""The entry point group of the commands other installed packages add to ``mesh``."""
+
+HELP_ORDER = ("check", "build", "query", "lineage", "dev")
+"""The order of the commands in ``mesh --help``, those added by entry point included;
+a command not named here comes after these."""
 
 app = typer.Typer(
     name="mesh",
@@ -19,12 +35,27 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(contracts.app, name="contracts")
+
+
+def _commands() -> dict[str, Callable[..., Any]]:
+    """The platform's commands and those of the :data:`COMMANDS_GROUP` entry points."""
+    commands: dict[str, Callable[..., Any]] = {
+        "check": check.check,
+        "query": query.query,
+        "lineage": lineage,
+    }
+    for entry_point in entry_points(group=COMMANDS_GROUP):
+        commands.setdefault(entry_point.name, entry_point.load())
+    return commands
+
+
+def _help_rank(name: str) -> int:
+    return HELP_ORDER.index(name) if name in HELP_ORDER else len(HELP_ORDER)
+
+
+for _name, _command in sorted(_commands().items(), key=lambda item: _help_rank(item[0])):
+    app.command(_name)(_command)
 app.add_typer(domains.app, name="domains")
-app.command("check")(check.check)
-app.command("build")(build.build)
-app.command("query")(query.query)
-app.command("lineage")(lineage)
-app.command("dev")(dev.dev)
 app.add_typer(deploy.app, name="deploy")
 
-__all__ = ["app"]
+__all__ = ["COMMANDS_GROUP", "app"]

@@ -1,0 +1,208 @@
+"""Building the whole mesh in-process: simulate the landing zone, then materialise
+every selected product in dependency order across the twelve domains.
+
+Each product runs as its own in-process Dagster run against the local Dagster
+instance (the one ``mesh dev`` shows), so the UI holds the build's materialisations
+and check results, and progress can be reported product by product.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import dagster as dg
+
+from mesh_platform.domains import DOMAINS
+from mesh_platform.settings import MeshSettings, get_settings
+
+
+@dataclass
+class ProductOutcome:
+    """What building one product did."""
+
+    key: str
+    domain: str
+    success: bool
+    rows: int = 0
+    checks_passed: int = 0
+    checks_total: int = 0
+    duration_s: float = 0.0
+    error: str = ""
+    skipped: bool = False
+
+
+@dataclass
+class BuildReport:
+    """The whole build: the landing simulation, then each product."""
+
+    scale: str
+    landing_rows: dict[str, int] = field(default_factory=dict)
+    landing_s: float = 0.0
+    outcomes: list[ProductOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+
+@lru_cache(maxsize=1)
+def mesh_definitions() -> dg.Definitions:
+    """The twelve code locations merged into one Definitions (for in-process builds)."""
+    import importlib
+
+    return dg.Definitions.merge(
+        *(importlib.import_module(f"domains.{d}.definitions").defs for d in DOMAINS)
+    )
+
+
+def product_order(defs: dg.Definitions) -> list[dg.AssetKey]:
+    """Every materialisable product, upstream before downstream."""
+    graph = defs.resolve_asset_graph()
+    materializable = set(graph.materializable_asset_keys)
+    ordered: list[dg.AssetKey] = []
+    for level in graph.toposorted_asset_keys_by_level:
+        ordered.extend(
+            sorted((k for k in level if k in materializable), key=lambda k: k.to_user_string())
+        )
+    return ordered
+
+
+def select_keys(keys: Sequence[dg.AssetKey], patterns: Iterable[str]) -> list[dg.AssetKey]:
+    """Keys matching ``domain`` or ``domain.product`` patterns (all when none are given).
+
+    Raises:
+        ValueError: a pattern that matches nothing.
+    """
+    patterns = list(patterns)
+    if not patterns:
+        return list(keys)
+    chosen: set[dg.AssetKey] = set()
+    for pattern in patterns:
+        matched = {
+            k
+            for k in keys
+            if pattern == k.path[0] or pattern == ".".join(k.path) or pattern == "/".join(k.path)
+        }
+        if not matched:
+            raise ValueError(f"--select {pattern!r} matches no product")
+        chosen |= matched
+    return [k for k in keys if k in chosen]
+
+
+def _instance(settings: MeshSettings) -> dg.DagsterInstance:
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.local_temp(str(home))
+
+
+def simulate_landing(scale: str, settings: MeshSettings | None = None) -> dict[str, int]:
+    """Write the simulated landing zone into the warehouse; rows per landing table."""
+    from mesh_platform.engines.duckdb import DuckDBEngine
+    from sandbox.simulation import simulate
+
+    settings = settings or get_settings()
+    engine = DuckDBEngine(settings)
+    with engine.connection() as connection:
+        report = simulate(connection, scale=scale, seed=settings.seed)
+    return dict(report.tables)
+
+
+def build(
+    *,
+    scale: str = "small",
+    select: Iterable[str] = (),
+    simulate: bool = True,
+    on_landing: Callable[[dict[str, int], float], None] | None = None,
+    on_start: Callable[[list[dg.AssetKey]], None] | None = None,
+    on_product: Callable[[ProductOutcome], None] | None = None,
+) -> BuildReport:
+    """Simulate the landing zone (``simulate``) and materialise the selected products."""
+    settings = get_settings()
+    report = BuildReport(scale=scale)
+    defs = mesh_definitions()
+    keys = select_keys(product_order(defs), select)  # a bad selection fails before any work
+    if simulate:
+        started = time.monotonic()
+        report.landing_rows = simulate_landing(scale, settings)
+        report.landing_s = time.monotonic() - started
+        if on_landing:
+            on_landing(report.landing_rows, report.landing_s)
+    if on_start:
+        on_start(keys)
+    instance = _instance(settings)
+    failed: set[dg.AssetKey] = set()
+    graph = defs.resolve_asset_graph()
+    for key in keys:
+        upstream_failed = [u for u in graph.get(key).parent_keys if u in failed]
+        if upstream_failed:
+            outcome = ProductOutcome(
+                key=".".join(key.path),
+                domain=key.path[0],
+                success=False,
+                skipped=True,
+                error="upstream failed: " + ", ".join(".".join(u.path) for u in upstream_failed),
+            )
+            failed.add(key)
+        else:
+            outcome = _materialize(defs, key, instance)
+            if not outcome.success:
+                failed.add(key)
+        report.outcomes.append(outcome)
+        if on_product:
+            on_product(outcome)
+    return report
+
+
+def _materialize(
+    defs: dg.Definitions, key: dg.AssetKey, instance: dg.DagsterInstance
+) -> ProductOutcome:
+    assets_def = defs.resolve_assets_def(key)
+    started = time.monotonic()
+    partitions = assets_def.partitions_def
+    tags: dict[str, str] = {}
+    if partitions is not None:
+        partition_keys = partitions.get_partition_keys(dynamic_partitions_store=instance)
+        tags = {
+            "dagster/asset_partition_range_start": partition_keys[0],
+            "dagster/asset_partition_range_end": partition_keys[-1],
+        }
+    result = dg.materialize(
+        [assets_def],
+        instance=instance,
+        selection=[key],
+        raise_on_error=False,
+        tags=tags,
+        # the progress display and the summary report; Dagster's own log goes to the
+        # instance (the UI), not to the terminal
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
+    outcome = ProductOutcome(
+        key=".".join(key.path),
+        domain=key.path[0],
+        success=result.success,
+        duration_s=time.monotonic() - started,
+    )
+    # A run over a range of partitions records one materialisation per partition, each
+    # carrying the rows the run published: count them once.
+    for event in result.get_asset_materialization_events()[:1]:
+        row_count = event.materialization.metadata.get("dagster/row_count")
+        if row_count is not None and isinstance(row_count.value, int):
+            outcome.rows = row_count.value
+    for evaluation in result.get_asset_check_evaluations():
+        outcome.checks_total += 1
+        outcome.checks_passed += int(evaluation.passed)
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        if failures:
+            data = failures[0].step_failure_data
+            outcome.error = (
+                data.user_failure_data.description
+                if data.user_failure_data and data.user_failure_data.description
+                else data.error.message
+                if data.error
+                else "failed"
+            ).strip()
+    return outcome

@@ -1,0 +1,75 @@
+"""``mesh dev``: the Dagster UI and daemon with the twelve code locations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mesh_platform.cli.output import console, fail
+from mesh_platform.settings import get_settings
+
+
+def _workspace() -> Path | None:
+    """The declared workspace file here or above, if any."""
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / "workspace.yaml"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def dev(
+    port: Annotated[int, typer.Option(help="Port of the Dagster webserver.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address the webserver listens on.")] = "127.0.0.1",
+    daemon: Annotated[
+        bool, typer.Option(help="Run the Dagster daemon (sensors, automation conditions).")
+    ] = True,
+    preload: Annotated[
+        bool,
+        typer.Option(
+            help="Import the platform once and fork the code servers from it (Linux); "
+            "--no-preload starts each as its own `dagster api grpc` process."
+        ),
+    ] = True,
+) -> None:
+    """Start the Dagster webserver and daemon on the local instance (the one mesh build
+    records into), with every domain's code location; Ctrl-C stops them all."""
+    from sandbox.devserver import DevOptions, DevServerError, Ready, port_in_use, serve
+
+    settings = get_settings()
+    options = DevOptions(
+        host=host,
+        port=port,
+        daemon=daemon,
+        dagster_home=settings.dagster_home,
+        state_dir=settings.state_dir,
+        workspace=_workspace(),
+        preload=preload,
+    )
+    if port_in_use(host, port):
+        fail(f"port {port} on {host} is in use: pass another one with --port", code=2)
+    out = console()
+    out.print(
+        f"[bold]Trident[/] starting the code locations of {options.workspace or 'the mesh'} "
+        f"(logs in {options.run_dir / 'logs'}, DAGSTER_HOME={options.dagster_home})"
+    )
+
+    def ready(times: Ready) -> None:
+        slowest = max(times.locations, key=lambda name: times.locations[name])
+        out.print(
+            f"[bold green]Dagster UI ready on {options.url}[/] "
+            f"({len(times.locations)} code locations ready in {times.code_servers:.1f} s, "
+            f"slowest {slowest} {times.locations[slowest]:.1f} s; UI in {times.ui:.1f} s"
+            f"{'; daemon running' if daemon else ''}). Ctrl-C stops it.",
+            highlight=False,
+        )
+
+    try:
+        serve(options, ready, on_stop=lambda: out.print("Stopping the Dagster services..."))
+    except DevServerError as error:
+        fail(escape(str(error)))
+    out.print("Dagster services stopped.")

@@ -1,0 +1,117 @@
+"""The emulator's files: the project's requirements, run files, locks and linked extensions."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.emulators.bigquery.environment import EmulatorError
+
+REQUIREMENTS = Path("deploy") / "local" / "bigquery-emulator" / "requirements.txt"
+"""The emulator's pinned requirements, relative to the project's root."""
+
+LOG_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class DuckDBRuntime:
+    """What the emulator's DuckDB is and which extension files came with it.
+
+    Attributes:
+        version: DuckDB's library version, e.g. ``v1.5.5``.
+        platform: DuckDB's platform string, e.g. ``linux_amd64``.
+        extensions: the ``*.duckdb_extension`` files of the installed
+            ``duckdb-extension-*`` packages.
+    """
+
+    version: str
+    platform: str
+    extensions: tuple[Path, ...]
+
+
+def project_root() -> Path:
+    """The project's root: the folder that holds the emulator's requirements.
+
+    Found next to this package's sources (editable install), else from the current
+    directory upwards.
+
+    Raises:
+        EmulatorError: no such folder.
+    """
+    here = Path(__file__).resolve()
+    cwd = Path.cwd().resolve()
+    for folder in (*here.parents, cwd, *cwd.parents):
+        if (folder / REQUIREMENTS).is_file():
+            return folder
+    raise EmulatorError(
+        f"cannot find {REQUIREMENTS.as_posix()} above {here.parent} or the current directory"
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (pytest-xdist workers) on ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def place(source: Path, destination: Path) -> None:
+    """Put ``source`` at ``destination``: a hard link when possible (no second copy)."""
+    if destination.exists():
+        if os.path.samefile(source, destination):
+            return
+        same = destination.stat()
+        if (same.st_size, same.st_mtime) == (source.stat().st_size, source.stat().st_mtime):
+            return
+    partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        os.link(source, partial)
+    except OSError:
+        shutil.copy2(source, partial)
+    partial.replace(destination)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path("/proc") / str(pid) / "cmdline"
+    if cmdline.exists():  # Linux: make sure the pid was not reused by something else
+        with contextlib.suppress(OSError):
+            return re.search(rb"local[-_]bigquery", cmdline.read_bytes()) is not None
+    return True

@@ -1,0 +1,77 @@
+"""The sandbox's ``mesh`` commands: build, and their place in ``mesh --help``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from mesh_platform.cli import COMMANDS_GROUP, HELP_ORDER, app
+from mesh_platform.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh state folder (so a fresh warehouse) for every test."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("MESH_STATE_DIR", str(state))
+    monkeypatch.delenv("MESH_DUCKDB_PATH", raising=False)
+    get_settings.cache_clear()
+    return state
+
+
+def test_the_sandbox_adds_build_and_dev_to_mesh_in_the_help_order() -> None:
+    from importlib.metadata import entry_points
+
+    assert {e.name for e in entry_points(group=COMMANDS_GROUP)} == {"build", "dev"}
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    words = [line.replace("│", " ").split() for line in result.stdout.splitlines()]
+    listed = [w[0] for w in words if w and w[0] in HELP_ORDER]
+    assert listed == list(HELP_ORDER)
+
+
+def _tables(path: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    return {(schema, name) for schema, name in rows}
+
+
+def test_build_materialises_the_selected_domain_and_summarises_it() -> None:
+    result = runner.invoke(app, ["build", "--scale", "tiny", "--select", "products"])
+
+    assert result.exit_code == 0, result.output
+    path = get_settings().warehouse_path
+    built = [("products", "catalogue_entries"), ("products", "product_catalog")]
+    built.append(("products", "product_families"))
+    assert set(built) <= _tables(path)
+    rows = [line.replace("│", " ").split() for line in result.stdout.splitlines()]
+    listed = {r[0]: r for r in rows if r and r[0].startswith("products.")}
+    assert sorted(listed) == [f"{domain}.{product}" for domain, product in built]
+    assert all(r[-1] == "ok" for r in listed.values())
+    summary = rows[next(i for i, r in enumerate(rows) if "Mesh" in r and "built" in r) :]
+    row = next(cells for cells in summary if cells[:1] == ["products"])
+    assert row[1] == "3"  # products built
+    passed, total = row[3].split("/")
+    assert passed == total
+    assert int(total) > 0
+    assert "mesh dev" in result.stdout
+
+
+def test_build_can_run_again_on_the_landing_zone_it_has() -> None:
+    assert runner.invoke(app, ["build", "--scale", "tiny", "--select", "products"]).exit_code == 0
+    again = runner.invoke(app, ["build", "--no-simulate", "--select", "products.product_families"])
+    assert again.exit_code == 0, again.output
+    assert "reused" in again.stdout
+
+
+def test_build_rejects_an_unknown_scale_or_product() -> None:
+    assert runner.invoke(app, ["build", "--scale", "huge"]).exit_code == 2
+    assert runner.invoke(app, ["build", "--select", "nowhere"]).exit_code == 2
+    assert not get_settings().warehouse_path.exists()
