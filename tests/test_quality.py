@@ -43,3 +43,25 @@ def test_no_package_named_platform_shadows_the_stdlib() -> None:
     import platform
 
     assert hasattr(platform, "python_version"), "stdlib 'platform' is shadowed"
+
+
+MAX_MODULE_LINES = 500
+"""A source module a reader takes in at once: split one that grows past it, by role."""
+
+LONGER_MODULES: dict[str, str] = {}
+"""The source modules allowed past :data:`MAX_MODULE_LINES`, each with why (none today)."""
+
+SOURCE_FOLDERS = ("platform", "contracts", "domains", "sandbox")
+
+
+def test_source_modules_stay_small() -> None:
+    too_long = {
+        path.relative_to(ROOT).as_posix(): n
+        for folder in SOURCE_FOLDERS
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+        and path.relative_to(ROOT).as_posix() not in LONGER_MODULES
+    }
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines (split them by role): {too_long}"
+    stale = [name for name in LONGER_MODULES if not (ROOT / name).is_file()]
+    assert not stale, f"exceptions naming no module: {stale}"
