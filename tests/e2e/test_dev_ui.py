@@ -24,9 +24,9 @@ import pytest
 import yaml
 
 from mesh_platform.contract import all_contracts
+from mesh_platform.derive.checks import contract_checks
 from mesh_platform.domains import DOMAINS
 from mesh_platform.location import domain_products
-from mesh_platform.products.asset import contract_checks
 from mesh_platform.products.python import PythonProduct
 from mesh_platform.products.sql import SqlProduct
 

@@ -20,6 +20,7 @@ from mesh_platform.errors import ProductDefinitionError
 from mesh_platform.governance.lint import refuse_broken
 from mesh_platform.location import python_modules
 from mesh_platform.products.definition import read_domain
+from mesh_platform.products.files import product_files
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_SHAPE = {"__init__.py", "definitions.py"}
@@ -171,3 +172,18 @@ def test_loading_a_location_imports_neither_pandera_nor_polars() -> None:
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("key", sorted(all_contracts()))
+def test_every_product_is_found_from_its_name(key: str) -> None:
+    """From ``domain.product`` a newcomer finds its contract, logic and tests."""
+    files = product_files(all_contracts()[key])
+    domain, product = key.split(".")
+    module, line = files.contract.rsplit(":", 1)
+    assert module == f"contracts/{domain}.py" or module.startswith(f"contracts/{domain}/")
+    assert "class " in (ROOT / module).read_text().splitlines()[int(line) - 1]
+    assert files.logic in (
+        f"domains/{domain}/sql/{product}.sql",
+        f"domains/{domain}/python/{product}.py",
+    )
+    assert files.tests == f"tests/domains/test_{domain}.py"

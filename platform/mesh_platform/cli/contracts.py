@@ -15,8 +15,10 @@ from rich.text import Text
 from mesh_platform.cli.output import console, fail
 from mesh_platform.cli.selection import find_product, select_products
 from mesh_platform.contract import ColumnSpec, DataContract, all_contracts
+from mesh_platform.derive.checks import contract_checks
 from mesh_platform.export import ExportFormat, export_contract, export_contracts, file_name
 from mesh_platform.governance.readable import readable_columns
+from mesh_platform.products.files import product_files
 
 app = typer.Typer(help="Browse and export the mesh's data contracts.", no_args_is_help=True)
 
@@ -107,10 +109,24 @@ def _metadata_panel(contract: type[DataContract]) -> Panel:
         "partitioning": partitioning,
         "tags": ", ".join(meta.tags) or "-",
         "description": _reflow(meta.description) or "-",
+        **_where(contract),
     }
     for name, value in rows.items():
         grid.add_row(name, Text(value))
     return Panel(grid, title=Text(meta.key, style="bold"), title_align="left")
+
+
+def _where(contract: type[DataContract]) -> dict[str, str]:
+    """Where the product is declared, implemented, checked and tested."""
+    files = product_files(contract)
+    checks = contract_checks(contract)
+    rules = sorted({check.rule.value for check in checks})
+    return {
+        "contract": files.contract,
+        "logic": files.logic or "-",
+        "checks": f"{len(checks)} derived from the contract ({', '.join(rules)})",
+        "tests": files.tests or "-",
+    }
 
 
 def _columns_table(contract: type[DataContract]) -> Table:

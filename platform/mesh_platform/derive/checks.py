@@ -191,6 +191,18 @@ def check_queries(
     return [CheckQuery(b.name, b.rule, b.columns, b.description, b.query, dialect) for b in built]
 
 
+def contract_checks(contract: type[DataContract]) -> list[CheckQuery]:
+    """The contract's in-warehouse checks as a product declares them (their names and
+    descriptions do not depend on the engine or the table they run on)."""
+    meta = contract.meta()
+    placeholder = exp.table_(meta.product, db=meta.domain)
+
+    def same_domain(ref_domain: str, ref_product: str) -> exp.Table | None:
+        return exp.table_(ref_product, db=ref_domain) if ref_domain == meta.domain else None
+
+    return check_queries(contract, "duckdb", placeholder, resolve=same_domain)
+
+
 def run_checks_duckdb(
     connection: DuckDBConnection,
     contract: type[DataContract],

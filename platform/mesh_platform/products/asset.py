@@ -16,7 +16,7 @@ import dagster as dg
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
-from mesh_platform.derive.checks import CheckQuery, CheckResult, check_queries
+from mesh_platform.derive.checks import CheckResult, contract_checks
 from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.engines import WarehouseEngine, get_engine
 from mesh_platform.errors import ContractViolation, MeshError
@@ -34,22 +34,6 @@ Product = SqlProduct | PythonProduct
 def asset_key(product_key: str) -> dg.AssetKey:
     """``domain.product`` → the asset key ``<domain>/<product>``."""
     return dg.AssetKey(product_key.split(".", 1))
-
-
-def contract_checks(contract: type[DataContract]) -> list[CheckQuery]:
-    """The contract's in-warehouse checks (their names do not depend on the engine)."""
-    meta = contract.meta()
-    placeholder = exp.table_(meta.product, db=meta.domain)
-    return check_queries(
-        contract, "duckdb", placeholder, resolve=_same_domain_placeholder(meta.domain)
-    )
-
-
-def _same_domain_placeholder(domain: str) -> Any:
-    def resolve(ref_domain: str, ref_product: str) -> exp.Table | None:
-        return exp.table_(ref_product, db=ref_domain) if ref_domain == domain else None
-
-    return resolve
 
 
 def _code_reference(product: Product) -> dg.CodeReferencesMetadataValue:
