@@ -19,9 +19,9 @@ import dagster as dg
 
 from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.dagster_apis import chosen_dagster_apis
+from mesh_platform.definition.reader import DomainDefinition, SourceSchemas, read_domain
 from mesh_platform.governance.lint import refuse_broken
 from mesh_platform.products.asset import asset_key, product_asset
-from mesh_platform.products.definition import DomainDefinition, SourceSchemas, read_domain
 from mesh_platform.products.python import PythonProduct
 from mesh_platform.products.sql import SqlProduct, sql_product
 

@@ -15,11 +15,11 @@ import pytest
 
 import domains
 from mesh_platform.contract import all_contracts
+from mesh_platform.definition.reader import read_domain
 from mesh_platform.domains import DOMAINS
 from mesh_platform.errors import ProductDefinitionError
 from mesh_platform.governance.lint import refuse_broken
 from mesh_platform.location import python_modules
-from mesh_platform.products.definition import read_domain
 from mesh_platform.products.files import product_files
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ import yaml
 
 from mesh_platform.contract.calendar import SeasonCalendar, season_calendar
 from mesh_platform.contract.ranking import Ranking, get_ranking, register_ranking
+from mesh_platform.definition.macros import MACROS, MacroError, expand_macros
 from mesh_platform.errors import ProductDefinitionError
-from mesh_platform.products.macros import MACROS, MacroError, expand_macros
 from mesh_platform.products.sql import load_sql_product
 from tests.support.small_mesh import CONTRACTS, LANDING
 

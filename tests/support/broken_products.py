@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mesh_platform.products.definition import DomainDefinition, read_domain
+from mesh_platform.definition.reader import DomainDefinition, read_domain
 from mesh_platform.products.python import Input, PythonProduct, python_product
 from tests.support.small_mesh import CONTRACTS, LANDING, TopItems, items
 

@@ -9,8 +9,8 @@ import typer
 
 from mesh_platform.cli.output import console, err_console
 from mesh_platform.contract import DataContract, all_contracts
+from mesh_platform.definition.reader import DomainDefinition
 from mesh_platform.governance import lint
-from mesh_platform.products.definition import DomainDefinition
 
 
 def read_domains(contracts: Mapping[str, type[DataContract]]) -> list[DomainDefinition]:

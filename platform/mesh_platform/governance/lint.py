@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from mesh_platform.contract import DataContract, all_contracts
+from mesh_platform.definition.reader import DomainDefinition
 from mesh_platform.governance.finding import Finding, definition_error
 from mesh_platform.governance.mesh import Mesh
 from mesh_platform.governance.rules.access import access
@@ -35,7 +36,6 @@ from mesh_platform.governance.rules.unknown_grain_column import unknown_grain_co
 from mesh_platform.governance.rules.unknown_reference import unknown_reference
 from mesh_platform.governance.rules.unknown_table import unknown_table
 from mesh_platform.governance.rules.unreadable_column import unreadable_column
-from mesh_platform.products.definition import DomainDefinition
 
 Rule = Callable[[Mesh], Iterator[Finding]]
 """A governance rule: the mesh (contracts and product definitions) in, findings out."""

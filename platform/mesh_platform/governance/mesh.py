@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from mesh_platform.contract import DataContract
-from mesh_platform.products.definition import DomainDefinition, PythonDefinition, SqlDefinition
+from mesh_platform.definition.reader import DomainDefinition, PythonDefinition, SqlDefinition
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mesh_platform.contract import DataContract
+from mesh_platform.definition.reader import DomainDefinition, PythonDefinition
 from mesh_platform.governance.lint import refuse_broken
-from mesh_platform.products.definition import DomainDefinition, PythonDefinition
 
 FrameKind = Literal["pandas", "polars", "arrow"]
 

@@ -2,7 +2,7 @@
 
 The platform reads the query with sqlglot once, at definitions load, and from it
 derives the product's upstream products (asset dependencies, across code locations)
-and its column lineage. Reading the file (:mod:`mesh_platform.products.definition`) and
+and its column lineage. Reading the file (:mod:`mesh_platform.definition.reader`) and
 judging it are apart: the product-definition rules of the governance lint (output
 columns that differ from the contract, tables or columns that do not exist, reads of
 another domain's internal product...) report what is wrong, and a wrong query is
@@ -28,8 +28,7 @@ from sqlglot.lineage import lineage
 from sqlglot.optimizer.scope import build_scope
 
 from mesh_platform.contract import DataContract
-from mesh_platform.governance.lint import refuse_broken
-from mesh_platform.products.definition import (
+from mesh_platform.definition.reader import (
     AUTHORING_DIALECT,
     DomainDefinition,
     SchemaDict,
@@ -39,6 +38,7 @@ from mesh_platform.products.definition import (
     source_tables,
     tables_read,
 )
+from mesh_platform.governance.lint import refuse_broken
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mesh_platform.definition.reader import AUTHORING_DIALECT
 from mesh_platform.governance.finding import Finding
 from mesh_platform.governance.mesh import Mesh
-from mesh_platform.products.definition import AUTHORING_DIALECT
 
 RULE = "no_project"
 

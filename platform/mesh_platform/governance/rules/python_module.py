@@ -15,7 +15,7 @@ def python_module(mesh: Mesh) -> Iterator[Finding]:
     """Modules of ``python/`` that define no product, several, or one named otherwise.
 
     Example:
-        >>> from mesh_platform.products.definition import DomainDefinition
+        >>> from mesh_platform.definition.reader import DomainDefinition
         >>> domain = DomainDefinition("web", python_modules=(("python/scores.py", ()),))
         >>> [f.line() for f in python_module(Mesh({}, (domain,)))]  # doctest: +ELLIPSIS
         ['web.scores, file python/scores.py: python_module: defines no Python product; ...']

@@ -9,7 +9,7 @@ what it finds, ``mesh check`` lists every finding, and a code location refuses t
 while any remains.
 
 Example:
-    >>> from mesh_platform.products.definition import tables_read
+    >>> from mesh_platform.definition.reader import tables_read
     >>> sorted(tables_read("with x as (select a from sales.sales_lines)"
     ...        " select a from x join customers.households using (a)"))
     [('customers', 'households'), ('sales', 'sales_lines')]
@@ -29,8 +29,8 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
 from mesh_platform.contract import DataContract, columns_of
+from mesh_platform.definition.macros import expand_macros
 from mesh_platform.derive.sqltypes import Dialect, sql_type
-from mesh_platform.products.macros import expand_macros
 
 AUTHORING_DIALECT: Dialect = "bigquery"
 """SQL products are written in GoogleSQL and transpiled to the engine's dialect."""
