@@ -77,6 +77,27 @@ def _number(value: float, logical: LogicalType) -> int | float:
     return value
 
 
+def numeric_bounds(column: ColumnSpec) -> dict[str, int | float]:
+    """A column's bounds as JSON Schema keywords (ODCS's logical type options use the same).
+
+    Example:
+        >>> from mesh_platform.contract import LogicalType
+        >>> numeric_bounds(ColumnSpec("n", LogicalType.INTEGER, False, "A count.", ge=0.0))
+        {'minimum': 0}
+    """
+    bounds = {
+        "minimum": column.ge,
+        "exclusiveMinimum": column.gt,
+        "maximum": column.le,
+        "exclusiveMaximum": column.lt,
+    }
+    return {
+        keyword: _number(value, column.logical_type)
+        for keyword, value in bounds.items()
+        if value is not None
+    }
+
+
 def property_schema(column: ColumnSpec) -> dict[str, Any]:
     """The JSON Schema of one column's values."""
     schema: dict[str, Any] = dict(_TYPES[column.logical_type])
@@ -86,14 +107,7 @@ def property_schema(column: ColumnSpec) -> dict[str, Any]:
         schema["description"] = column.description
     if column.allowed_values is not None:
         schema["enum"] = [*column.allowed_values, *([None] if column.nullable else [])]
-    for keyword, value in (
-        ("minimum", column.ge),
-        ("exclusiveMinimum", column.gt),
-        ("maximum", column.le),
-        ("exclusiveMaximum", column.lt),
-    ):
-        if value is not None:
-            schema[keyword] = _number(value, column.logical_type)
+    schema.update(numeric_bounds(column))
     if column.pattern is not None:
         schema["pattern"] = full_match(column.pattern)
     if column.min_length is not None:

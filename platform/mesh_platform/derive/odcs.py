@@ -70,6 +70,7 @@ from mesh_platform.contract import (
     columns_of,
 )
 from mesh_platform.contract.rules import Rule
+from mesh_platform.derive.json_schema import numeric_bounds
 from mesh_platform.derive.sqltypes import bigquery_field_type
 
 API_VERSION = "v3.2.0"
@@ -122,12 +123,6 @@ def _description(meta: ProductMeta, columns: list[ColumnSpec]) -> Description:
 # --- properties -----------------------------------------------------------------------
 
 
-def _number(value: float, logical: LogicalType) -> int | float:
-    if logical is LogicalType.INTEGER and float(value).is_integer():
-        return int(value)
-    return value
-
-
 def _type_options(column: ColumnSpec) -> dict[str, Any] | None:
     options: dict[str, Any] = {}
     if column.logical_type is LogicalType.STRING:
@@ -138,14 +133,7 @@ def _type_options(column: ColumnSpec) -> dict[str, Any] | None:
         if column.max_length is not None:
             options["maxLength"] = column.max_length
     elif column.logical_type in (LogicalType.INTEGER, LogicalType.FLOAT):
-        for keyword, value in (
-            ("minimum", column.ge),
-            ("exclusiveMinimum", column.gt),
-            ("maximum", column.le),
-            ("exclusiveMaximum", column.lt),
-        ):
-            if value is not None:
-                options[keyword] = _number(value, column.logical_type)
+        options.update(numeric_bounds(column))
         if column.logical_type is LogicalType.INTEGER:
             options["format"] = "i64"
     elif column.logical_type is LogicalType.DATE:
