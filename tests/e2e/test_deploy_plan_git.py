@@ -70,9 +70,9 @@ def test_three_sample_changes(repo: Path) -> None:
     _commit(repo, "contracts/sales.py", "# sales contracts\n", "Touch a contract")
     contract = _plan(repo, "--json")
     assert contract["redeploy"] == ["sales"]
-    # The domains whose products read a sales product: campaigns' return_rate_animated
-    # (SQL), customer_intelligence's rfm_segments (SQL) and lead_scores (Python).
-    assert contract["notify"] == ["campaigns", "customer_intelligence"]
+    # The domains whose products read a sales product: customer_intelligence's
+    # rfm_segments (SQL) and lead_scores (Python). Campaigns reads rfm_segments, not sales.
+    assert contract["notify"] == ["customer_intelligence"]
     reasons = next(r for r in contract["locations"] if r["location"] == "customer_intelligence")  # type: ignore[attr-defined]
     assert "sales.sales_lines" in reasons["reasons"][0]["detail"]
 
