@@ -33,8 +33,8 @@ _FORGOTTEN = ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH", "MESH_DUCKDB_THREAD
 
 def user_state_dir() -> Path:
     """The state folder the user's own commands use (as it was before the session)."""
-    configured = os.environ.get(USER_STATE_VARIABLE) or os.environ.get(STATE_VARIABLE)
-    return Path(configured) if configured else Path.cwd() / ".mesh"
+    configured = os.environ.get(USER_STATE_VARIABLE)
+    return Path(configured) if configured else MeshSettings().state_dir
 
 
 def fingerprint(state: Path) -> dict[str, str]:
