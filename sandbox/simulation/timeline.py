@@ -93,7 +93,7 @@ class Timeline:
         weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
         season_year = SEASONS.start_year(years, month)
         season = (season_year - scale.first_season).astype(np.int64)
-        winter = (month >= 11) | (month <= 4)
+        winter = SEASONS.is_winter(month)
         demand = np.ones(n)
         demand[_in_ranges(month, mday, [(12, 19, 1, 4)])] = 2.6
         demand[_in_ranges(month, mday, [(1, 5, 1, 31)])] = 0.8

@@ -80,7 +80,8 @@ def test_duckdb_runs_the_expansion_with_the_calendars_answers(first_month: int) 
     calendar = SeasonCalendar(first_month)
     query = expand(
         "SELECT d, SEASON_OF(d) AS season, SEASON_START_YEAR(d) AS start_year,"
-        " SEASON_FIRST_DAY(SEASON_START_YEAR(d)) AS first_day FROM days ORDER BY d",
+        " SEASON_FIRST_DAY(SEASON_START_YEAR(d)) AS first_day, SEASON_HALF(d) AS half"
+        " FROM days ORDER BY d",
         first_month,
     )
     connection = duckdb.connect()
@@ -93,6 +94,7 @@ def test_duckdb_runs_the_expansion_with_the_calendars_answers(first_month: int) 
             calendar.of(d),
             calendar.start_year(d.year, d.month),
             calendar.bounds(calendar.of(d))[0],
+            "winter" if calendar.is_winter(d.month) else "summer",
         )
         for d in sorted(DAYS)
     ]
@@ -100,7 +102,8 @@ def test_duckdb_runs_the_expansion_with_the_calendars_answers(first_month: int) 
 
 def test_duckdb_runs_the_expansion_on_timestamps_and_null() -> None:
     query = expand(
-        "SELECT SEASON_OF(t) AS season, SEASON_START_YEAR(t) AS y FROM moments ORDER BY i"
+        "SELECT SEASON_OF(t) AS season, SEASON_START_YEAR(t) AS y, SEASON_HALF(t) AS half"
+        " FROM moments ORDER BY i"
     )
     connection = duckdb.connect()
     connection.execute("CREATE TABLE moments (i INT, t TIMESTAMP)")
@@ -113,7 +116,7 @@ def test_duckdb_runs_the_expansion_on_timestamps_and_null() -> None:
         ],
     )
     rows = connection.execute(query.sql("duckdb")).fetchall()
-    assert rows == [("2022-23", 2022), ("2023-24", 2023), (None, None)]
+    assert rows == [("2022-23", 2022, "summer"), ("2023-24", 2023, "winter"), (None, None, None)]
 
 
 def test_the_label_of_a_null_year_is_null() -> None:
@@ -194,6 +197,7 @@ def test_no_domain_sql_spells_the_season_rule() -> None:
         r"INTERVAL\s+2\s+MONTH",
         r"'-',\s*SUBSTR\(CAST\(",
         r"November\s+to\s+October",
+        r"EXTRACT\(\s*MONTH\s+FROM[^)]*\)\s*IN\s*\(",
     ]
     found = [
         f"{path.relative_to(DOMAINS)}: {pattern}"

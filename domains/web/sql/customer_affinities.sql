@@ -11,7 +11,7 @@
 --   sea/mountain: the village of the booking or the session's most viewed village,
 --     typed by resorts.villages (countryside villages give no signal);
 --   summer/winter: the season of the stay's arrival or of the searched arrival
---     (winter: November to April);
+--     (winter: the first half of the season, SEASON_HALF: November to April);
 --   family/couple: children in the booking's party or in the searched party
 --     (a session without a search gives no family signal).
 -- score = (w_first + 0.5) / (w_first + w_second + 1); the label is the first pole when
@@ -58,11 +58,7 @@ signals AS (
     a.as_of,
     s.base_weight * POW(0.5, DATE_DIFF(a.as_of, DATE(s.signal_at), DAY) / 180.0) AS weight,
     v.village_type,
-    CASE
-      WHEN s.stay_date IS NULL THEN NULL
-      WHEN EXTRACT(MONTH FROM s.stay_date) IN (11, 12, 1, 2, 3, 4) THEN 'winter'
-      ELSE 'summer'
-    END AS stay_season,
+    SEASON_HALF(s.stay_date) AS stay_season,
     s.with_children
   FROM raw_signals AS s
   CROSS JOIN as_of AS a

@@ -27,10 +27,23 @@ class SeasonCalendar:
     """
 
     first_month: int
+    winter_months: int = 6
+    """The season's winter half: this many months from its first month; summer the rest."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.first_month <= 12:
             raise ValueError(f"a season starts in a month 1..12, not {self.first_month}")
+        if not 1 <= self.winter_months <= 11:
+            raise ValueError(f"a winter half lasts 1..11 months, not {self.winter_months}")
+
+    def is_winter(self, month: _Number) -> _Number:
+        """Whether a month (a number or a numpy array of numbers) is in the winter half.
+
+        Example:
+            >>> [SeasonCalendar(11).is_winter(m) for m in (10, 11, 4, 5)]
+            [False, True, True, False]
+        """
+        return (month - self.first_month) % 12 < self.winter_months  # type: ignore[operator,return-value]
 
     def start_year(self, year: _Number, month: _Number) -> _Number:
         """The start year of the season of a (year, month): scalars or numpy arrays alike.

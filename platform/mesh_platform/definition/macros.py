@@ -14,6 +14,8 @@ The macros, one function each (:data:`MACROS` is the registry):
 - ``SEASON_START_YEAR(day)``: the year (INT64) the season of ``day`` starts in;
 - ``SEASON_LABEL(start_year)``: the label of the season starting in ``start_year``;
 - ``SEASON_FIRST_DAY(start_year)``: the first day (DATE) of that season;
+- ``SEASON_HALF(day)``: ``'winter'`` or ``'summer'``, the half of its season a day
+  falls in; NULL for NULL;
 - ``RANK_OF(value, 'ranking')``: the rank (INT64) of ``value`` in a ranking a
   contract declares (:mod:`mesh_platform.contract.ranking`); NULL for other values.
 
@@ -115,6 +117,32 @@ def season_first_day(context: Context, args: list[exp.Expr]) -> exp.Expr:
     )
 
 
+def season_half(context: Context, args: list[exp.Expr]) -> exp.Expr:
+    """``'winter'`` for the calendar's winter months, ``'summer'`` for the others."""
+    (day,) = args
+    months_in = exp.Mod(
+        this=exp.paren(
+            exp.Add(
+                this=exp.Sub(
+                    this=_extract("MONTH", day),
+                    expression=exp.Literal.number(context.calendar.first_month),
+                ),
+                expression=exp.Literal.number(12),
+            ),
+            copy=False,
+        ),
+        expression=exp.Literal.number(12),
+    )
+    winter = exp.LT(this=months_in, expression=exp.Literal.number(context.calendar.winter_months))
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.Is(this=day.copy(), expression=exp.Null()), true=exp.Null()),
+            exp.If(this=winter, true=exp.Literal.string("winter")),
+        ],
+        default=exp.Literal.string("summer"),
+    )
+
+
 def rank_of(context: Context, args: list[exp.Expr]) -> exp.Expr:
     """``CASE value WHEN 'best' THEN n ... WHEN 'worst' THEN 1 END``, from the ranking."""
     value, name = args
@@ -136,6 +164,7 @@ MACROS: Mapping[str, Macro] = {
     "SEASON_START_YEAR": Macro(("day",), season_start_year),
     "SEASON_LABEL": Macro(("start_year",), season_label),
     "SEASON_FIRST_DAY": Macro(("start_year",), season_first_day),
+    "SEASON_HALF": Macro(("day",), season_half),
     "RANK_OF": Macro(("value", "ranking"), rank_of),
 }
 """Every macro, by the (upper-case) name SQL calls it by."""
