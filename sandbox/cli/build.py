@@ -129,8 +129,8 @@ def _failure(outcome: object) -> Text:
         text.append(f"\n  {line}")
     if outcome.run_id:
         text.append(
-            f"\n  full traceback: run {outcome.run_id} in the Dagster UI (mesh dev), or the "
-            f"FAIL event of mesh lineage --product {outcome.key}",
+            f"\n  full traceback: Dagster run {outcome.run_id} (mesh dev opens the UI), or "
+            f"the latest FAIL event of mesh lineage --product {outcome.key}",
             style="dim",
         )
     return text

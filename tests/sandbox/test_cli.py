@@ -115,7 +115,7 @@ def test_a_broken_product_is_told_in_two_lines_and_the_build_fails() -> None:
         "landing_products.catalogue has no column park_type_family_label (the product reads it); "
         f"nothing was published, {product} is as it was."
     )
-    assert traceback.startswith("full traceback: run ")
+    assert traceback.startswith("full traceback: Dagster run ")
     assert f"mesh lineage --product {product}" in traceback
     assert "DagsterExecutionStepExecutionError" not in result.stdout
     assert _checksum("products", "catalogue_entries") == before
