@@ -31,7 +31,10 @@ class ProductOutcome:
     checks_total: int = 0
     duration_s: float = 0.0
     error: str = ""
+    """Why it failed: the product's failure in one or two lines, or the upstream that failed."""
     skipped: bool = False
+    run_id: str = ""
+    """The Dagster run that built it (its logs and the lineage FAIL event hold the traceback)."""
 
 
 @dataclass
@@ -195,14 +198,19 @@ def _materialize(
         outcome.checks_total += 1
         outcome.checks_passed += int(evaluation.passed)
     if not result.success:
+        outcome.run_id = result.run_id
         failures = [e for e in result.all_events if e.is_step_failure]
-        if failures:
-            data = failures[0].step_failure_data
-            outcome.error = (
-                data.user_failure_data.description
-                if data.user_failure_data and data.user_failure_data.description
-                else data.error.message
-                if data.error
-                else "failed"
-            ).strip()
+        outcome.error = failure_description(failures[0]) if failures else "failed"
     return outcome
+
+
+def failure_description(event: dg.DagsterEvent) -> str:
+    """What a failed step says: the product's own failure description, else the error
+    Dagster wrapped (never its wrapper's "Error occurred while executing op")."""
+    data = event.step_failure_data
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description.strip()
+    error = data.error
+    if error is not None and error.cls_name == "DagsterExecutionStepExecutionError" and error.cause:
+        error = error.cause
+    return error.message.strip() if error is not None else "failed"

@@ -103,13 +103,37 @@ def build(
     out.print(_summary(report))
     failures = [o for o in report.outcomes if not o.success]
     for outcome in failures:
-        out.print(f"[red]✗ {outcome.key}[/]: {outcome.error}", highlight=False, soft_wrap=True)
+        out.print(_failure(outcome), highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
     out.print(
         "\nNext: [bold]mesh dev[/] opens the Dagster UI with the twelve code locations; "
         '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products.'
     )
+
+
+def _failure(outcome: object) -> Text:
+    """A failed product: its one or two lines, then where to read the full traceback."""
+    from sandbox.build import ProductOutcome
+
+    assert isinstance(outcome, ProductOutcome)
+    lines = outcome.error.splitlines() or ["failed"]
+    text = Text("✗ ", style="red")
+    if lines[0].startswith(f"{outcome.key} "):  # the product's own failure names it
+        text.append(outcome.key, style="red")
+        text.append(lines[0][len(outcome.key) :])
+    else:
+        text.append(outcome.key, style="red")
+        text.append(f": {lines[0]}")
+    for line in lines[1:]:
+        text.append(f"\n  {line}")
+    if outcome.run_id:
+        text.append(
+            f"\n  full traceback: Dagster run {outcome.run_id} (mesh dev opens the UI), or "
+            f"the latest FAIL event of mesh lineage --product {outcome.key}",
+            style="dim",
+        )
+    return text
 
 
 def _products(report: object) -> Table:

@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import dagster as dg
 import pandas as pd
 import pytest
+from google.cloud import bigquery
 from sqlglot import exp
 
 from mesh_platform.engines.base import WarehouseEngine
@@ -86,3 +88,30 @@ def test_the_small_mesh_publishes_the_same_results_on_both_engines(bq: BigQueryE
         on_duckdb, on_bigquery = _rows(duck, key), _rows(bq, key)
         assert on_duckdb, key
         assert on_duckdb == on_bigquery, key
+
+
+def test_a_missing_landing_column_is_told_with_bigquerys_own_message(bq: BigQueryEngine) -> None:
+    _build(bq)
+    before = _rows(bq, "shop.orders")
+    destination = f"{bq.project}.{bq.schema_for('landing_shop')}.order_lines"
+    job = bq.client.load_table_from_dataframe(
+        ORDER_LINES.drop(columns=["quantity"]),
+        destination,
+        job_config=bigquery.LoadJobConfig(write_disposition="WRITE_TRUNCATE"),
+    )
+    job.result()
+    (orders,) = [p for p in products_by_domain()["shop"] if p.contract.meta().key == "shop.orders"]
+
+    with pytest.raises(dg.Failure) as caught:
+        list(materialize_product(orders, run_id="broken", engine=bq))
+
+    table = f"{bq.project}.{bq.schema_for('shop')}.orders"
+    assert caught.value.description.splitlines() == [
+        "shop.orders failed writing the staging table (tests/support/small_mesh/shop/orders.sql): "
+        "Unrecognized name: quantity",  # the emulator gives no position; BigQuery's line
+        # is mapped like DuckDB's (test_product_failures)
+        "landing_shop.order_lines has no column quantity (the product reads it); "
+        f"nothing was published, {table} is as it was.",
+    ]
+    assert caught.value.metadata["engine"].value == "bigquery"
+    assert _rows(bq, "shop.orders") == before

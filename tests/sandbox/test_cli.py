@@ -75,3 +75,47 @@ def test_build_rejects_an_unknown_scale_or_product() -> None:
     assert runner.invoke(app, ["build", "--scale", "huge"]).exit_code == 2
     assert runner.invoke(app, ["build", "--select", "nowhere"]).exit_code == 2
     assert not get_settings().warehouse_path.exists()
+
+
+def _checksum(domain: str, product: str) -> str:
+    from mesh_platform.engines.duckdb import DuckDBEngine
+
+    engine = DuckDBEngine()
+    return engine.table_checksum(engine.table_for(domain, product))
+
+
+def test_a_broken_product_is_told_in_two_lines_and_the_build_fails() -> None:
+    product = "products.catalogue_entries"
+    built = runner.invoke(app, ["build", "--scale", "tiny", "--select", product])
+    assert built.exit_code == 0, built.output
+    before = _checksum("products", "catalogue_entries")
+    with duckdb.connect(str(get_settings().warehouse_path)) as connection:
+        connection.execute(
+            "ALTER TABLE landing_products.catalogue DROP COLUMN park_type_family_label"
+        )
+
+    result = runner.invoke(app, ["build", "--no-simulate", "--select", product])
+
+    assert result.exit_code == 1, result.output
+    sql = Path("domains/products/sql/catalogue_entries.sql")
+    (line,) = [
+        i
+        for i, text in enumerate(sql.read_text().splitlines(), start=1)
+        if "TRIM(park_type_family_label)" in text
+    ]
+    lines = [" ".join(text.split()) for text in result.stdout.splitlines()]
+    start = next(i for i, text in enumerate(lines) if text.startswith(f"✗ {product}"))
+    first, second, traceback = lines[start : start + 3]
+    assert first.startswith(
+        f"✗ {product} failed writing the staging table ({sql.as_posix()}, line {line}): "
+        "Binder Error: Referenced column"
+    )
+    assert "park_type_family_label" in first
+    assert second == (
+        "landing_products.catalogue has no column park_type_family_label (the product reads it); "
+        f"nothing was published, {product} is as it was."
+    )
+    assert traceback.startswith("full traceback: Dagster run ")
+    assert f"mesh lineage --product {product}" in traceback
+    assert "DagsterExecutionStepExecutionError" not in result.stdout
+    assert _checksum("products", "catalogue_entries") == before

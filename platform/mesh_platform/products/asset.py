@@ -18,17 +18,22 @@ from sqlglot import exp
 from mesh_platform.contract import DataContract
 from mesh_platform.derive.checks import CheckResult, contract_checks
 from mesh_platform.derive.dagster_metadata import asset_metadata
+from mesh_platform.derive.ddl import insert_from
 from mesh_platform.engines import WarehouseEngine, get_engine
-from mesh_platform.errors import ContractViolation, MeshError
+from mesh_platform.errors import ContractViolation
 from mesh_platform.lineage import LineageEmitter
 from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
+from mesh_platform.products.failure import ProductFailed, python_failure, sql_failure
 from mesh_platform.products.frames import check_frame
 from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
-from mesh_platform.wap import AuditFailed, PublishResult, publish_product
+from mesh_platform.wap import AuditFailed, PublishFailed, PublishResult, publish_product
 
 Product = SqlProduct | PythonProduct
+
+WRITING = "writing the staging table"
+"""The step of write-audit-publish that runs a SQL product's query."""
 
 
 def asset_key(product_key: str) -> dg.AssetKey:
@@ -147,14 +152,16 @@ def materialize_product(
         )
         yield from _check_results(contract, failed.check_results)
         raise dg.Failure(description=str(failed), metadata=_failure_metadata(failed)) from failed
-    except ContractViolation as violation:
-        emitter.fail(run_id, contract, error=violation, check_results=(), **lineage_args)
-        raise dg.Failure(
-            description=str(violation), metadata=_failure_metadata(violation)
-        ) from violation
-    except (MeshError, Exception) as error:
-        emitter.fail(run_id, contract, error=error, check_results=(), **lineage_args)
-        raise
+    except ProductFailed as failed:
+        # The FAIL event carries the whole story (the stack trace of the engine's error
+        # or of the function's exception); Dagster shows the two lines and their facts.
+        emitter.fail(run_id, contract, error=failed, check_results=(), **lineage_args)
+        raise failed.failure() from failed.__cause__
+    except Exception as error:
+        shaped = _shaped(product, engine, error, step="preparing the product")
+        shaped.__cause__ = error
+        emitter.fail(run_id, contract, error=shaped, check_results=(), **lineage_args)
+        raise shaped.failure() from error
     emitter.complete(
         run_id,
         contract,
@@ -195,25 +202,54 @@ def _publish(
                 .from_(select.subquery("product_rows"))
                 .where(partition_condition(contract, partition, engine.dialect))
             )
-        published = publish_product(
-            engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
-        )
+        try:
+            published = publish_product(
+                engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
+            )
+        except PublishFailed as failed:
+            cause = failed.__cause__ or failed
+            statement = ""
+            if failed.step == WRITING:  # the statement that ran the product's query
+                staging = engine.staging_table_for(meta.domain, meta.product, run_id)
+                statement = engine.sql(insert_from(contract, engine.dialect, staging, select))
+            raise sql_failure(
+                product, engine, cause, step=failed.step, statement=statement
+            ) from cause
         return published, {}
-    frames: dict[str, Any] = {
-        name: _as_kind(
-            engine.read_product(*upstream.split(".", 1), columns=product.columns.get(name)),
-            product.frame,
+    step = "reading its inputs"
+    try:
+        frames: dict[str, Any] = {
+            name: _as_kind(
+                engine.read_product(*upstream.split(".", 1), columns=product.columns.get(name)),
+                product.frame,
+            )
+            for name, upstream in product.inputs.items()
+        }
+        if product.takes_partition:
+            frames["partition"] = partition
+        step = "running its function"
+        frame, extra = split_output(product(**frames))
+        step = "checking the frame it returned"
+        check_frame(contract, frame)  # the values are audited in the warehouse, once
+        published = publish_product(
+            engine, contract, frame=frame, resolve=resolve, partition=partition, run_id=run_id
         )
-        for name, upstream in product.inputs.items()
-    }
-    if product.takes_partition:
-        frames["partition"] = partition
-    frame, extra = split_output(product(**frames))
-    check_frame(contract, frame)  # the values are audited in the warehouse, once
-    published = publish_product(
-        engine, contract, frame=frame, resolve=resolve, partition=partition, run_id=run_id
-    )
+    except AuditFailed:
+        raise
+    except PublishFailed as failed:
+        cause = failed.__cause__ or failed
+        raise python_failure(product, engine, cause, step=failed.step, engine_error=True) from cause
+    except Exception as error:
+        raise python_failure(product, engine, error, step=step) from error
     return published, extra
+
+
+def _shaped(
+    product: Product, engine: WarehouseEngine, error: BaseException, *, step: str
+) -> ProductFailed:
+    if isinstance(product, SqlProduct):
+        return sql_failure(product, engine, error, step=step)
+    return python_failure(product, engine, error, step=step)
 
 
 def _as_kind(frame: Any, kind: str) -> Any:
