@@ -229,3 +229,11 @@ def test_mesh_query_only_reads() -> None:
     assert "only reads" in result.stderr
     with open_snapshot(engine.replica_dir) as snapshot:
         assert len(snapshot.manifest.products) == 1
+
+
+def test_mesh_query_on_a_warehouse_without_a_replica_says_to_build() -> None:
+    DuckDBEngine().ensure_schema("resorts")  # a warehouse written before the replica existed
+    result = runner.invoke(app, ["query", "select 1"])
+    assert result.exit_code == 1
+    assert "predates it" in result.stderr
+    assert "mesh build" in result.stderr

@@ -28,6 +28,11 @@ def query(
     settings = get_settings()
     root = settings.published_dir
     if not read_manifest(root).products:
+        if settings.warehouse_path.exists():
+            fail(
+                f"no published read replica in {root} yet (the warehouse predates it): "
+                "run `mesh build` once, its publications write it"
+            )
         fail(f"no published product in {root} yet: run `mesh build` first")
     try:
         with open_snapshot(root, threads=settings.duckdb_threads) as snapshot:
