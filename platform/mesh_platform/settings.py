@@ -81,6 +81,12 @@ class MeshSettings(BaseSettings):
         return self.duckdb_path or self.state_dir / "warehouse.duckdb"
 
     @property
+    def published_dir(self) -> Path:
+        """The published read replica of the DuckDB warehouse (a manifest and Parquet files),
+        which readers in other processes read while builds publish."""
+        return self.state_dir / "published"
+
+    @property
     def lineage_path(self) -> Path:
         return self.state_dir / "lineage" / "events.jsonl"
 

@@ -181,6 +181,7 @@ def publish_product(
             if isinstance(exc, MeshError) or not isinstance(exc, Exception):
                 raise
             raise PublishFailed(meta.key, step, engine.describe(), exc) from exc
+        engine.publish_replica(meta.domain, meta.product, run_id)
         digest = engine.table_checksum(target) if checksum else None
     result = PublishResult(
         product=meta.key,

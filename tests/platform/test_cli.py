@@ -265,9 +265,12 @@ def warehouse(sample: type[DataContract], domain_products: list[type[DataContrac
     from mesh_platform.derive.ddl import ddl_sql
     from mesh_platform.engines.duckdb import DuckDBEngine
 
-    with DuckDBEngine().connection() as connection:
+    engine = DuckDBEngine()
+    with engine.connection() as connection:
         for contract in domain_products:
             connection.execute(ddl_sql(contract, "duckdb"))
+    for contract in domain_products:  # what a publication does after it commits
+        engine.publish_replica(contract.meta().domain, contract.meta().product, "fixture")
     return sample.meta().domain
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.engines.replica import read_manifest
 from mesh_platform.wap import publish_product
 from tests.conftest import REPO_ROOT
 from tests.support.engine_contracts import (
@@ -76,6 +77,13 @@ def test_processes_publishing_at_once_all_succeed_and_lose_nothing() -> None:
         t for s in ("resorts", "sales") for t in engine.list_tables(s) if t.startswith("_staging")
     ]
     assert leftovers == []
+    # every writer's replica is in the manifest, none lost to another's swap
+    manifest = read_manifest(engine.replica_dir)
+    for contract in (Village, SaleLine, Occupancy, VillageRating):
+        meta = contract.meta()
+        entry = manifest.products[meta.key]
+        assert entry.run_id == f"proc-{meta.product}-{ROUNDS - 1}"
+        assert entry.row_count == engine.row_count(engine.table_for(meta.domain, meta.product))
 
 
 def test_a_writer_retries_while_another_program_holds_the_file(tmp_path: Path) -> None:

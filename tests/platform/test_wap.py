@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.engines.replica import read_manifest
 from mesh_platform.errors import ContractViolation
 from mesh_platform.partitions import PartitionRange, partition_condition
 from mesh_platform.wap import (
@@ -346,6 +347,7 @@ def test_a_process_killed_mid_run_leaves_the_published_table_intact(
         )
     target = engine.table_for("resorts", product)
     before = engine.table_checksum(target)
+    manifest_before = read_manifest(engine.replica_dir)
     marker = tmp_path / "paused"
     process = _start_publisher(
         product, "doomed", "--value", value, "--pause-at", pause_at, "--marker", str(marker)
@@ -356,6 +358,7 @@ def test_a_process_killed_mid_run_leaves_the_published_table_intact(
     assert process.returncode == -signal.SIGKILL
 
     assert engine.table_checksum(target) == before
+    assert read_manifest(engine.replica_dir) == manifest_before  # readers see the same state
     leftover = f"_staging__{product}__doomed_0"
     assert leftover in engine.list_tables("resorts")
     # the next run succeeds and cleans the staging table the killed one left
@@ -366,3 +369,40 @@ def test_a_process_killed_mid_run_leaves_the_published_table_intact(
     assert result.cleaned_staging == (leftover,)
     assert engine.table_checksum(target) == result.checksum != before
     assert not [t for t in engine.list_tables("resorts") if t.startswith("_staging")]
+    assert _replica_matches_table(engine, f"resorts.{product}", "rerun")
+
+
+def _replica_matches_table(engine: DuckDBEngine, key: str, run_id: str) -> bool:
+    """Whether the manifest names ``run_id``'s replica of ``key``, holding the table's rows."""
+    domain, product = key.split(".")
+    entry = read_manifest(engine.replica_dir).products[key]
+    table = engine.read_product(domain, product)
+    with engine.published_snapshot() as snapshot:
+        replica_rows = snapshot.connection.execute(f'select * from "{domain}"."{product}"').df()
+    keys = list(table.columns[:2])
+    left = table.sort_values(keys).reset_index(drop=True)
+    right = replica_rows.sort_values(keys).reset_index(drop=True)
+    return entry.run_id == run_id and entry.row_count == len(table) and left.equals(right)
+
+
+def test_a_process_killed_before_the_manifest_swap_leaves_readers_on_the_last_replica(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    manifest_before = read_manifest(engine.replica_dir)
+    marker = tmp_path / "paused"
+    process = _start_publisher(
+        "villages", "doomed", "--value", "3", "--pause-at", "replica", "--marker", str(marker)
+    )
+    _wait_for(marker, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    # the table was published (committed); readers still see the previous replica, whole
+    assert read_manifest(engine.replica_dir) == manifest_before
+    assert _replica_matches_table(engine, "resorts.villages", "seed-villages") is False
+    with engine.published_snapshot() as snapshot:
+        low = snapshot.connection.execute("select min(capacity) from resorts.villages").fetchone()
+    assert low == (1200,)
+    # the rerun converges: table and replica hold the same rows
+    publish_product(engine, Village, frame=villages_frame(3), run_id="rerun")
+    assert _replica_matches_table(engine, "resorts.villages", "rerun")

@@ -12,8 +12,9 @@ Run as a module, this file is the program the multi-process tests start::
 
 It publishes ``PRODUCT`` on the DuckDB warehouse of ``MESH_STATE_DIR``. With
 ``--pause-at``, it writes ``--marker`` and sleeps forever at that step (for a SIGKILL
-test): ``audit`` (the staging table is written) or ``publish`` (inside the publishing
-transaction, after the old rows were deleted).
+test): ``audit`` (the staging table is written), ``publish`` (inside the publishing
+transaction, after the old rows were deleted) or ``replica`` (the publication committed
+and its read replica exported, the manifest not yet swapped).
 """
 
 from __future__ import annotations
@@ -289,6 +290,13 @@ def _pausing_engine(pause_at: str | None, marker: Path | None) -> Any:
     class PausingEngine(DuckDBEngine):
         """Stops for ever at one step of write-audit-publish, to be killed there."""
 
+        def publish_replica(self, domain: str, product: str, run_id: str) -> None:
+            if pause_at == "replica":  # committed and exported; the manifest swap is next
+                from mesh_platform.engines import replica
+
+                replica.swap_in = lambda *args, **kwargs: pause()  # type: ignore[assignment,misc]
+            super().publish_replica(domain, product, run_id)
+
         def load_arrow(self, *args: Any, **kwargs: Any) -> None:
             super().load_arrow(*args, **kwargs)
             if pause_at == "audit":  # the staging table is written, the audit is next
@@ -317,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_id")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--value")
-    parser.add_argument("--pause-at", choices=["audit", "publish"])
+    parser.add_argument("--pause-at", choices=["audit", "publish", "replica"])
     parser.add_argument("--marker", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

@@ -40,11 +40,13 @@ def user_state_dir() -> Path:
 def fingerprint(state: Path) -> dict[str, str]:
     """A digest of every file of the user's data under a state folder, by relative path.
 
-    The data is the warehouse (and its write-ahead log), the lineage file and the Dagster
-    home; tool caches kept beside them (``tools``, the emulator's environment) are not.
+    The data is the warehouse (and its write-ahead log), the read replica's manifest, the
+    lineage file and the Dagster home; tool caches kept beside them (``tools``, the
+    emulator's environment) are not.
     """
     settings = MeshSettings(state_dir=state)
     files = [settings.warehouse_path, Path(f"{settings.warehouse_path}.wal"), settings.lineage_path]
+    files.append(settings.published_dir / "manifest.json")  # it names immutable files
     if settings.dagster_home.is_dir():
         files += sorted(p for p in settings.dagster_home.rglob("*") if p.is_file())
     found: dict[str, str] = {}

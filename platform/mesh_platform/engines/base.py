@@ -226,6 +226,16 @@ class WarehouseEngine(ABC):
             insert: ``INSERT INTO target ... SELECT ... FROM staging``.
         """
 
+    def publish_replica(self, domain: str, product: str, run_id: str) -> None:
+        """Make the table just published what readers in other processes see.
+
+        Called by write-audit-publish after a successful publication. Engines whose
+        readers already see the last committed state without waiting for writers
+        (BigQuery's snapshot isolation) do nothing; DuckDB exports a read replica
+        (:mod:`mesh_platform.engines.replica`).
+        """
+        return None
+
     def cleanup_staging(self, domain: str, product: str) -> list[str]:
         """Drop the leftover staging tables of ``domain.product``; returns their names."""
         schema = self.schema_for(domain)

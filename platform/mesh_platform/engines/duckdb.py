@@ -7,6 +7,10 @@ whole of a write-audit-publish, and readers a shared one; opening the database i
 retried with backoff when a process outside the platform holds it. Connections are
 short-lived: opened for one session, closed at its end, so nobody is blocked longer
 than one publication.
+
+Consumers in other processes do not open the database file at all: every
+publication is exported to the published read replica
+(:mod:`mesh_platform.engines.replica`), which they read without waiting for writers.
 """
 
 from __future__ import annotations
@@ -24,14 +28,17 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlglot import exp
 
+from mesh_platform.engines import replica
 from mesh_platform.engines.base import (
     WarehouseEngine,
     WarehouseError,
     WarehouseLockTimeout,
     checksum_of,
     drop_statement,
+    sanitize_run_id,
 )
 from mesh_platform.settings import EngineName, MeshSettings
 
@@ -59,6 +66,7 @@ class DuckDBEngine(WarehouseEngine):
     Args:
         settings: the settings in force (default :func:`get_settings`).
         path: the database file (default ``settings.warehouse_path``).
+        replica_dir: its published read replica (default ``settings.published_dir``).
         lock_timeout: seconds to wait for another process's publication to end.
         busy_timeout: seconds to keep retrying when a process outside the platform
             holds the database file open.
@@ -72,11 +80,13 @@ class DuckDBEngine(WarehouseEngine):
         settings: MeshSettings | None = None,
         *,
         path: Path | None = None,
+        replica_dir: Path | None = None,
         lock_timeout: float = 900.0,
         busy_timeout: float = 120.0,
     ) -> None:
         super().__init__(settings)
         self.path = Path(path or self.settings.warehouse_path)
+        self.replica_dir = Path(replica_dir or self.settings.published_dir)
         self.lock_timeout = lock_timeout
         self.busy_timeout = busy_timeout
         self._local = _Session()
@@ -294,6 +304,48 @@ class DuckDBEngine(WarehouseEngine):
             except BaseException:
                 connection.rollback()
                 raise
+
+    # -- the published read replica
+
+    def publish_replica(self, domain: str, product: str, run_id: str) -> None:
+        """Export the published table to a new Parquet file and swap it into the manifest.
+
+        Runs in the writer's session, after the publication committed. A failure here
+        leaves readers on the product's previous replica (the table itself is
+        published); the product's next publication exports it again.
+        """
+        table = self.table_for(domain, product)
+        final = replica.new_replica_file(self.replica_dir, domain, product, sanitize_run_id(run_id))
+        partial = replica.partial_path(final)
+        try:
+            with self.connection(write=True) as connection:
+                query = self.sql(exp.select(exp.Star()).from_(table.copy()))
+                connection.sql(query).write_parquet(str(partial), compression="zstd")
+            rows = pq.read_metadata(partial).num_rows
+            os.replace(partial, final)
+            entry = replica.ReplicaEntry(
+                product=f"{domain}.{product}",
+                schema=self.schema_for(domain),
+                table=product,
+                file=final.relative_to(self.replica_dir).as_posix(),
+                run_id=run_id,
+                row_count=rows,
+                published_at=replica.now_iso(),
+            )
+            replica.swap_in(self.replica_dir, entry)
+        except (OSError, duckdb.Error) as exc:
+            partial.unlink(missing_ok=True)
+            raise WarehouseError(
+                f"{domain}.{product}: published in {self.describe()}, but its read replica "
+                f"could not be written in {self.replica_dir} (readers keep the previous "
+                f"one until the next publication): {exc}"
+            ) from exc
+
+    @contextmanager
+    def published_snapshot(self) -> Iterator[replica.Snapshot]:
+        """The last published state of every product, without waiting for any writer."""
+        with replica.open_snapshot(self.replica_dir, threads=self.settings.duckdb_threads) as snap:
+            yield snap
 
     # -- reading
 
