@@ -199,7 +199,7 @@ def publish_product(
     target = engine.table_for(meta.domain, meta.product)
     staging = engine.staging_table_for(meta.domain, meta.product, run_id)
     where = partition_condition(contract, partition, engine.dialect) if partition else None
-    left_staging = left_out_staging_for(engine, contract, run_id) if left_out else None
+    left_staging = left_out_staging_for(engine, contract, run_id) if left_out is not None else None
     with engine.session():
         engine.ensure_schema(meta.domain)
         cleaned = clean_leftovers(engine, contract)
