@@ -39,6 +39,7 @@ from mesh_platform.products.definition import (
     source_tables,
     tables_read,
 )
+from mesh_platform.products.left_out import SplitQuery, split_left_out
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,20 @@ class SqlProduct:
         return tuple(u.key for u in self.upstreams if u.is_product)
 
     def render(self, table_for: Callable[[str, str], exp.Table]) -> exp.Query:
-        """The query with every table read mapped by ``table_for(schema, name)`` to the
-        engine's table (the engine casts the output to the contract's types; for a
-        partitioned product the platform keeps the partition's rows)."""
+        """The query of the product's rows, with every table read mapped by
+        ``table_for(schema, name)`` to the engine's table (the engine casts the output to
+        the contract's types; for a partitioned product the platform keeps the
+        partition's rows). The rows its CTEs leave out (``_left_out``) are filtered out:
+        :meth:`render_split` also gives the queries of those rows."""
+        return self.render_split(table_for).product
+
+    def render_split(self, table_for: Callable[[str, str], exp.Table]) -> SplitQuery:
+        """The rendered query split into the product's rows, the rows its CTEs leave out
+        and the candidate counts of those CTEs (:mod:`mesh_platform.products.left_out`);
+        a query without ``_left_out`` gives its product query unchanged."""
+        return split_left_out(self._mapped(table_for))
+
+    def _mapped(self, table_for: Callable[[str, str], exp.Table]) -> exp.Query:
         query = self.expression.copy()
         for table in source_tables(query):
             target = table_for(table.db, table.name).copy()
