@@ -12,6 +12,7 @@ from mesh_platform.contract.model import (
     Partitioning,
     ProductMeta,
     Semantic,
+    Tolerance,
     column,
 )
 from mesh_platform.contract.registry import all_contracts, get_contract
@@ -29,6 +30,7 @@ __all__ = [
     "Partitioning",
     "ProductMeta",
     "Semantic",
+    "Tolerance",
     "all_contracts",
     "column",
     "column_map",

@@ -25,7 +25,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mesh_platform.contract.reasons import UnknownReason, parse_reason
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -81,6 +83,72 @@ class Partitioning(BaseModel):
     )
 
 
+class Tolerance(BaseModel):
+    """What a product's run may leave out, and how far its volume may move, and still
+    publish. The default is strict: no row left out, no volume guard.
+
+    Example:
+        >>> t = Tolerance(left_out={"duplicate": 0.02, "out_of_scope:test_site": 0.1},
+        ...               volume_drop=0.5)
+        >>> t.limit_for("duplicate"), t.limit_for("out_of_scope:test_site")
+        (0.02, 0.1)
+        >>> t.limit_for("invalid_value:rating"), t.limit_for("out_of_scope:other")
+        (0.0, 0.0)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    left_out: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "Largest share (0 to 1) of a stage's candidate rows that may be left out, per "
+            "reason kind or full reason; a reason not listed may not occur at all."
+        ),
+    )
+    volume_drop: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description=(
+            "Largest relative fall of the published row count against the last publish "
+            "(0: not one row less); none: not guarded."
+        ),
+    )
+    volume_growth: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Largest relative rise of the published row count against the last publish; "
+            "none: not guarded."
+        ),
+    )
+
+    @field_validator("left_out")
+    @classmethod
+    def _known_reasons(cls, value: dict[str, float]) -> dict[str, float]:
+        for reason, share in value.items():
+            try:
+                parse_reason(reason)
+            except UnknownReason as error:
+                raise ValueError(str(error)) from None
+            if not 0 <= share <= 1:
+                raise ValueError(f"left_out[{reason!r}] = {share}: a share between 0 and 1")
+        return value
+
+    def limit_for(self, reason: str) -> float:
+        """The largest share of rows that may be left out for ``reason`` (the full reason
+        if listed, else its kind, else 0)."""
+        if reason in self.left_out:
+            return self.left_out[reason]
+        kind, _ = parse_reason(reason)
+        return self.left_out.get(kind.value, 0.0)
+
+    @property
+    def is_strict(self) -> bool:
+        """Whether nothing is tolerated and no volume is guarded (the default)."""
+        return not self.left_out and self.volume_drop is None and self.volume_growth is None
+
+
 @dataclass(frozen=True)
 class ProductMeta:
     """Product-level metadata declared on a contract class."""
@@ -96,6 +164,7 @@ class ProductMeta:
     tags: tuple[str, ...] = ()
     partitioning: Partitioning | None = None
     tier: str = "gold"
+    tolerance: Tolerance = field(default_factory=Tolerance, hash=False)
 
     @property
     def key(self) -> str:
@@ -139,7 +208,8 @@ class DataContract(BaseModel):
 
     Subclasses declare product metadata as class keywords: ``domain``, ``product``,
     ``version`` (semantic), ``owner``, ``grain`` (primary-key columns), ``access``,
-    ``freshness``, ``tags``, ``partitioning`` and ``tier``. The docstring is the
+    ``freshness``, ``tags``, ``partitioning``, ``tier`` and ``tolerance`` (the rows a
+    run may leave out, the volume change allowed). The docstring is the
     product description. ``register=False`` keeps a class out of the mesh registry
     (for tests and examples).
     """
@@ -161,6 +231,7 @@ class DataContract(BaseModel):
         tags: tuple[str, ...] | list[str] = (),
         partitioning: Partitioning | None = None,
         tier: str = "gold",
+        tolerance: Tolerance | None = None,
         register: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -184,6 +255,7 @@ class DataContract(BaseModel):
             tags=tuple(tags),
             partitioning=partitioning,
             tier=tier,
+            tolerance=tolerance if tolerance is not None else Tolerance(),
         )
         if register:
             REGISTRY.add(cls)

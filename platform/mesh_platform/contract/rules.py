@@ -8,7 +8,10 @@ enforced:
 * **before loading** (a Python product's frame): ``columns`` and ``dtype``, the only
   rules that need the frame itself;
 * **in the warehouse**, on the staging table of write-audit-publish, for SQL and
-  Python products alike: every value rule, the grain, references and partitions.
+  Python products alike: every value rule, the grain, references and partitions;
+* **in the accounting** of write-audit-publish: the rows left out per reason and the
+  change of the published volume, against the contract's
+  :class:`~mesh_platform.contract.model.Tolerance`.
 
 The pandera schemas derived from a contract carry the same rules for domain teams
 testing their frames; the platform does not run them at publish.
@@ -51,6 +54,8 @@ class Rule(StrEnum):
     UNIQUE_GRAIN = "unique_grain"
     REFERENCE = "reference"
     PARTITION = "partition"
+    LEFT_OUT_TOLERANCE = "left_out_tolerance"
+    VOLUME_CHANGE = "volume_change"
 
     @property
     def description(self) -> str:
@@ -70,12 +75,18 @@ class Rule(StrEnum):
     @property
     def in_warehouse(self) -> bool:
         """Whether an in-warehouse check query enforces the rule on the staging table."""
-        return not self.before_load and self is not Rule.PARTITION
+        return not self.before_load and self is not Rule.PARTITION and not self.accounting
+
+    @property
+    def accounting(self) -> bool:
+        """Whether the rule is about the run's row accounting (rows left out, volume),
+        audited by write-audit-publish against the contract's tolerance."""
+        return self in (Rule.LEFT_OUT_TOLERANCE, Rule.VOLUME_CHANGE)
 
     @property
     def in_frame_schema(self) -> bool:
         """Whether the derived pandera schemas carry the rule."""
-        return self not in (Rule.REFERENCE, Rule.PARTITION)
+        return self not in (Rule.REFERENCE, Rule.PARTITION) and not self.accounting
 
 
 _DESCRIPTIONS: dict[Rule, str] = {
@@ -90,6 +101,14 @@ _DESCRIPTIONS: dict[Rule, str] = {
     Rule.UNIQUE_GRAIN: "one row per grain key",
     Rule.REFERENCE: "values present in the referenced product's column (NULL allowed)",
     Rule.PARTITION: "a partition's publish holds only rows of that partition",
+    Rule.LEFT_OUT_TOLERANCE: (
+        "rows left out per reason within the contract's tolerance (a share of a stage's "
+        "candidate rows; a reason not tolerated may not occur)"
+    ),
+    Rule.VOLUME_CHANGE: (
+        "published rows changed against the last publish within the contract's "
+        "volume_drop and volume_growth"
+    ),
 }
 
 

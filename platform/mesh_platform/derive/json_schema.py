@@ -12,7 +12,8 @@ stricter than a pydantic model's schema where a row of a table must be:
   that treat ``format`` as an annotation (the default) still reject bad values.
 
 Contract facts ride along as ``x-`` keywords: ``x-domain``, ``x-product``,
-``x-version``, ``x-grain``, ``x-owner``, ``x-access`` at the top and
+``x-version``, ``x-grain``, ``x-owner``, ``x-access`` (and ``x-tolerance`` when the
+contract tolerates left-out rows or guards its volume) at the top and
 ``x-classification``, ``x-references``, ``x-semantic``, ``x-unit`` per property.
 
 Example:
@@ -149,4 +150,6 @@ def json_schema(contract: type[DataContract]) -> dict[str, Any]:
         schema["x-owner"] = {"team": meta.owner.team, "contact": meta.owner.contact}
     if meta.tags:
         schema["x-tags"] = list(meta.tags)
+    if not meta.tolerance.is_strict:
+        schema["x-tolerance"] = meta.tolerance.model_dump(exclude_none=True)
     return schema

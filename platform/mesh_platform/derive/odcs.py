@@ -236,6 +236,7 @@ def _schema_object(meta: ProductMeta, columns: list[ColumnSpec]) -> SchemaObject
                 unit="rows",
             )
         ]
+    quality = (quality or []) + _tolerance_quality(meta) or None
     granularity = f"One row per {', '.join(meta.grain)}" if meta.grain else None
     return SchemaObject(
         name=meta.product,
@@ -248,6 +249,42 @@ def _schema_object(meta: ProductMeta, columns: list[ColumnSpec]) -> SchemaObject
         quality=quality,
         tags=list(meta.tags) or None,
     )
+
+
+def _tolerance_quality(meta: ProductMeta) -> list[DataQuality]:
+    """The contract's tolerance as quality rules: one per reason a run may leave rows
+    out for, and one per volume guard (none for the strict default)."""
+    tolerance = meta.tolerance
+    found = [
+        DataQuality(
+            name=Rule.LEFT_OUT_TOLERANCE.value,
+            description=(
+                f"Rows left out for {reason!r}: at most this share of a stage's candidate "
+                "rows (a reason not listed may not occur)."
+            ),
+            dimension="completeness",
+            type="custom",
+            engine="trident",
+            implementation={"reason": reason, "max_share": share},
+        )
+        for reason, share in sorted(tolerance.left_out.items())
+    ]
+    for direction, limit in (("drop", tolerance.volume_drop), ("growth", tolerance.volume_growth)):
+        if limit is not None:
+            found.append(
+                DataQuality(
+                    name=Rule.VOLUME_CHANGE.value,
+                    description=(
+                        f"Published rows: a relative {direction} against the last publish "
+                        "of at most this share."
+                    ),
+                    dimension="completeness",
+                    type="custom",
+                    engine="trident",
+                    implementation={"direction": direction, "max_share": limit},
+                )
+            )
+    return found
 
 
 # --- service levels, team, support ------------------------------------------------------
