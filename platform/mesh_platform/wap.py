@@ -9,9 +9,15 @@ to bottom in :func:`publish_product`:
 2. **audit**: run the contract's checks on the staging table, in the warehouse and
    in one round trip, and check that a partition's rows are all inside it;
 3. **publish**: if every check passed, replace the published table (or the rows of
-   the partitions published) atomically;
+   the partitions published) atomically, then append the rows the run left out to
+   the product's rejects table;
 4. **clean**: drop the staging table of a failed run; the next run drops what a run
    killed midway left behind.
+
+The rows a run leaves out are staged beside the product's rows, and the run's
+accounting (rows read per input, published, left out per stage and reason, published
+before) is audited with the contract's checks against its tolerance
+(:mod:`mesh_platform.wap_accounting`).
 
 A failed check, a failed query or a process killed at any point leaves the
 published table as it was; the next run cleans up and publishes.
@@ -23,9 +29,10 @@ the engine only talks to its warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -45,6 +52,15 @@ from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
 from mesh_platform.partitions import PartitionRange, partition_condition
+from mesh_platform.wap_accounting import (
+    Accounting,
+    LeftOutRows,
+    account,
+    accounting_failures,
+    append_left_out,
+    left_out_staging_for,
+    stage_left_out,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +88,7 @@ class PublishResult:
         duration_s: wall time of the whole write-audit-publish, in seconds.
         partition: the partitions published, if any.
         cleaned_staging: leftover staging tables dropped before writing.
+        accounting: rows read per input, published and left out by the run.
     """
 
     product: str
@@ -84,12 +101,14 @@ class PublishResult:
     duration_s: float
     partition: PartitionRange | None = None
     cleaned_staging: tuple[str, ...] = field(default_factory=tuple)
+    accounting: Accounting | None = None
 
 
 class AuditFailed(ContractViolation):
     """The staging data broke contract rules; nothing was published.
 
-    Carries every check result (passed ones too) so that asset checks can report them.
+    Carries every check result (passed ones too) so that asset checks can report them,
+    and the run's accounting (what it read, would have published and left out).
     """
 
     def __init__(
@@ -97,20 +116,34 @@ class AuditFailed(ContractViolation):
         product: str,
         failures: list[RuleFailure],
         check_results: list[CheckResult],
+        accounting: Accounting | None = None,
     ) -> None:
         super().__init__(product, failures)
         self.check_results = tuple(check_results)
+        self.accounting = accounting
 
 
 class PublishFailed(MeshError):
     """Writing or publishing failed (e.g. the product's query); nothing was published."""
 
-    def __init__(self, product: str, step: str, engine: str, cause: BaseException) -> None:
+    def __init__(
+        self,
+        product: str,
+        step: str,
+        engine: str,
+        cause: BaseException,
+        *,
+        published: bool = False,
+    ) -> None:
         self.product = product
         self.step = step
+        outcome = (
+            "the product was published, its left-out rows were not recorded"
+            if published
+            else "nothing published"
+        )
         super().__init__(
-            f"{product}: {step} failed on {engine}, nothing published: "
-            f"{type(cause).__name__}: {cause}"
+            f"{product}: {step} failed on {engine}, {outcome}: {type(cause).__name__}: {cause}"
         )
 
 
@@ -124,6 +157,8 @@ def publish_product(
     partition: PartitionRange | None = None,
     run_id: str,
     checksum: bool = True,
+    left_out: LeftOutRows | None = None,
+    inputs: Mapping[str, exp.Table | int] | None = None,
 ) -> PublishResult:
     """Stage, audit and publish one product (or some partitions of it).
 
@@ -138,12 +173,16 @@ def publish_product(
         partition: the partitions published, for a partitioned product.
         run_id: the run's id; names the staging table.
         checksum: compute the published table's checksum for the result.
+        left_out: the rows the run leaves out (queries or a frame), if any.
+        inputs: what the product reads, per name: a table (its rows are counted) or
+            a row count (a Python product's input frame).
 
     Returns:
         What was published.
 
     Raises:
-        AuditFailed: a contract check failed (a :class:`ContractViolation`).
+        AuditFailed: a contract check failed, or the rows left out or the change of
+            volume are beyond the contract's tolerance (a :class:`ContractViolation`).
         ContractViolation: the frame lacks a column or has a value of the wrong type.
         PublishFailed: the query or the publication failed.
     """
@@ -160,27 +199,60 @@ def publish_product(
     target = engine.table_for(meta.domain, meta.product)
     staging = engine.staging_table_for(meta.domain, meta.product, run_id)
     where = partition_condition(contract, partition, engine.dialect) if partition else None
+    left_staging = left_out_staging_for(engine, contract, run_id) if left_out else None
     with engine.session():
         engine.ensure_schema(meta.domain)
         cleaned = clean_leftovers(engine, contract)
         try:
             step = "writing the staging table"
             stage(engine, contract, staging, frame=frame, select=select)
+            if left_out is not None and left_staging is not None:
+                step = "writing the left-out rows"
+                stage_left_out(
+                    engine,
+                    contract,
+                    left_staging,
+                    left_out,
+                    run_id=run_id,
+                    recorded_at=dt.datetime.now(dt.UTC),
+                )
             step = "auditing the staging table"
             results = run_checks(engine, contract, staging, resolve)
             failures = [r.to_rule_failure(meta.key) for r in results if not r.passed]
             if partition is not None and where is not None:
                 failures += partition_failures(engine, contract, staging, partition, where)
-            if failures:
-                raise AuditFailed(meta.key, failures, results)
             rows = engine.row_count(staging)
+            accounting = account(
+                engine,
+                published=rows,
+                inputs=inputs or {},
+                left_out=left_staging,
+                rows=left_out,
+                previous=engine.published_table(meta.domain, meta.product),
+                where=where,
+            )
+            failures += accounting_failures(
+                contract, accounting, partition=str(partition) if partition else None
+            )
+            if failures:
+                raise AuditFailed(meta.key, failures, results, accounting)
             step = "publishing"
             publish(engine, contract, staging, target, where)
         except BaseException as exc:
-            drop_staging(engine, staging, meta.key)
+            for table in (staging, left_staging):
+                if table is not None:
+                    drop_staging(engine, table, meta.key)
             if isinstance(exc, MeshError) or not isinstance(exc, Exception):
                 raise
             raise PublishFailed(meta.key, step, engine.describe(), exc) from exc
+        if left_staging is not None:
+            try:
+                append_left_out(engine, contract, left_staging)
+            except Exception as exc:
+                drop_staging(engine, left_staging, meta.key)
+                raise PublishFailed(
+                    meta.key, "recording the left-out rows", engine.describe(), exc, published=True
+                ) from exc
         digest = engine.table_checksum(target) if checksum else None
     result = PublishResult(
         product=meta.key,
@@ -193,8 +265,15 @@ def publish_product(
         duration_s=time.monotonic() - started,
         partition=partition,
         cleaned_staging=tuple(cleaned),
+        accounting=accounting,
     )
-    log.info("%s: published %d rows to %s", meta.key, rows, result.table)
+    log.info(
+        "%s: published %d rows to %s, left out %d",
+        meta.key,
+        rows,
+        result.table,
+        accounting.rows_left_out,
+    )
     return result
 
 

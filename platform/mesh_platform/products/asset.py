@@ -23,10 +23,11 @@ from mesh_platform.errors import ContractViolation, MeshError
 from mesh_platform.lineage import LineageEmitter
 from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
 from mesh_platform.products.frames import check_frame
-from mesh_platform.products.python import PythonProduct, split_output
+from mesh_platform.products.python import PythonProduct, left_out_of, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed, PublishResult, publish_product
+from mesh_platform.wap_accounting import LeftOutRows
 
 Product = SqlProduct | PythonProduct
 
@@ -204,7 +205,8 @@ def _publish(
         return engine.published_table(domain, name) if domain == meta.domain else None
 
     if isinstance(product, SqlProduct):
-        select = product.render(engine.table_for)
+        split = product.render_split(engine.table_for)
+        select = split.product
         if partition is not None:
             select = (
                 exp.select(exp.Star())
@@ -212,7 +214,18 @@ def _publish(
                 .where(partition_condition(contract, partition, engine.dialect))
             )
         published = publish_product(
-            engine, contract, select=select, resolve=resolve, partition=partition, run_id=run_id
+            engine,
+            contract,
+            select=select,
+            resolve=resolve,
+            partition=partition,
+            run_id=run_id,
+            left_out=(
+                LeftOutRows(select=split.left_out, candidates=split.candidates)
+                if split.stages
+                else None
+            ),
+            inputs={u.key: engine.table_for(u.schema, u.name) for u in product.upstreams},
         )
         return published, {}
     frames: dict[str, Any] = {
@@ -224,10 +237,19 @@ def _publish(
     }
     if product.takes_partition:
         frames["partition"] = partition
-    frame, extra = split_output(product(**frames))
+    output = product(**frames)
+    frame, extra = split_output(output)
+    left_out = left_out_of(output)
     check_frame(contract, frame)  # the values are audited in the warehouse, once
     published = publish_product(
-        engine, contract, frame=frame, resolve=resolve, partition=partition, run_id=run_id
+        engine,
+        contract,
+        frame=frame,
+        resolve=resolve,
+        partition=partition,
+        run_id=run_id,
+        left_out=None if left_out is None else LeftOutRows(frame=left_out),
+        inputs={upstream: len(frames[name]) for name, upstream in product.inputs.items()},
     )
     return published, extra
 

@@ -55,11 +55,16 @@ class ProductOutput:
     ``frame`` (pandas, polars or Arrow) is validated against the contract and published
     exactly like a bare frame. ``metadata`` maps names to JSON-like values (numbers,
     strings, booleans, small dicts or lists), e.g. a model's evaluation metrics; the
-    asset factory adds it to the materialisation's metadata.
+    asset factory adds it to the materialisation's metadata. ``left_out`` (a frame) holds
+    the input rows the function left out: a ``reason`` column (a reason of
+    :mod:`mesh_platform.contract.reasons`), optionally ``row_key``, any other columns kept
+    as the row's JSON; they are accounted for and audited against the contract's
+    tolerance, and kept in the product's rejects table.
     """
 
     frame: Any
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    left_out: Any = None
 
 
 def split_output(result: Any) -> tuple[Any, dict[str, Any]]:
@@ -68,6 +73,12 @@ def split_output(result: Any) -> tuple[Any, dict[str, Any]]:
     if isinstance(result, ProductOutput):
         return result.frame, dict(result.metadata)
     return result, {}
+
+
+def left_out_of(result: Any) -> Any:
+    """The left-out rows frame of what a Python product function returned (``None``
+    for a bare frame or an output without one)."""
+    return result.left_out if isinstance(result, ProductOutput) else None
 
 
 @dataclass(frozen=True)
