@@ -40,10 +40,13 @@ from mesh_platform.lineage import (
     run_event,
     run_uuid,
 )
+from mesh_platform.lineage import events as lineage_events
 from mesh_platform.settings import get_settings
 from tests.support.sample_contracts import SampleGuest, SampleStay
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "openlineage"
+CUSTOM_FACETS_DIR = Path(lineage_events.__file__).resolve().parent / "facets"
+"""The schemas of the platform's own (custom) facets."""
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 EARLIER_CORES = (
     "https://openlineage.io/spec/1-0-2/OpenLineage.json",
@@ -62,7 +65,28 @@ EXPECTED_FACETS = {
     "sql",
     "jobType",
     "errorMessage",
+    "inputStatistics",
+    "outputStatistics",
+    "rowAccounting",
 }
+
+ACCOUNTING = {
+    "rows_read": {"customers.sample_guest": 40, "landing_bookings.stays": 1300},
+    "rows_published": 1234,
+    "rows_left_out": 66,
+    "previous_rows": 1200,
+    "left_out": [
+        {
+            "stage": "stays",
+            "reason": "unknown_reference:customers.sample_guest",
+            "rows": 66,
+            "candidates": 1300,
+            "share": 66 / 1300,
+            "sample_keys": ["B1", "B2"],
+        }
+    ],
+}
+"""A run's accounting (``Accounting.as_dict``) for the COMPLETE event."""
 
 SQL = "SELECT s.booking_id, s.season FROM landing_bookings.stays AS s"
 INPUTS = ("customers.sample_guest", "landing_bookings.stays")
@@ -100,8 +124,12 @@ def _formats() -> FormatChecker:
 class Spec:
     """The OpenLineage core schema and facet schemas, resolvable offline."""
 
-    def __init__(self, directory: Path) -> None:
-        documents = [json.loads(p.read_text()) for p in sorted(directory.rglob("*.json"))]
+    def __init__(self, *directories: Path) -> None:
+        documents = [
+            json.loads(p.read_text())
+            for directory in directories
+            for p in sorted(directory.rglob("*.json"))
+        ]
         resources = {d["$id"]: Resource.from_contents(d) for d in documents}
         aliases = [(uri, resources[CORE_ID]) for uri in EARLIER_CORES]
         self.registry: Registry[Any] = Registry().with_resources([*resources.items(), *aliases])
@@ -136,7 +164,7 @@ def _facets(event: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    return Spec(SPEC_DIR)
+    return Spec(SPEC_DIR, CUSTOM_FACETS_DIR)
 
 
 # --- the environment ------------------------------------------------------------------------
@@ -193,6 +221,7 @@ def _materialise(emitter: LineageEmitter, run_id: str = "dagster-run-1") -> None
         column_lineage=COLUMN_LINEAGE,
         sql=SQL,
         sql_dialect="bigquery",
+        accounting=ACCOUNTING,
     )
     emitter.start(run_id, SampleGuest)
     results = _check_results(SampleGuest, failing=FAILED)
@@ -253,6 +282,55 @@ def _complete_event() -> RunEvent:
         check_results=_check_results(SampleStay, failing={}),
         column_lineage=COLUMN_LINEAGE,
     )
+
+
+def test_complete_event_carries_the_row_accounting(spec: Spec) -> None:
+    event = json.loads(
+        Serde.to_json(
+            run_event(
+                RunState.COMPLETE,
+                run_id="dagster-run-1",
+                contract=SampleStay,
+                engine="duckdb",
+                inputs=INPUTS,
+                row_count=1234,
+                accounting=ACCOUNTING,
+            )
+        )
+    )
+    assert spec.validate_event(event) >= {"inputStatistics", "outputStatistics", "rowAccounting"}
+    read = {i["name"]: i["inputFacets"]["inputStatistics"]["rowCount"] for i in event["inputs"]}
+    assert read == {"customers.sample_guest": 40, "landing_bookings.stays": 1300}
+    output = event["outputs"][0]
+    assert output["outputFacets"]["outputStatistics"]["rowCount"] == 1234
+    facet = output["facets"]["rowAccounting"]
+    assert facet["_schemaURL"].endswith(
+        "RowAccountingDatasetFacet.json#/$defs/RowAccountingDatasetFacet"
+    )
+    assert facet["_producer"]
+    assert facet["rowsRead"] == ACCOUNTING["rows_read"]
+    assert (facet["rowsPublished"], facet["rowsLeftOut"], facet["previousRows"]) == (1234, 66, 1200)
+    assert facet["leftOut"] == [
+        {
+            "stage": "stays",
+            "reason": "unknown_reference:customers.sample_guest",
+            "rows": 66,
+            "candidates": 1300,
+            "share": 66 / 1300,
+            "sampleKeys": ["B1", "B2"],
+        }
+    ]
+
+    broken = json.loads(json.dumps(event))
+    del broken["outputs"][0]["facets"]["rowAccounting"]["rowsRead"]
+    with pytest.raises(ValidationError, match="rowsRead"):
+        spec.validate_event(broken)
+
+
+def test_an_event_without_accounting_has_no_statistics() -> None:
+    event = json.loads(Serde.to_json(_complete_event()))
+    assert all("inputFacets" not in i or not i["inputFacets"] for i in event["inputs"])
+    assert "rowAccounting" not in event["outputs"][0]["facets"]
 
 
 def test_complete_event_describes_the_product_from_its_contract() -> None:

@@ -19,10 +19,10 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent, RunState
@@ -47,6 +47,7 @@ class EventDetails(TypedDict, total=False):
     partition: str | None
     row_count: int | None
     check_results: Sequence[CheckResult]
+    accounting: Mapping[str, Any] | None
 
 
 class LineageEmitter:

@@ -8,7 +8,11 @@ Pure functions: nothing here emits. An event carries
   FAIL, ``errorMessage``;
 * on the output dataset (the product): ``schema``, ``documentation``, ``ownership`` and
   ``tags`` from the contract, ``columnLineage`` when known, ``dataQualityAssertions``
-  (one assertion per in-warehouse check) and ``dataQualityMetrics`` (the row count).
+  (one assertion per in-warehouse check) and ``dataQualityMetrics`` (the row count);
+* with the run's accounting: the spec's ``inputStatistics`` (rows read) on each input
+  and ``outputStatistics`` (rows published) on the output, and the custom facet
+  ``rowAccounting`` (rows read, published and left out per stage and reason; its schema
+  is ``lineage/facets/RowAccountingDatasetFacet.json``).
 
 The specification types ``dataQualityAssertions`` as an input-dataset facet; the checks
 run on the product being written, so the assertions ride on the output dataset's facets
@@ -29,8 +33,9 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
+import attr
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import (
     DatasetFacet,
@@ -40,7 +45,9 @@ from openlineage.client.facet_v2 import (
     data_quality_assertions_dataset,
     data_quality_metrics_dataset,
     error_message_run,
+    input_statistics_input_dataset,
     job_type_job,
+    output_statistics_output_dataset,
     sql_job,
     tags_run,
 )
@@ -65,10 +72,12 @@ from mesh_platform.settings import EngineName, get_settings
 
 __all__ = [
     "ColumnLineage",
+    "RowAccountingDatasetFacet",
     "RunState",
     "assertions_facet",
     "column_lineage_facet",
     "error_message_facet",
+    "row_accounting_facet",
     "run_event",
 ]
 
@@ -86,6 +95,28 @@ SEVERITY = "error"
 
 PROGRAMMING_LANGUAGE = "python"
 
+ROW_ACCOUNTING_SCHEMA = (
+    "urn:trident:openlineage:facets:1-0-0:RowAccountingDatasetFacet.json"
+    "#/$defs/RowAccountingDatasetFacet"
+)
+"""The ``_schemaURL`` of the custom ``rowAccounting`` facet (its JSON schema ships in
+``mesh_platform/lineage/facets``)."""
+
+
+@attr.define
+class RowAccountingDatasetFacet(DatasetFacet):
+    """Custom facet ``rowAccounting``: what one run read, published and left out."""
+
+    rowsRead: dict[str, int] = attr.field(factory=dict)  # noqa: N815
+    rowsPublished: int = attr.field(default=0)  # noqa: N815
+    rowsLeftOut: int = attr.field(default=0)  # noqa: N815
+    leftOut: list[dict[str, Any]] = attr.field(factory=list)  # noqa: N815
+    previousRows: int | None = attr.field(default=None)  # noqa: N815
+
+    @staticmethod
+    def _get_schema() -> str:
+        return ROW_ACCOUNTING_SCHEMA
+
 
 def run_event(
     event_type: RunState,
@@ -102,6 +133,7 @@ def run_event(
     error: BaseException | str | None = None,
     partition: str | None = None,
     event_time: datetime | None = None,
+    accounting: Mapping[str, Any] | None = None,
 ) -> RunEvent:
     """The run event of one materialisation of ``contract``'s product.
 
@@ -120,12 +152,18 @@ def run_event(
         error: what made the run fail (FAIL only).
         partition: the partition materialised, for partitioned products.
         event_time: when it happened (default: now).
+        accounting: the run's row accounting
+            (:meth:`mesh_platform.wap_accounting.Accounting.as_dict`): statistics facets
+            on the inputs and the output, and the ``rowAccounting`` facet.
     """
     meta = contract.meta()
     engine_name = get_settings().engine_name if engine is None else EngineName(engine)
     namespace = dataset_namespace(engine_name)
     lineage = {name: tuple(pairs) for name, pairs in (column_lineage or {}).items()}
-    input_names = _unique([*inputs, *(up for pairs in lineage.values() for up, _ in pairs)])
+    rows_read: Mapping[str, int] = (accounting or {}).get("rows_read", {})
+    input_names = _unique(
+        [*inputs, *(up for pairs in lineage.values() for up, _ in pairs), *rows_read]
+    )
     time = (event_time or datetime.now(UTC)).isoformat()
 
     run_facets: dict[str, RunFacet] = {"tags": _run_tags(run_id, engine_name, partition)}
@@ -157,13 +195,67 @@ def run_event(
             )
         )
 
+    output_statistics = None
+    if accounting is not None:
+        output_facets["rowAccounting"] = row_accounting_facet(accounting)
+        output_statistics = {
+            "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+                rowCount=accounting["rows_published"]
+            )
+        }
+
     return RunEvent(
         eventType=event_type,
         eventTime=time,
         run=Run(runId=run_uuid(run_id, meta.key, partition), facets=run_facets),
         job=Job(namespace=JOB_NAMESPACE, name=meta.key, facets=job_facets),
-        inputs=[InputDataset(namespace=namespace, name=name) for name in input_names],
-        outputs=[OutputDataset(namespace=namespace, name=meta.key, facets=output_facets)],
+        inputs=[
+            InputDataset(
+                namespace=namespace,
+                name=name,
+                inputFacets=(
+                    {
+                        "inputStatistics": (
+                            input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
+                                rowCount=rows_read[name]
+                            )
+                        )
+                    }
+                    if name in rows_read
+                    else None
+                ),
+            )
+            for name in input_names
+        ],
+        outputs=[
+            OutputDataset(
+                namespace=namespace,
+                name=meta.key,
+                facets=output_facets,
+                outputFacets=output_statistics,
+            )
+        ],
+    )
+
+
+def row_accounting_facet(accounting: Mapping[str, Any]) -> RowAccountingDatasetFacet:
+    """The custom ``rowAccounting`` facet of a run's accounting (see ``run_event``)."""
+    return RowAccountingDatasetFacet(
+        rowsRead=dict(accounting["rows_read"]),
+        rowsPublished=accounting["rows_published"],
+        rowsLeftOut=accounting["rows_left_out"],
+        previousRows=accounting.get("previous_rows"),
+        leftOut=[
+            {
+                "stage": c["stage"],
+                "reason": c["reason"],
+                "rows": c["rows"],
+                "candidates": c["candidates"],
+                "share": c["share"],
+                "sampleKeys": list(c["sample_keys"]),
+            }
+            for c in accounting["left_out"]
+        ],
     )
 
 

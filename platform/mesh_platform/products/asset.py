@@ -2,8 +2,10 @@
 
 Every asset carries its key ``<domain>/<product>``, group, owners, tags, kinds, the
 contract's description and column schema, column lineage, a code reference to its
-source, one blocking asset check per contract rule, and after each run its row count
-and check results. Materialising it runs write-audit-publish on the engine in force
+source, one blocking asset check per contract rule and two for its row accounting
+(``left_out_tolerance``, ``volume_change``, against the contract's tolerance), and
+after each run its row count, rows read per input, rows left out per reason and check
+results. Materialising it runs write-audit-publish on the engine in force
 and emits OpenLineage START and COMPLETE or FAIL events.
 """
 
@@ -16,10 +18,11 @@ import dagster as dg
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
+from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.checks import CheckQuery, CheckResult, check_queries
 from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.engines import WarehouseEngine, get_engine
-from mesh_platform.errors import ContractViolation, MeshError
+from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
 from mesh_platform.lineage import LineageEmitter
 from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
 from mesh_platform.products.frames import check_frame
@@ -27,7 +30,7 @@ from mesh_platform.products.python import PythonProduct, left_out_of, split_outp
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed, PublishResult, publish_product
-from mesh_platform.wap_accounting import LeftOutRows
+from mesh_platform.wap_accounting import Accounting, LeftOutRows
 
 Product = SqlProduct | PythonProduct
 
@@ -116,10 +119,19 @@ def product_asset(
         backfill_policy=dg.BackfillPolicy.single_run() if meta.partitioning else None,
         automation_condition=automation_condition,
         check_specs=[
-            dg.AssetCheckSpec(
-                check.name, asset=key, description=check.description, blocking=check.rule.blocking
-            )
-            for check in checks
+            *(
+                dg.AssetCheckSpec(
+                    check.name,
+                    asset=key,
+                    description=check.description,
+                    blocking=check.rule.blocking,
+                )
+                for check in checks
+            ),
+            *(
+                dg.AssetCheckSpec(rule.value, asset=key, description=text, blocking=rule.blocking)
+                for rule, text in accounting_checks(contract).items()
+            ),
         ],
     )
     def _materialize(context):  # unannotated: Dagster reads the annotation at runtime
@@ -160,9 +172,16 @@ def materialize_product(
         result, extra = _publish(product, engine, run_id=run_id, partition=partition)
     except AuditFailed as failed:
         emitter.fail(
-            run_id, contract, error=failed, check_results=failed.check_results, **lineage_args
+            run_id,
+            contract,
+            error=failed,
+            check_results=failed.check_results,
+            accounting=failed.accounting.as_dict() if failed.accounting else None,
+            **lineage_args,
         )
         yield from _check_results(contract, failed.check_results)
+        if failed.accounting is not None:
+            yield from _accounting_results(contract, failed.accounting, failed.failures)
         raise dg.Failure(description=str(failed), metadata=_failure_metadata(failed)) from failed
     except ContractViolation as violation:
         emitter.fail(run_id, contract, error=violation, check_results=(), **lineage_args)
@@ -177,13 +196,71 @@ def materialize_product(
         contract,
         row_count=result.row_count,
         check_results=result.check_results,
+        accounting=result.accounting.as_dict() if result.accounting else None,
         **lineage_args,
+    )
+    accounting_results = (
+        list(_accounting_results(contract, result.accounting, ())) if result.accounting else []
     )
     yield dg.MaterializeResult(
         asset_key=asset_key(meta.key),
         metadata={**_result_metadata(result), **_product_metadata(extra)},
-        check_results=list(_check_results(contract, result.check_results)),
+        check_results=[*_check_results(contract, result.check_results), *accounting_results],
     )
+
+
+def accounting_checks(contract: type[DataContract]) -> dict[Rule, str]:
+    """The two blocking accounting checks of a product, described from its contract's
+    tolerance (the strict default included)."""
+    tolerance = contract.meta().tolerance
+    allowed = ", ".join(f"{r} <= {share:.4g}" for r, share in sorted(tolerance.left_out.items()))
+    guards = [
+        f"{direction} <= {limit:.4g}"
+        for direction, limit in (
+            ("drop", tolerance.volume_drop),
+            ("growth", tolerance.volume_growth),
+        )
+        if limit is not None
+    ]
+    return {
+        Rule.LEFT_OUT_TOLERANCE: (
+            f"Rows left out per stage and reason within tolerance ({allowed}; any other "
+            "reason: none)"
+            if allowed
+            else "No row left out (no reason tolerated)"
+        ),
+        Rule.VOLUME_CHANGE: (
+            f"Published rows against the last publish: relative {', '.join(guards)}"
+            if guards
+            else "Published volume not guarded (no volume_drop or volume_growth declared)"
+        ),
+    }
+
+
+def _accounting_results(
+    contract: type[DataContract], accounting: Accounting, failures: Sequence[RuleFailure]
+) -> Iterator[dg.AssetCheckResult]:
+    key = asset_key(contract.meta().key)
+    for rule, description in accounting_checks(contract).items():
+        broken = [f for f in failures if f.rule == rule.value]
+        figures: dict[str, Any] = (
+            {
+                "rows_left_out": accounting.rows_left_out,
+                "left_out": dg.MetadataValue.json(accounting.as_dict()["left_out"]),
+            }
+            if rule is Rule.LEFT_OUT_TOLERANCE
+            else {
+                "rows_published": accounting.rows_published,
+            }
+        )
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=rule.value,
+            passed=not broken,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="\n".join(f.line() for f in broken) or description,
+            metadata={"rule": rule.value, **figures},
+        )
 
 
 def _product_metadata(extra: dict[str, Any]) -> dict[str, Any]:
@@ -318,4 +395,14 @@ def _result_metadata(result: PublishResult) -> dict[str, Any]:
         "checksum": result.checksum or "",
         "duration_s": round(result.duration_s, 3),
         **({"partition": str(result.partition)} if result.partition else {}),
+        **(_accounting_metadata(result.accounting) if result.accounting else {}),
+    }
+
+
+def _accounting_metadata(accounting: Accounting) -> dict[str, Any]:
+    """Rows read per input and rows left out per stage and reason, as metadata."""
+    return {
+        "rows_read": dg.MetadataValue.json(dict(accounting.rows_read)),
+        "rows_left_out": accounting.rows_left_out,
+        "left_out": dg.MetadataValue.json(accounting.as_dict()["left_out"]),
     }
