@@ -9,9 +9,10 @@ and check results, and progress can be reported product by product.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import dagster as dg
 
@@ -32,6 +33,10 @@ class ProductOutcome:
     duration_s: float = 0.0
     error: str = ""
     skipped: bool = False
+    left_out: int = 0
+    """Rows the product left out (published or not)."""
+    left_out_by_reason: dict[str, int] = field(default_factory=dict)
+    """Rows left out per reason, over every stage."""
 
 
 @dataclass
@@ -191,9 +196,12 @@ def _materialize(
         row_count = event.materialization.metadata.get("dagster/row_count")
         if row_count is not None and isinstance(row_count.value, int):
             outcome.rows = row_count.value
+        _left_out(outcome, event.materialization.metadata)
     for evaluation in result.get_asset_check_evaluations():
         outcome.checks_total += 1
         outcome.checks_passed += int(evaluation.passed)
+        if evaluation.check_name == "left_out_tolerance" and not outcome.left_out:
+            _left_out(outcome, evaluation.metadata)  # a failed run has no materialisation
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
         if failures:
@@ -206,3 +214,14 @@ def _materialize(
                 else "failed"
             ).strip()
     return outcome
+
+
+def _left_out(outcome: ProductOutcome, metadata: Mapping[str, Any]) -> None:
+    """The rows left out, from a materialisation's or an accounting check's metadata."""
+    counts = metadata.get("left_out")
+    for count in getattr(counts, "value", None) or []:
+        reason = str(count["reason"])
+        outcome.left_out_by_reason[reason] = outcome.left_out_by_reason.get(reason, 0) + int(
+            count["rows"]
+        )
+    outcome.left_out = sum(outcome.left_out_by_reason.values())

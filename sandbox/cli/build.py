@@ -100,6 +100,8 @@ def build(
         except ValueError as error:
             fail(str(error), code=2)
     out.print(_products(report))
+    for line in left_out_lines(report):
+        out.print(line, highlight=False, soft_wrap=True)
     out.print(_summary(report))
     failures = [o for o in report.outcomes if not o.success]
     for outcome in failures:
@@ -120,6 +122,7 @@ def _products(report: object) -> Table:
     table = Table(title=Text(f"Products built at scale {report.scale}"))
     table.add_column("product")
     table.add_column("rows", justify="right")
+    table.add_column("left out", justify="right")
     table.add_column("checks passed", justify="right")
     table.add_column("time (s)", justify="right")
     table.add_column("status")
@@ -128,11 +131,27 @@ def _products(report: object) -> Table:
         table.add_row(
             o.key,
             f"{o.rows:,}",
+            f"{o.left_out:,}",
             f"{o.checks_passed}/{o.checks_total}",
             f"{o.duration_s:.1f}",
             status,
         )
     return table
+
+
+def left_out_lines(report: object) -> list[str]:
+    """One line per product that left rows out: how many, per reason, and where to see
+    them."""
+    from sandbox.build import BuildReport
+
+    assert isinstance(report, BuildReport)
+    return [
+        f"{o.key}: {o.left_out:,} row(s) left out ("
+        + ", ".join(f"{reason} {n:,}" for reason, n in sorted(o.left_out_by_reason.items()))
+        + f"); see mesh rejects {o.key}"
+        for o in report.outcomes
+        if o.left_out
+    ]
 
 
 def _summary(report: object) -> Table:

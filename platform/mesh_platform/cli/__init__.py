@@ -1,7 +1,8 @@
 """The ``mesh`` command: browse, check, query and trace the data mesh.
 
 Sub-commands live in sibling modules: ``contracts`` (list, show, export), ``check``
-(governance lint), ``query`` (SQL on the warehouse), ``lineage`` (the last events),
+(governance lint), ``query`` (SQL on the warehouse), ``rejects`` (the rows a product
+left out), ``lineage`` (the last events),
 ``domains`` (list the domains, write the files that list them) and ``deploy`` (what a
 change must redeploy).
 An installed package may add commands through the :data:`COMMANDS_GROUP` entry point
@@ -18,13 +19,13 @@ from typing import Any
 
 import typer
 
-from mesh_platform.cli import check, contracts, deploy, domains, query
+from mesh_platform.cli import check, contracts, deploy, domains, query, rejects
 from mesh_platform.cli.lineage import lineage
 
 COMMANDS_GROUP = "trident.mesh.commands"
 """The entry point group of the commands other installed packages add to ``mesh``."""
 
-HELP_ORDER = ("check", "build", "query", "lineage", "dev")
+HELP_ORDER = ("check", "build", "query", "rejects", "lineage", "dev")
 """The order of the commands in ``mesh --help``, those added by entry point included;
 a command not named here comes after these."""
 
@@ -43,6 +44,7 @@ def _commands() -> dict[str, Callable[..., Any]]:
         "check": check.check,
         "query": query.query,
         "lineage": lineage,
+        "rejects": rejects.rejects,
     }
     for entry_point in entry_points(group=COMMANDS_GROUP):
         commands.setdefault(entry_point.name, entry_point.load())
