@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,12 @@ from mesh_platform.engines.bigquery import BigQueryEngine
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.products.asset import materialize_product
 from mesh_platform.settings import MeshSettings
+from mesh_platform.wap_accounting import rejects_table_for
+from tests.platform.test_left_out_products import (
+    check_published_with_rejects,
+    dear_items,
+    load_items,
+)
 from tests.platform.test_products import ORDER_LINES, RAW_ITEMS, products_by_domain
 from tests.support.small_mesh import CONTRACTS
 
@@ -86,3 +93,16 @@ def test_the_small_mesh_publishes_the_same_results_on_both_engines(bq: BigQueryE
         on_duckdb, on_bigquery = _rows(duck, key), _rows(bq, key)
         assert on_duckdb, key
         assert on_duckdb == on_bigquery, key
+
+
+def test_a_sql_product_leaving_rows_out_runs_on_bigquery(
+    bq: BigQueryEngine, tmp_path: Path
+) -> None:
+    load_items(bq)
+    product = dear_items(tmp_path)
+    check_published_with_rejects(bq, product)
+
+    list(materialize_product(product, run_id="run-2", engine=bq))  # the rejects table exists
+
+    rejects = bq.read_table(rejects_table_for(bq, product.contract))
+    assert sorted(rejects["run_id"]) == ["run-1", "run-2"]
