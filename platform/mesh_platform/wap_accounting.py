@@ -191,7 +191,7 @@ def _frame_rows(frame: Frame, run_id: str, recorded_at: dt.datetime) -> pd.DataF
 
 def _records(data: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        {k: (None if _missing(v) else v) for k, v in row.items()}
+        {str(k): (None if _missing(v) else v) for k, v in row.items()}
         for row in data.to_dict(orient="records")
     ]
 

@@ -39,7 +39,9 @@ import attr
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import (
     DatasetFacet,
+    InputDatasetFacet,
     JobFacet,
+    OutputDatasetFacet,
     RunFacet,
     column_lineage_dataset,
     data_quality_assertions_dataset,
@@ -195,7 +197,7 @@ def run_event(
             )
         )
 
-    output_statistics = None
+    output_statistics: dict[str, OutputDatasetFacet] | None = None
     if accounting is not None:
         output_facets["rowAccounting"] = row_accounting_facet(accounting)
         output_statistics = {
@@ -213,17 +215,7 @@ def run_event(
             InputDataset(
                 namespace=namespace,
                 name=name,
-                inputFacets=(
-                    {
-                        "inputStatistics": (
-                            input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
-                                rowCount=rows_read[name]
-                            )
-                        )
-                    }
-                    if name in rows_read
-                    else None
-                ),
+                inputFacets=_input_statistics(rows_read.get(name)),
             )
             for name in input_names
         ],
@@ -236,6 +228,17 @@ def run_event(
             )
         ],
     )
+
+
+def _input_statistics(rows: int | None) -> dict[str, InputDatasetFacet] | None:
+    """The inputStatistics facet of an input the run read ``rows`` rows of."""
+    if rows is None:
+        return None
+    return {
+        "inputStatistics": input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
+            rowCount=rows
+        )
+    }
 
 
 def row_accounting_facet(accounting: Mapping[str, Any]) -> RowAccountingDatasetFacet:
