@@ -26,7 +26,7 @@ from contracts.common import (
     Season,
     Timestamp,
 )
-from mesh_platform.contract import Classification, DataContract, Semantic, column
+from mesh_platform.contract import Classification, DataContract, Semantic, Tolerance, column
 
 SendId = Annotated[
     str,
@@ -74,6 +74,10 @@ class CampaignSends(
     grain=("send_id",),
     freshness=DAILY,
     tags=("crm", "campaigns", "engagement"),
+    # Sends to CRM records erased since (absent from the identity map) cannot be
+    # attributed: 0.2% of the simulated sends, 1% allowed. A send of a campaign the
+    # master does not list is a broken extract: none allowed.
+    tolerance=Tolerance(left_out={"unknown_reference:customers.customer_identity_map": 0.01}),
 ):
     """One row per campaign message sent to one customer, with what the customer did with it.
 

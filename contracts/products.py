@@ -21,7 +21,7 @@ from contracts.common import (
     Timestamp,
     VillageId,
 )
-from mesh_platform.contract import AccessLevel, DataContract, Semantic, column
+from mesh_platform.contract import AccessLevel, DataContract, Semantic, Tolerance, column
 
 FamilyCode = Annotated[
     str,
@@ -55,6 +55,10 @@ class CatalogueEntries(
     freshness=DAILY,
     tags=("catalogue", "offer"),
     tier="silver",
+    # The extract holds an older version of a few products (0.1% of the rows on a tiny
+    # world): 2% allowed. A row without product or family code is a broken extract:
+    # none allowed. A catalogue referential: at most 10% of its products may go.
+    tolerance=Tolerance(left_out={"duplicate": 0.02}, volume_drop=0.1),
 ):
     """One row per product of the catalogue extract, in its latest version, cleaned.
 
@@ -155,6 +159,9 @@ class ProductFamilies(
     grain=("family_code",),
     freshness=DAILY,
     tags=("catalogue", "offer"),
+    # The family referential may list a family twice (none in the simulation); with ten
+    # families one duplicate is 10%. A family without a code: none allowed.
+    tolerance=Tolerance(left_out={"duplicate": 0.1}),
 ):
     """One row per product family of the catalogue, with its size.
 

@@ -19,7 +19,7 @@ from contracts.common import (
     Season,
     VillageId,
 )
-from mesh_platform.contract import DataContract, column
+from mesh_platform.contract import DataContract, Tolerance, column
 
 VillageType = Literal["mountain", "sea", "countryside"]
 """The kind of destination a village is."""
@@ -40,6 +40,10 @@ class Villages(
     grain=("village_id",),
     freshness=DAILY,
     tags=("resorts", "referential"),
+    # The village referential may not lose a village without a declared decommission:
+    # no volume drop at all, and no row without a code. A village listed twice keeps
+    # its current design capacity (none in the simulation); 5% allowed.
+    tolerance=Tolerance(left_out={"duplicate": 0.05}, volume_drop=0),
 ):
     """One row per village of the group, open, planned or closed.
 

@@ -23,7 +23,7 @@ from contracts.common import (
     Timestamp,
     VillageId,
 )
-from mesh_platform.contract import Classification, DataContract, Semantic, column
+from mesh_platform.contract import Classification, DataContract, Semantic, Tolerance, column
 
 CallId = Annotated[
     str,
@@ -46,6 +46,8 @@ class Calls(
     grain=("call_id",),
     freshness=HOURLY,
     tags=("contact-centre", "telephony", "omnichannel"),
+    # A call record delivered twice (none simulated): 1% allowed.
+    tolerance=Tolerance(left_out={"duplicate": 0.01}),
 ):
     """One row per call of the contact centre, classified as sales or information.
 

@@ -13,7 +13,7 @@ from contracts.customers.shared import (
     ConsentChannel,
     ConsentSource,
 )
-from mesh_platform.contract import Classification, DataContract, column
+from mesh_platform.contract import Classification, DataContract, Tolerance, column
 
 
 class CustomerConsent(
@@ -25,6 +25,9 @@ class CustomerConsent(
     grain=("customer_id", "channel"),
     freshness=DAILY,
     tags=("gdpr", "consent", "crm"),
+    # The identity map is built from the same CRM extract, so every record has its
+    # customer: a record left out means the map is stale; none allowed.
+    tolerance=Tolerance(),
 ):
     """Whether each customer may be contacted on each channel, and since when.
 

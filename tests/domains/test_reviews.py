@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.support.products import landing_frame, run_product
+from tests.support.products import landing_frame, left_out_rows, run_product
 
 D = dt.date
 T = dt.datetime
@@ -73,6 +73,12 @@ def test_survey_responses_keep_one_answer_per_stay_cleaned() -> None:
     alone = out.loc[no_booking["survey_id"]]
     assert (alone["response_key"], alone["season"]) == (str(no_booking["survey_id"]), "2023-24")
     assert alone["recommend_score"] == 0
+    # the rows left out, each with its reason and survey id
+    assert left_out_rows("reviews.survey_responses") == [
+        ("surveys", "duplicate", str(again["survey_id"])),
+        ("surveys", "missing_value:stay_arrival", str(no_arrival["survey_id"])),
+        ("surveys", "missing_value:village_code", str(no_village["survey_id"])),
+    ]
 
 
 def test_nps_counts_promoters_passives_and_detractors() -> None:

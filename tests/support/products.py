@@ -12,24 +12,33 @@ Upstream products are published as given (they are not checked against their
 contracts, so a test can feed the few columns it needs as long as the product's
 query reads no others: missing columns are added as NULL); landing tables are written
 as raw tables. The product then runs through write-audit-publish like in a build, and
-its published rows come back as a pandas DataFrame.
+its published rows come back as a pandas DataFrame; :func:`left_out_rows` gives the rows
+it left out, with their reasons.
+
+Hand-made inputs hold a handful of rows, a dirty one among them on purpose: the share a
+contract tolerates means nothing there, so the product runs with every reason of the
+vocabulary tolerated (an unknown reason still fails) unless ``contract_tolerance``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from mesh_platform.contract import columns_of, get_contract
+from mesh_platform.contract import DataContract, Tolerance, columns_of, get_contract
+from mesh_platform.contract.reasons import LeftOutKind
 from mesh_platform.derive.ddl import create_table
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.landing import landing_sources
 from mesh_platform.location import domain_products
 from mesh_platform.partitions import PartitionRange
 from mesh_platform.products.asset import materialize_product
+from mesh_platform.wap_accounting import rejects_table_for
 
 _PANDAS_TYPES = {
     "STRING": "string",
@@ -92,8 +101,12 @@ def run_product(
     products: Mapping[str, pd.DataFrame] | None = None,
     landing: Mapping[str, pd.DataFrame] | None = None,
     partition: str | None = None,
+    contract_tolerance: bool = False,
 ) -> pd.DataFrame:
     """Publish ``products`` and ``landing``, build ``key``, and return its published rows.
+
+    With ``contract_tolerance`` the contract's own tolerance applies; by default any
+    share of rows may be left out for any reason of the vocabulary.
 
     Raises:
         dagster.Failure: the product broke its contract (the message names the rules).
@@ -123,13 +136,43 @@ def run_product(
             connection.unregister("product_frame")
     domain = key.split(".", 1)[0]
     product = next(p for p in domain_products(domain) if p.contract.meta().key == key)
-    events: list[Any] = list(
-        materialize_product(
-            product,
-            run_id="test-run",
-            partition=PartitionRange.parse(partition) if partition else None,
-            engine=engine,
+    with _tolerating(product.contract, everything=not contract_tolerance):
+        events: list[Any] = list(
+            materialize_product(
+                product,
+                run_id="test-run",
+                partition=PartitionRange.parse(partition) if partition else None,
+                engine=engine,
+            )
         )
-    )
     assert events, f"{key}: nothing materialised"
     return engine.read_product(*key.split(".", 1))
+
+
+def left_out_rows(key: str) -> list[tuple[str, str, str | None]]:
+    """``(stage, reason, row_key)`` of every row ``key`` left out in the runs of
+    :func:`run_product`, sorted."""
+    engine = DuckDBEngine()
+    table = rejects_table_for(engine, get_contract(key))
+    if not engine.table_exists(table):
+        return []
+    with engine.connection() as connection:
+        rows = connection.execute(
+            f"SELECT stage, reason, row_key FROM {table.sql('duckdb')}"
+        ).fetchall()
+    return sorted((str(s), str(r), None if k is None else str(k)) for s, r, k in rows)
+
+
+@contextmanager
+def _tolerating(contract: type[DataContract], *, everything: bool) -> Iterator[None]:
+    """Run with every left-out reason tolerated at any share (and no volume guard)."""
+    meta = contract.meta()
+    if not everything:
+        yield
+        return
+    loose = Tolerance(left_out={kind.value: 1.0 for kind in LeftOutKind})
+    contract.__product_meta__ = replace(meta, tolerance=loose)
+    try:
+        yield
+    finally:
+        contract.__product_meta__ = meta

@@ -1,21 +1,24 @@
 -- bookings.booking_events: the booking event stream, cleaned.
 --
 -- 1. The stream as delivered (at least once): the producer's test events (village
---    TST, account TEST-...) are dropped; Pub/Sub redeliveries (same message_id) and
---    producer retries (same event_id, new message) collapse into one event, the first
---    delivery, whose publish_time is when the platform received the event.
+--    TST, account TEST-...) are left out (test_record), and so is an event naming no
+--    village (missing_value:village_code); Pub/Sub redeliveries (same
+--    message_id) and producer retries (same event_id, new message) collapse into one
+--    event, the first delivery, whose publish_time is when the platform received the
+--    event (the other deliveries are left out as duplicate).
 -- 2. A booking whose creation is missing from the stream (a message lost before the
 --    subscription, a booking older than the history replayed at the stream's
 --    go-live) has its lifecycle before its first streamed event reconstructed from
 --    the booking contracts extract: creation, confirmation, last modification and
 --    cancellation timestamps (in that order on ties), carrying the extract's state,
 --    received at the extract's extraction time. So every booking's first event is
---    `created`.
+--    `created`. The extract's older versions of a booking are left out (duplicate).
 -- 3. The customer is the booking's holder (the event's, else the extract's), or the
 --    payer when no holder is known, translated through
 --    customers.customer_identity_map (source system `reservations`); events whose
 --    account the identity map does not know yet (opened today) wait for the next
---    build. Villages are checked against resorts.villages.
+--    build (unknown_reference:customers.customer_identity_map). Villages are checked
+--    against resorts.villages (unknown_reference:resorts.villages).
 --
 -- The query returns every event; the platform keeps the partitions (event_date)
 -- being built.
@@ -36,13 +39,27 @@ WITH delivered AS (
     e.departure_date,
     e.nb_adults AS adults,
     e.nb_children AS children,
-    e.total_amount AS amount_eur
+    e.total_amount AS amount_eur,
+    CASE
+      WHEN e.village_code IS NULL THEN 'missing_value:village_code'
+      WHEN NOT COALESCE(
+        UPPER(TRIM(e.village_code)) != 'TST'
+        AND NOT COALESCE(STARTS_WITH(UPPER(TRIM(e.payer_account_code)), 'TEST'), FALSE),
+        FALSE
+      ) THEN 'test_record'
+      WHEN ROW_NUMBER() OVER (
+        PARTITION BY
+          UPPER(TRIM(e.event_id)),
+          COALESCE(
+            UPPER(TRIM(e.village_code)) != 'TST'
+            AND NOT COALESCE(STARTS_WITH(UPPER(TRIM(e.payer_account_code)), 'TEST'), FALSE),
+            FALSE
+          )
+        ORDER BY e.publish_time, e.message_id
+      ) > 1 THEN 'duplicate'
+    END AS _left_out,
+    COALESCE(UPPER(TRIM(e.event_id)), CAST(e.message_id AS STRING)) AS _left_out_key
   FROM landing_bookings.booking_events AS e
-  WHERE UPPER(TRIM(e.village_code)) != 'TST'
-    AND NOT COALESCE(STARTS_WITH(UPPER(TRIM(e.payer_account_code)), 'TEST'), FALSE)
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY UPPER(TRIM(e.event_id)) ORDER BY e.publish_time, e.message_id
-  ) = 1
 ),
 
 contracts AS (
@@ -62,12 +79,15 @@ contracts AS (
     c.nb_adults AS adults,
     c.nb_children AS children,
     c.total_amount AS amount_eur,
-    c.extracted_at
+    c.extracted_at,
+    IF(
+      ROW_NUMBER() OVER (PARTITION BY UPPER(TRIM(c.booking_id)) ORDER BY c.extracted_at DESC)
+      > 1,
+      'duplicate',
+      NULL
+    ) AS _left_out,
+    UPPER(TRIM(c.booking_id)) AS _left_out_key
   FROM landing_bookings.booking_contracts AS c
-  WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY UPPER(TRIM(c.booking_id)) ORDER BY c.extracted_at DESC
-  ) = 1
 ),
 
 streamed AS (
@@ -149,6 +169,25 @@ identities AS (
   SELECT source_customer_id, customer_id
   FROM customers.customer_identity_map
   WHERE source_system = 'reservations'
+),
+
+resolved AS (
+  SELECT
+    e.*,
+    i.customer_id,
+    v.village_id,
+    CASE
+      WHEN i.source_customer_id IS NULL
+        THEN 'unknown_reference:customers.customer_identity_map'
+      WHEN v.village_id IS NULL THEN 'unknown_reference:resorts.villages'
+    END AS _left_out,
+    e.source_event_id AS _left_out_key
+  FROM all_events AS e
+  LEFT JOIN contracts AS c ON c.booking_id = e.booking_id
+  LEFT JOIN identities AS i
+    ON i.source_customer_id
+      = COALESCE(e.holder_account_code, c.holder_account_code, e.payer_account_code)
+  LEFT JOIN resorts.villages AS v ON v.village_id = e.village_code
 )
 
 SELECT
@@ -159,8 +198,8 @@ SELECT
   e.event_at,
   DATE(e.event_at) AS event_date,
   e.received_at,
-  i.customer_id,
-  v.village_id,
+  e.customer_id,
+  e.village_id,
   e.market,
   CASE e.channel_code
     WHEN 'INT' THEN 'web'
@@ -174,9 +213,4 @@ SELECT
   e.children,
   e.adults + e.children AS guests,
   e.amount_eur
-FROM all_events AS e
-LEFT JOIN contracts AS c ON c.booking_id = e.booking_id
-INNER JOIN identities AS i
-  ON i.source_customer_id
-    = COALESCE(e.holder_account_code, c.holder_account_code, e.payer_account_code)
-INNER JOIN resorts.villages AS v ON v.village_id = e.village_code
+FROM resolved AS e

@@ -6,6 +6,9 @@
 -- one of the booking's last event (highest sequence_number), the lifecycle
 -- timestamps come from the events of each kind. A booking is cancelled once a
 -- cancelled event exists, else confirmed once a confirmed event exists, else pending.
+-- A booking without a created event cannot be described and is left out
+-- (missing_value:created_at); booking_events makes every booking's first event its
+-- creation, so this only happens when the stream breaks that rule.
 WITH lifecycle AS (
   SELECT
     booking_id,
@@ -50,12 +53,11 @@ current_state AS (
     s.children,
     s.guests,
     s.amount_eur,
-    l.modifications
+    l.modifications,
+    IF(l.created_at IS NULL, 'missing_value:created_at', NULL) AS _left_out,
+    s.booking_id AS _left_out_key
   FROM latest AS s
   INNER JOIN lifecycle AS l ON l.booking_id = s.booking_id
-  -- a booking's first event is its creation: a booking whose creation is unknown
-  -- cannot be described
-  WHERE l.created_at IS NOT NULL
 )
 
 SELECT

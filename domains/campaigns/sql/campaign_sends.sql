@@ -4,7 +4,9 @@
 -- * The recipient is the CRM contact record of the send log, translated into the
 --   resolved customer by customers.customer_identity_map (source system "crm"). Sends
 --   to records erased since (absent from the map) cannot be attributed to anyone and
---   are left out.
+--   are left out (unknown_reference:customers.customer_identity_map); so is a send of
+--   a campaign the campaign master does not list
+--   (unknown_reference:landing_campaigns.campaigns).
 -- * Opens and clicks are counted from the open and click event logs, so the counts,
 --   the opener flag and the last event times agree by construction; SMS opens are not
 --   tracked (0). A click without a recorded open stays possible (blocked images).
@@ -73,10 +75,18 @@ sends AS (
     s.sent_at,
     LOWER(TRIM(s.channel)) AS channel,
     s.unsubscribed_flag,
-    c.customer_id
+    c.customer_id,
+    CASE
+      WHEN c.source_customer_id IS NULL
+        THEN 'unknown_reference:customers.customer_identity_map'
+      WHEN m.campaign_id IS NULL THEN 'unknown_reference:landing_campaigns.campaigns'
+    END AS _left_out,
+    CAST(s.send_id AS STRING) AS _left_out_key
   FROM landing_campaigns.sends AS s
-  INNER JOIN crm_customers AS c
+  LEFT JOIN crm_customers AS c
     ON c.source_customer_id = CAST(s.contact_id AS STRING)
+  LEFT JOIN masters AS m
+    ON m.campaign_id = s.campaign_id
 )
 
 SELECT

@@ -4,8 +4,9 @@
 --   an unknown flag is no decision), with the day and origin of each decision, for the
 --   e-mail, the mobile (sms), the two landlines, the postal address and the
 --   advertising preference. Records are given their customer by
---   customers.customer_identity_map; the reservation system's accounts carry no
---   consent.
+--   customers.customer_identity_map (a record the map does not know is left out:
+--   unknown_reference:customers.customer_identity_map); the reservation system's
+--   accounts carry no consent.
 -- * Per customer and contact point, the latest decision wins: latest decision day,
 --   then latest record update (a decision without a day counts at its record's update).
 -- * Channels: email, sms (the mobile's decision), postal (the address's), advertising
@@ -41,9 +42,13 @@ WITH crm AS (
     c.address_opt_in_source,
     c.advertising_opt_in,
     c.advertising_opt_in_changed_on,
-    c.advertising_opt_in_source
+    c.advertising_opt_in_source,
+    IF(
+      m.source_customer_id IS NULL, 'unknown_reference:customers.customer_identity_map', NULL
+    ) AS _left_out,
+    CAST(c.contact_id AS STRING) AS _left_out_key
   FROM landing_customers.client_extract_crm AS c
-  INNER JOIN customers.customer_identity_map AS m
+  LEFT JOIN customers.customer_identity_map AS m
     ON m.source_system = 'crm' AND m.source_customer_id = CAST(c.contact_id AS STRING)
 ),
 

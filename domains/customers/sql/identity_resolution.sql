@@ -7,7 +7,8 @@
 -- Records: every record of the two client master extracts, the CRM contact base
 -- (source_system "crm", source_customer_id = the contact id) and the reservation
 -- system's accounts ("reservations", the account code), in their latest extracted
--- version.
+-- version (older versions are left out as duplicate; a record without its identifier
+-- as missing_value:contact_id or missing_value:account_code).
 --
 -- Normalisation, per record:
 -- * names: trimmed, spaces collapsed, case and accents as typed (the profile applies
@@ -69,10 +70,14 @@ crm AS (
     mobile_phone,
     landline_phone_1,
     landline_phone_2,
-    CAST(NULL AS STRING) AS account_phone
+    CAST(NULL AS STRING) AS account_phone,
+    CASE
+      WHEN contact_id IS NULL THEN 'missing_value:contact_id'
+      WHEN ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY updated_at DESC) > 1
+        THEN 'duplicate'
+    END AS _left_out,
+    CAST(contact_id AS STRING) AS _left_out_key
   FROM landing_customers.client_extract_crm
-  WHERE contact_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY updated_at DESC) = 1
 ),
 
 reservations AS (
@@ -106,10 +111,14 @@ reservations AS (
     CAST(NULL AS STRING) AS mobile_phone,
     CAST(NULL AS STRING) AS landline_phone_1,
     CAST(NULL AS STRING) AS landline_phone_2,
-    phone AS account_phone
+    phone AS account_phone,
+    CASE
+      WHEN account_code IS NULL OR TRIM(account_code) = '' THEN 'missing_value:account_code'
+      WHEN ROW_NUMBER() OVER (PARTITION BY account_code ORDER BY updated_at DESC) > 1
+        THEN 'duplicate'
+    END AS _left_out,
+    account_code AS _left_out_key
   FROM landing_customers.client_extract_booking
-  WHERE account_code IS NOT NULL AND TRIM(account_code) != ''
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY account_code ORDER BY updated_at DESC) = 1
 ),
 
 source_records AS (

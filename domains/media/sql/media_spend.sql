@@ -1,6 +1,8 @@
 -- media.media_spend: daily spend and results of every paid media campaign, per market.
 --
--- * Rows the platforms reported twice (same day, campaign and country) are kept once.
+-- * Rows the platforms reported twice (same day, campaign and country) are kept once
+--   (the one with the highest cost, then the most impressions); the others are left
+--   out as duplicate.
 -- * Costs and conversion values arrive in millionths of the advertiser account's
 --   currency; they are converted to euros at the day's reference rate
 --   (landing_media.exchange_rates, euros per unit; 1 for EUR).
@@ -24,13 +26,20 @@ WITH reports AS (
     s.clicks,
     s.cost_micros,
     s.conversions,
-    s.conversion_value_micros
+    s.conversion_value_micros,
+    IF(
+      ROW_NUMBER() OVER (
+        PARTITION BY s.report_date, UPPER(TRIM(s.media_campaign_id)), UPPER(TRIM(s.country_code))
+        ORDER BY s.cost_micros DESC, s.impressions DESC
+      ) > 1,
+      'duplicate',
+      NULL
+    ) AS _left_out,
+    CONCAT(
+      CAST(s.report_date AS STRING), ':', UPPER(TRIM(s.media_campaign_id)), ':',
+      UPPER(TRIM(s.country_code))
+    ) AS _left_out_key
   FROM landing_media.spend AS s
-  WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY s.report_date, UPPER(TRIM(s.media_campaign_id)), UPPER(TRIM(s.country_code))
-    ORDER BY s.cost_micros DESC, s.impressions DESC
-  ) = 1
 ),
 
 rates AS (

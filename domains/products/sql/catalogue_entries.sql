@@ -1,8 +1,11 @@
 -- products.catalogue_entries: the catalogue extract, one row per product, cleaned
 -- (internal: read by products.product_families and products.product_catalog).
 --
+-- * A row without product_id (missing_value:product_id) or family_code
+--   (missing_value:family_code) is left out.
 -- * One version per product_id: the most recently updated (the extract holds an
---   older and a newer version of a few products).
+--   older and a newer version of a few products); the older ones are left out as
+--   duplicate.
 -- * Codes are trimmed, in upper case; labels are trimmed and their spaces collapsed,
 --   null when empty; they keep the catalogue's language (French) and spelling.
 -- * village_id: the village of a village-specific product; null for products sold
@@ -33,12 +36,18 @@ WITH latest AS (
     TRIM(season_code) AS season_code,
     IF(list_price_eur >= 0, list_price_eur, NULL) AS list_price_eur,
     UPPER(TRIM(active_flag)) = 'O' AS flagged_active,
-    updated_at
+    updated_at,
+    CASE
+      WHEN product_id IS NULL THEN 'missing_value:product_id'
+      WHEN family_code IS NULL THEN 'missing_value:family_code'
+      WHEN ROW_NUMBER() OVER (
+        PARTITION BY UPPER(TRIM(product_id)), family_code IS NULL
+        ORDER BY updated_at DESC, product_label
+      ) > 1 THEN 'duplicate'
+    END AS _left_out,
+    COALESCE(UPPER(TRIM(product_id)), REGEXP_REPLACE(TRIM(product_label), r'\s+', ' '))
+      AS _left_out_key
   FROM landing_products.catalogue
-  WHERE product_id IS NOT NULL AND family_code IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY UPPER(TRIM(product_id)) ORDER BY updated_at DESC, product_label
-  ) = 1
 ),
 
 today AS (

@@ -2,7 +2,9 @@
 --
 -- * Products: those of products.catalogue_entries (one version per product_id, active
 --   or not, village_id and list price decided there).
--- * Label and category come from the family referential (landing_products.families);
+-- * Label and category come from the family referential (landing_products.families:
+--   a row without family_code is left out as missing_value:family_code, a family
+--   listed twice keeps its first label, the other rows left out as duplicate);
 --   a family missing from it takes the catalogue's most frequent spelling of its
 --   label and the category ``other``.
 -- * average_list_price_eur: mean list price of the products having one (>= 0).
@@ -10,10 +12,15 @@ WITH referential AS (
   SELECT
     UPPER(TRIM(family_code)) AS family_code,
     REGEXP_REPLACE(TRIM(family_label), r'\s+', ' ') AS family_label,
-    LOWER(TRIM(category_code)) AS category
+    LOWER(TRIM(category_code)) AS category,
+    CASE
+      WHEN family_code IS NULL THEN 'missing_value:family_code'
+      WHEN ROW_NUMBER() OVER (PARTITION BY UPPER(TRIM(family_code)) ORDER BY family_label) > 1
+        THEN 'duplicate'
+    END AS _left_out,
+    COALESCE(UPPER(TRIM(family_code)), REGEXP_REPLACE(TRIM(family_label), r'\s+', ' '))
+      AS _left_out_key
   FROM landing_products.families
-  WHERE family_code IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY UPPER(TRIM(family_code)) ORDER BY family_label) = 1
 ),
 
 spellings AS (

@@ -1,7 +1,9 @@
 -- resorts.village_occupancy: beds on sale and beds occupied, per village and night.
 --
 -- * Nights: every night of the capacity calendar with beds on sale (> 0), for the
---   villages of resorts.villages, up to the end of the season after the reference day.
+--   villages of resorts.villages (a village the referential does not know is left
+--   out, unknown_reference:resorts.villages), up to the end of the season after the
+--   reference day.
 -- * A booking of bookings.bookings stays on night D when arrival_date <= D <
 --   departure_date and it is not cancelled; its guests occupy beds that night.
 --   Arrivals and departures count the guests of the (not cancelled) bookings
@@ -31,6 +33,15 @@ calendar AS (
   FROM landing_resorts.capacity AS c
   WHERE c.is_open AND c.beds_available > 0
   GROUP BY 1, 2
+),
+
+known_calendar AS (
+  SELECT
+    c.*,
+    IF(v.village_id IS NULL, 'unknown_reference:resorts.villages', NULL) AS _left_out,
+    CONCAT(c.village_id, ':', CAST(c.stay_date AS STRING)) AS _left_out_key
+  FROM calendar AS c
+  LEFT JOIN resorts.villages AS v ON v.village_id = c.village_id
 ),
 
 live_bookings AS (
@@ -73,8 +84,7 @@ SELECT
   COALESCE(a.arrivals, 0) AS arrivals,
   COALESCE(d.departures, 0) AS departures,
   c.stay_date > h.reference_day AS is_on_the_books
-FROM calendar AS c
-INNER JOIN resorts.villages AS v ON v.village_id = c.village_id
+FROM known_calendar AS c
 CROSS JOIN horizon AS h
 LEFT JOIN nights_staying AS s ON s.village_id = c.village_id AND s.stay_date = c.stay_date
 LEFT JOIN arrivals AS a ON a.village_id = c.village_id AND a.stay_date = c.stay_date

@@ -17,6 +17,9 @@ WITH calendar AS (
   FROM landing_resorts.capacity
 ),
 
+-- a row without a village code names no village (missing_value:village_code); the
+-- referential may list a village twice: the version with the most beds (the current
+-- design capacity) is kept, the other left out (duplicate)
 referential AS (
   SELECT
     UPPER(TRIM(village_code)) AS village_id,
@@ -31,14 +34,16 @@ referential AS (
     latitude,
     longitude,
     opening_date,
-    closing_date
+    closing_date,
+    CASE
+      WHEN village_code IS NULL THEN 'missing_value:village_code'
+      WHEN ROW_NUMBER() OVER (
+        PARTITION BY UPPER(TRIM(village_code)) ORDER BY beds DESC, village_name
+      ) > 1 THEN 'duplicate'
+    END AS _left_out,
+    COALESCE(UPPER(TRIM(village_code)), REGEXP_REPLACE(TRIM(village_name), r'\s+', ' '))
+      AS _left_out_key
   FROM landing_resorts.villages
-  WHERE village_code IS NOT NULL
-  -- one row per village: the referential may list a village twice; keep the
-  -- version with the most beds (the current design capacity)
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY UPPER(TRIM(village_code)) ORDER BY beds DESC, village_name
-  ) = 1
 ),
 
 named AS (

@@ -2,15 +2,19 @@
 -- identifiers.
 --
 -- * Lines extracted twice (same selling system, transaction and line number) are kept
---   once.
+--   once (the earliest sale date, then the smallest product id); the copies are left
+--   out as duplicate.
 -- * The payer's and the holder's reservation accounts are translated into resolved
 --   customers through customers.customer_identity_map (source system
 --   `reservations`); a line whose payer the identity map does not know yet waits for
---   the next build. The payer's market is the country of its account (reservation
+--   the next build: it is left out (unknown_reference:customers.customer_identity_map,
+--   or missing_value:payer_account_code without a payer). The payer's market is the country of its account (reservation
 --   account codes are the market followed by the account number, e.g. FR-1002345).
 -- * The village is the extract's site name matched, case-insensitively, to the
 --   village referential; the product must exist in the catalogue: a line naming an
---   unknown site or product is left out until its referential knows it.
+--   unknown site or product is left out until its referential knows it
+--   (unknown_reference:resorts.villages, unknown_reference:products.product_catalog;
+--   missing_value:site_name or missing_value:product_id when the line names none).
 -- * amount_eur is net of discount (the extract's amount is before discount); a
 --   refund (REMB) has a negative amount. The public tariff is no tariff (null).
 -- * account_code: the travel agency account of an agency sale.
@@ -27,13 +31,20 @@ WITH extract AS (
       WHEN 'VILLAGE' THEN 'village_pos'
       WHEN 'PARTENAIRE' THEN 'partners'
       ELSE REGEXP_REPLACE(LOWER(TRIM(s.source_label)), r'[^a-z]+', '_')
-    END AS source_system
+    END AS source_system,
+    IF(
+      ROW_NUMBER() OVER (
+        PARTITION BY UPPER(TRIM(s.source_label)), s.transaction_number, s.transaction_line_number
+        ORDER BY s.sale_date, s.product_id
+      ) > 1,
+      'duplicate',
+      NULL
+    ) AS _left_out,
+    CONCAT(
+      UPPER(TRIM(s.source_label)), ':', CAST(s.transaction_number AS STRING), ':',
+      CAST(s.transaction_line_number AS STRING)
+    ) AS _left_out_key
   FROM landing_sales.sale_lines AS s
-  WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY UPPER(TRIM(s.source_label)), s.transaction_number, s.transaction_line_number
-    ORDER BY s.sale_date, s.product_id
-  ) = 1
 ),
 
 identities AS (
@@ -136,12 +147,23 @@ lines AS (
       ELSE NULLIF(TRIM(e.client_category_label), '')
     END AS lesson_customer_category_label,
     NULLIF(LOWER(TRIM(e.course_language_code)), '') AS lesson_language,
-    COALESCE(e.arrival_date, e.sale_date) AS season_date
+    COALESCE(e.arrival_date, e.sale_date) AS season_date,
+    CASE
+      WHEN e.payer_account_code IS NULL THEN 'missing_value:payer_account_code'
+      WHEN payer.source_customer_id IS NULL
+        THEN 'unknown_reference:customers.customer_identity_map'
+      WHEN e.site_name IS NULL THEN 'missing_value:site_name'
+      WHEN v.site_key IS NULL THEN 'unknown_reference:resorts.villages'
+      WHEN e.product_id IS NULL THEN 'missing_value:product_id'
+      WHEN p.product_id IS NULL THEN 'unknown_reference:products.product_catalog'
+    END AS _left_out,
+    CONCAT(e.source_system, ':', CAST(e.transaction_number AS STRING), ':',
+      CAST(e.transaction_line_number AS STRING)) AS _left_out_key
   FROM extract AS e
-  INNER JOIN identities AS payer ON payer.source_customer_id = TRIM(e.payer_account_code)
+  LEFT JOIN identities AS payer ON payer.source_customer_id = TRIM(e.payer_account_code)
   LEFT JOIN identities AS holder ON holder.source_customer_id = TRIM(e.holder_account_code)
-  INNER JOIN villages AS v ON v.site_key = UPPER(TRIM(e.site_name))
-  INNER JOIN products.product_catalog AS p ON p.product_id = UPPER(TRIM(e.product_id))
+  LEFT JOIN villages AS v ON v.site_key = UPPER(TRIM(e.site_name))
+  LEFT JOIN products.product_catalog AS p ON p.product_id = UPPER(TRIM(e.product_id))
 )
 
 SELECT

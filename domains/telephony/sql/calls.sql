@@ -17,7 +17,10 @@
 -- The caller is the CRM contact the number matched (customers.customer_identity_map,
 -- source system `crm`), else the holder of the booking the agent typed when it is a
 -- known booking. Typed booking references (`bk000123456`, `123456`, stray spaces)
--- are normalised to BK + 9 digits; booking_id is kept for booked calls only.
+-- are normalised to BK + 9 digits; booking_id is kept for booked calls only. A call
+-- whose typed booking bookings.bookings does not know is kept, without booking_id.
+-- A call record delivered twice (same call_id) is kept once, the earliest start; the
+-- copies are left out as duplicate.
 WITH records AS (
   SELECT
     r.*,
@@ -28,10 +31,12 @@ WITH records AS (
       REGEXP_CONTAINS(UPPER(r.booking_reference), r'^\s*(BK)?[0-9]{1,9}\s*$'),
       CONCAT('BK', LPAD(REGEXP_REPLACE(r.booking_reference, r'[^0-9]', ''), 9, '0')),
       NULL
-    ) AS typed_booking_id
+    ) AS typed_booking_id,
+    IF(
+      ROW_NUMBER() OVER (PARTITION BY r.call_id ORDER BY r.call_start) > 1, 'duplicate', NULL
+    ) AS _left_out,
+    CAST(r.call_id AS STRING) AS _left_out_key
   FROM landing_telephony.call_records AS r
-  WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY r.call_id ORDER BY r.call_start) = 1
 ),
 
 classified AS (
