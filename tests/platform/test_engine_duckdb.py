@@ -179,3 +179,18 @@ def test_float_sums_are_the_same_bits_run_after_run() -> None:
     query = "SELECT k, SUM(x) AS total, AVG(x) AS mean FROM noisy GROUP BY k ORDER BY k"
     first = engine.query_rows(query)
     assert all(engine.query_rows(query) == first for _ in range(3))
+
+
+def test_a_table_is_read_in_the_order_asked_whatever_order_it_is_stored_in(
+    engine: DuckDBEngine,
+) -> None:
+    forward = engine.staging_table_for("resorts", "villages", "a")
+    backward = engine.staging_table_for("resorts", "villages", "b")
+    stage(engine, Village, forward, frame=villages_frame())
+    stage(engine, Village, backward, frame=villages_frame().iloc[::-1])
+    assert list(engine.read_table(forward)["village_id"]) != list(
+        engine.read_table(backward)["village_id"]
+    )
+    ordered = [engine.read_table(t, order_by=["village_id"]) for t in (forward, backward)]
+    pd.testing.assert_frame_equal(ordered[0], ordered[1])
+    assert list(ordered[0]["village_id"]) == sorted(villages_frame()["village_id"])

@@ -12,10 +12,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from mesh_platform.contract import get_contract
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.errors import ContractViolation, ProductDefinitionError
 from mesh_platform.location import build_definitions
 from mesh_platform.products import asset as asset_module
+from mesh_platform.products.asset import input_order
 from mesh_platform.products.python import Input, python_product
 from mesh_platform.products.sql import load_sql_product
 from mesh_platform.settings import get_settings
@@ -396,3 +398,15 @@ def test_what_only_python_sees_fails_before_loading(
     assert [(f.product, f.column, f.rule) for f in violation.failures] == [
         ("stock.items", column, rule)
     ]
+
+
+def test_python_products_read_their_inputs_in_one_order() -> None:
+    """A Python product sees its inputs in a total order (the grain when loaded, else every
+    column loaded), so its output does not depend on how the warehouse stores rows."""
+    assert input_order("campaigns.campaign_sends", ("send_id", "customer_id")) == ["send_id"]
+    assert input_order("campaigns.campaign_sends", ("customer_id", "channel")) == [
+        "customer_id",
+        "channel",
+    ]
+    households = get_contract("customers.households")
+    assert input_order("customers.households", None) == list(households.meta().grain)

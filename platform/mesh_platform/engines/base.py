@@ -268,15 +268,18 @@ class WarehouseEngine(ABC):
         *,
         where: exp.Condition | None = None,
         columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
     ) -> pd.DataFrame:
-        """The rows of ``table`` (optionally filtered, optionally only some columns) as a
-        pandas DataFrame."""
+        """The rows of ``table`` (optionally filtered, optionally only some columns, in
+        the order of ``order_by`` when given) as a pandas DataFrame."""
         selected: list[exp.Expr] = (
             [exp.column(name, quoted=True) for name in columns] if columns else [exp.Star()]
         )
         query = exp.select(*selected).from_(table.copy())
         if where is not None:
             query = query.where(where)
+        if order_by:
+            query = query.order_by(*(exp.column(name, quoted=True) for name in order_by))
         return self.query_frame(query)
 
     def read_product(
@@ -286,9 +289,12 @@ class WarehouseEngine(ABC):
         *,
         where: exp.Condition | None = None,
         columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
     ) -> pd.DataFrame:
         """The published rows of ``domain.product`` as a pandas DataFrame."""
-        return self.read_table(self.table_for(domain, product), where=where, columns=columns)
+        return self.read_table(
+            self.table_for(domain, product), where=where, columns=columns, order_by=order_by
+        )
 
 
 def checksum_of(parts: Sequence[object]) -> str:

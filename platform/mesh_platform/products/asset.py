@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract
+from mesh_platform.contract import DataContract, columns_of, get_contract
 from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.checks import CheckResult, contract_checks
 from mesh_platform.derive.dagster_metadata import asset_metadata
@@ -310,7 +310,11 @@ def _publish(
     try:
         frames: dict[str, Any] = {
             name: _as_kind(
-                engine.read_product(*upstream.split(".", 1), columns=product.columns.get(name)),
+                engine.read_product(
+                    *upstream.split(".", 1),
+                    columns=product.columns.get(name),
+                    order_by=input_order(upstream, product.columns.get(name)),
+                ),
                 product.frame,
             )
             for name, upstream in product.inputs.items()
@@ -341,6 +345,17 @@ def _publish(
     except Exception as error:
         raise python_failure(product, engine, error, step=step) from error
     return published, extra
+
+
+def input_order(upstream: str, columns: Sequence[str] | None) -> list[str]:
+    """A total order of an input's rows, so that a Python product sees them in the same
+    order whatever order the warehouse stores them in: the upstream's grain when every
+    grain column is loaded, else every column loaded (rows equal on all of them are
+    interchangeable)."""
+    contract = get_contract(upstream)
+    loaded = list(columns) if columns else [column.name for column in columns_of(contract)]
+    grain = list(contract.meta().grain)
+    return grain if grain and set(grain) <= set(loaded) else loaded
 
 
 def _shaped(
