@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract, columns_of, get_contract
+from mesh_platform.contract import DataContract, all_contracts, columns_of
 from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.checks import CheckResult, contract_checks
 from mesh_platform.derive.dagster_metadata import asset_metadata
@@ -351,10 +351,12 @@ def input_order(upstream: str, columns: Sequence[str] | None) -> list[str]:
     """A total order of an input's rows, so that a Python product sees them in the same
     order whatever order the warehouse stores them in: the upstream's grain when every
     grain column is loaded, else every column loaded (rows equal on all of them are
-    interchangeable)."""
-    contract = get_contract(upstream)
-    loaded = list(columns) if columns else [column.name for column in columns_of(contract)]
-    grain = list(contract.meta().grain)
+    interchangeable). An upstream outside the mesh's contracts is ordered by the columns
+    named, if any."""
+    contract = all_contracts().get(upstream)
+    declared = [column.name for column in columns_of(contract)] if contract else []
+    loaded = list(columns) if columns else declared
+    grain = list(contract.meta().grain) if contract else []
     return grain if grain and set(grain) <= set(loaded) else loaded
 
 
