@@ -24,7 +24,6 @@ is as it was.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -36,6 +35,7 @@ from sqlglot.tokens import Token, TokenType
 from mesh_platform.engines import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError
 from mesh_platform.landing import landing_sources
+from mesh_platform.products.files import display_path
 from mesh_platform.products.python import PythonProduct
 from mesh_platform.products.sql import SqlProduct
 
@@ -203,17 +203,6 @@ def python_failure(
 def function_name(product: PythonProduct) -> str:
     """``module.function`` of a Python product."""
     return f"{product.fn.__module__}.{product.fn.__qualname__}"
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory or to the repository holding it."""
-    resolved = path.resolve()
-    roots = [Path.cwd().resolve()]
-    roots += [p for p in reversed(resolved.parents) if (p / "pyproject.toml").is_file()][:1]
-    for root in roots:
-        if resolved.is_relative_to(root):
-            return resolved.relative_to(root).as_posix()
-    return path.as_posix()
 
 
 def first_line(error: BaseException) -> str:

@@ -47,16 +47,18 @@ def product_files(contract: type[DataContract]) -> ProductFiles:
     logic = next((path for path in candidates if path.is_file()), None)
     tests = root / "tests" / "domains" / f"test_{meta.domain}.py"
     return ProductFiles(
-        contract=f"{_relative(source, root)}:{line}",
-        logic=_relative(logic, root) if logic else None,
-        tests=_relative(tests, root) if tests.is_file() else None,
+        contract=f"{display_path(source)}:{line}",
+        logic=display_path(logic) if logic else None,
+        tests=display_path(tests) if tests.is_file() else None,
     )
 
 
-def _relative(path: Path, root: Path) -> str:
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory or to the repository holding it."""
     resolved = path.resolve()
-    return (
-        resolved.relative_to(root.resolve()).as_posix()
-        if resolved.is_relative_to(root.resolve())
-        else resolved.as_posix()
-    )
+    roots = [Path.cwd().resolve()]
+    roots += [p for p in reversed(resolved.parents) if (p / "pyproject.toml").is_file()][:1]
+    for root in roots:
+        if resolved.is_relative_to(root):
+            return resolved.relative_to(root).as_posix()
+    return path.as_posix()
