@@ -25,9 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from mesh_platform.engines.base import WarehouseEngine, checksum_of, is_staging_of
+from mesh_platform.engines.googlesql import checksum_query, render
 from mesh_platform.settings import EngineName, MeshSettings
 
 if TYPE_CHECKING:
@@ -136,6 +137,13 @@ class BigQueryEngine(WarehouseEngine):
 
     # -- raw SQL
 
+    def sql(self, expression: exp.Expr | str) -> str:
+        """``expression`` in GoogleSQL as BigQuery and the emulator both read it
+        (see :mod:`mesh_platform.engines.googlesql`); strings pass through."""
+        if isinstance(expression, str):
+            return expression
+        return render(expression)
+
     def _job(self, statement: exp.Expr | str) -> Any:
         return self.client.query_and_wait(self.sql(statement))
 
@@ -218,16 +226,44 @@ class BigQueryEngine(WarehouseEngine):
         self.execute(create)
 
     def load_arrow(self, table: exp.Table, rows: pa.Table) -> None:
-        from google.cloud import bigquery
-
         buffer = io.BytesIO()
         pq.write_table(rows, buffer)
         buffer.seek(0)
+        self.load_parquet(table, buffer)
+
+    def load_parquet(
+        self,
+        table: exp.Table,
+        data: BinaryIO,
+        *,
+        schema: Mapping[str, str] | None = None,
+        replace: bool = False,
+    ) -> int:
+        """Load Parquet ``data`` into ``table`` with one load job (not row inserts).
+
+        Args:
+            table: the destination, created when missing.
+            data: a Parquet file's bytes.
+            schema: the destination's columns and their GoogleSQL types, in order; the
+                file's own types when not given.
+            replace: replace the table's rows (``WRITE_TRUNCATE``) instead of appending.
+
+        Returns:
+            The rows the job loaded.
+        """
+        from google.cloud import bigquery
+
         config = bigquery.LoadJobConfig(
             source_format=bigquery.SourceFormat.PARQUET,
-            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE
+            if replace
+            else bigquery.WriteDisposition.WRITE_APPEND,
         )
-        self.client.load_table_from_file(buffer, self._ref(table), job_config=config).result()
+        if schema is not None:
+            config.schema = [bigquery.SchemaField(name, kind) for name, kind in schema.items()]
+        job = self.client.load_table_from_file(data, self._ref(table), job_config=config)
+        job.result()
+        return int(job.output_rows or 0)
 
     # -- publishing
 
@@ -316,17 +352,5 @@ class BigQueryEngine(WarehouseEngine):
     def table_checksum(self, table: exp.Table) -> str:
         bq_table = self.client.get_table(self._ref(table))
         signature = [(f.name, f.field_type, f.mode) for f in bq_table.schema]
-        alias = "_row"
-        fingerprint = exp.func(
-            "FARM_FINGERPRINT", exp.func("TO_JSON_STRING", exp.column(alias)), dialect="bigquery"
-        )
-        query = exp.select(
-            exp.func("COUNT", exp.Star()).as_("n"),
-            exp.func(
-                "COALESCE",
-                exp.func("SUM", exp.cast(fingerprint, "BIGNUMERIC")),
-                exp.Literal.number(0),
-            ).as_("h"),
-        ).from_(table.copy().as_(alias))
-        row = self.query_rows(query)[0]
-        return checksum_of([signature, row["n"], row["h"]])
+        row = self.query_rows(checksum_query(table))[0]
+        return checksum_of([signature, row["n"], row["high"], row["low"]])
