@@ -22,7 +22,9 @@
 --   so (or cannot tell), else as a landline; when it is not a possible number, it
 --   counts against the mobile;
 -- * address: lines and city trimmed, spaces collapsed, upper case (the postal
---   standard), accents kept; postal codes in the country's form (a French code that
+--   standard; ß is written SS first, so that every engine spells it alike: Unicode's
+--   full case mapping, which the BigQuery emulator applies, gives SS, DuckDB's gives ẞ),
+--   accents kept; postal codes in the country's form (a French code that
 --   lost its leading zero gets it back; British, Canadian and Dutch codes with their
 --   space, Brazilian ones with their hyphen); country codes upper case; the address
 --   status says whether the address is valid (complete, accepted by the CRM's check,
@@ -366,11 +368,19 @@ cleaned AS (
         THEN 'pt'
       WHEN UPPER(TRIM(r.typed_language)) IN ('中文', 'CHINOIS', 'CHINESE') THEN 'zh'
     END AS preferred_language,
-    NULLIF(UPPER(REGEXP_REPLACE(TRIM(r.address_line1), r'\s+', ' ')), '') AS address_line_1,
-    NULLIF(UPPER(REGEXP_REPLACE(TRIM(r.address_line2), r'\s+', ' ')), '') AS address_line_2,
-    NULLIF(UPPER(REGEXP_REPLACE(TRIM(r.address_line3), r'\s+', ' ')), '') AS address_line_3,
+    NULLIF(UPPER(REPLACE(
+      REGEXP_REPLACE(TRIM(r.address_line1), r'\s+', ' '), 'ß', 'SS'
+    )), '') AS address_line_1,
+    NULLIF(UPPER(REPLACE(
+      REGEXP_REPLACE(TRIM(r.address_line2), r'\s+', ' '), 'ß', 'SS'
+    )), '') AS address_line_2,
+    NULLIF(UPPER(REPLACE(
+      REGEXP_REPLACE(TRIM(r.address_line3), r'\s+', ' '), 'ß', 'SS'
+    )), '') AS address_line_3,
     NULLIF(UPPER(REGEXP_REPLACE(TRIM(r.postal_code), r'\s+', ' ')), '') AS typed_postal_code,
-    NULLIF(UPPER(REGEXP_REPLACE(TRIM(r.city), r'\s+', ' ')), '') AS city,
+    NULLIF(UPPER(REPLACE(
+      REGEXP_REPLACE(TRIM(r.city), r'\s+', ' '), 'ß', 'SS'
+    )), '') AS city,
     IF(REGEXP_CONTAINS(r.country, r'^[A-Z]{2}$'), r.country, NULL) AS country_code,
     r.address_accepted,
     NULLIF(LOWER(TRIM(r.email)), '') AS typed_email,
