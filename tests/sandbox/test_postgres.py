@@ -145,6 +145,59 @@ def test_a_missing_server_that_cannot_be_installed_is_named(
         install_server(tmp_path)
 
 
+FAKE_APT_GET = """#!/bin/sh
+echo "$DEBIAN_FRONTEND $*" >> "{log}"
+case "$1" in
+  update) touch "{updated}" ;;
+  install)
+    if [ -f "{updated}" ] && [ "{succeed}" = yes ]; then
+      mkdir -p "{libdir}/16/bin" && touch "{libdir}/16/bin/postgres" "{libdir}/16/bin/initdb"
+    else
+      echo "E: Unable to locate package postgresql" >&2; exit 100
+    fi ;;
+esac
+"""
+
+
+def fake_apt_get(
+    folder: Path, libdir: Path, monkeypatch: pytest.MonkeyPatch, *, succeed: bool
+) -> Path:
+    """An apt-get that knows the package only after ``apt-get update`` (a fresh
+    machine's empty package lists), on the PATH; the log of its calls."""
+    log, updated = folder / "apt-get.log", folder / "updated"
+    script = folder / "bin" / "apt-get"
+    script.parent.mkdir()
+    script.write_text(
+        FAKE_APT_GET.format(
+            log=log, updated=updated, libdir=libdir, succeed="yes" if succeed else "no"
+        )
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    return log
+
+
+def test_a_missing_server_is_installed_quietly_after_refreshing_the_package_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    libdir = tmp_path / "lib" / "postgresql"
+    log = fake_apt_get(tmp_path, libdir, monkeypatch, succeed=True)
+    assert install_server(libdir) == libdir / "16" / "bin"
+    calls = log.read_text().splitlines()
+    assert [call.split()[1] for call in calls] == ["install", "update", "install"]
+    assert all(call.startswith("noninteractive ") for call in calls)
+    assert all(" -y -q " in call for call in calls if call.split()[1] == "install")
+    assert calls[-1].endswith(" postgresql")
+
+
+def test_a_failed_installation_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    libdir = tmp_path / "lib" / "postgresql"
+    fake_apt_get(tmp_path, libdir, monkeypatch, succeed=False)
+    with pytest.raises(PostgresError, match=r"(?s)package postgresql failed.*Unable to locate"):
+        install_server(libdir)
+
+
 # -- the server
 
 
@@ -208,9 +261,26 @@ def test_the_storage_starts_a_server_for_its_user_and_stops_it_after(
             with storage.connection.connect() as connection, connection.cursor() as cursor:
                 cursor.execute("SELECT current_database()")
                 assert cursor.fetchone() == ("dagster",)
+                cursor.execute(  # migrated: Dagster's tables, owned by the instance's role
+                    "SELECT tablename FROM pg_tables WHERE tableowner = 'dagster' "
+                    "AND tablename IN ('runs', 'event_logs', 'asset_check_executions')"
+                )
+                assert len(cursor.fetchall()) == 3
         finally:
             context.__exit__(None, None, None)
         assert variables["port"] not in os.environ
         assert LocalPostgres(settings.postgres_dir).recorded() is None
     finally:
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.mark.postgres
+def test_a_folder_the_servers_user_cannot_reach_is_named(tmp_path: Path) -> None:
+    # pytest's temporary folders sit in one only their owner may enter (mode 0700)
+    server = LocalPostgres(tmp_path / "postgres")
+    if os.geteuid() != 0:  # the server runs as this user, who reaches it
+        start_or_give_up(server).stop()
+        return
+    with pytest.raises(PostgresError, match=r"system user 'postgres', which cannot write .*o\+x"):
+        server.start()
+    assert server.recorded() is None

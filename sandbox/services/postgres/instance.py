@@ -107,6 +107,16 @@ def write_instance(home: Path, instance: Mapping[str, Any], source: Path) -> Pat
     return path
 
 
+def migrate(home: Path) -> None:
+    """Create the instance's tables in an empty database, or bring them to the installed
+    Dagster's schema, as the Helm chart's migrate Job does on every upgrade (``dagster
+    instance migrate``); once, before any code server, daemon or run opens them."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.upgrade()
+
+
 @dataclass(frozen=True)
 class LocalStorage:
     """The local instance's PostgreSQL storage while it is in use."""
@@ -140,8 +150,9 @@ def dagster_storage(settings: MeshSettings) -> Iterator[LocalStorage | None]:
     With ``dagster_storage`` ``sqlite``: nothing to do (``None``). With ``postgres``:
     the server of ``settings.postgres_dir`` (the one already running from there, else
     one started here and stopped on leaving), the instance written to
-    ``settings.dagster_home`` from production's, and its variables set in this process's
-    environment (so that the children it starts inherit them), restored on leaving.
+    ``settings.dagster_home`` from production's and migrated (:func:`migrate`), and its
+    variables set in this process's environment (so that the children it starts inherit
+    them), restored on leaving.
 
     Raises:
         PostgresError: the server could not start, or production's instance does not
@@ -162,6 +173,7 @@ def dagster_storage(settings: MeshSettings) -> Iterator[LocalStorage | None]:
         environment = instance_environment(instance, connection)
         write_instance(settings.dagster_home, instance, source)
         with _environment(environment):
+            migrate(settings.dagster_home)
             yield LocalStorage(connection, environment, server, started)
     finally:
         if started:
