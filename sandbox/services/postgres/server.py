@@ -120,7 +120,7 @@ class LocalPostgres:
         startup_timeout: seconds to wait for the server to accept connections.
 
     Example:
-        >>> with LocalPostgres(Path("/tmp/pg")) as server:  # doctest: +SKIP
+        >>> with LocalPostgres(Path(".mesh/postgres")) as server:  # doctest: +SKIP
         ...     connection = server.connection.connect()
     """
 
