@@ -26,6 +26,13 @@ class EngineName(StrEnum):
     BIGQUERY = "bigquery"
 
 
+class DagsterStorage(StrEnum):
+    """Where the local Dagster instance (``mesh build``, ``mesh dev``) keeps its runs."""
+
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
 def _default_state_dir() -> Path:
     return Path.cwd() / ".mesh"
 
@@ -60,6 +67,12 @@ class MeshSettings(BaseSettings):
         None,
         description="A Python 3.13 for the local BigQuery emulator, tried before any other.",
     )
+    dagster_storage: DagsterStorage = Field(
+        DagsterStorage.SQLITE,
+        description="The local Dagster instance's storage: sqlite files in the state folder, "
+        "or postgres, a local PostgreSQL server and production's instance configuration "
+        "(deploy/dagster/dagster.yaml).",
+    )
     duckdb_threads: int = Field(
         1,
         ge=1,
@@ -92,7 +105,16 @@ class MeshSettings(BaseSettings):
 
     @property
     def dagster_home(self) -> Path:
+        """The local Dagster instance's folder: one per storage, so that switching storage
+        never mixes two instances."""
+        if self.dagster_storage is DagsterStorage.POSTGRES:
+            return self.postgres_dir / "dagster_home"
         return self.state_dir / "dagster_home"
+
+    @property
+    def postgres_dir(self) -> Path:
+        """The local PostgreSQL server's cluster, password and run files."""
+        return self.state_dir / "postgres"
 
     @property
     def bigquery_emulator_dir(self) -> Path:

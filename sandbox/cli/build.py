@@ -14,6 +14,7 @@ from rich.text import Text
 
 from mesh_platform.cli.output import console, fail
 from mesh_platform.settings import get_settings
+from sandbox.cli.storage import StorageOption, chosen_settings, instance_storage
 from sandbox.simulation.scales import SCALES
 
 
@@ -37,8 +38,14 @@ def build(
     simulate: Annotated[
         bool, typer.Option(help="Simulate the landing zone first (--no-simulate reuses it).")
     ] = True,
+    postgres: StorageOption = None,
 ) -> None:
     """Simulate the landing zone and build every product on the local warehouse."""
+    with instance_storage(chosen_settings(postgres)):
+        _build(scale, select, simulate)
+
+
+def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
     from sandbox.build import BuildReport, ProductOutcome
     from sandbox.build import build as run_build
 

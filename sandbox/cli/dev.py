@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from mesh_platform.cli.output import console, fail
-from mesh_platform.settings import get_settings
+from sandbox.cli.storage import StorageOption, chosen_settings, instance_storage
 
 
 def _workspace() -> Path | None:
@@ -35,12 +35,13 @@ def dev(
             "--no-preload starts each as its own `dagster api grpc` process."
         ),
     ] = True,
+    postgres: StorageOption = None,
 ) -> None:
     """Start the Dagster webserver and daemon on the local instance (the one mesh build
     records into), with every domain's code location; Ctrl-C stops them all."""
     from sandbox.devserver import DevOptions, DevServerError, Ready, port_in_use, serve
 
-    settings = get_settings()
+    settings = chosen_settings(postgres)
     options = DevOptions(
         host=host,
         port=port,
@@ -68,8 +69,9 @@ def dev(
             highlight=False,
         )
 
-    try:
-        serve(options, ready, on_stop=lambda: out.print("Stopping the Dagster services..."))
-    except DevServerError as error:
-        fail(escape(str(error)))
+    with instance_storage(settings):
+        try:
+            serve(options, ready, on_stop=lambda: out.print("Stopping the Dagster services..."))
+        except DevServerError as error:
+            fail(escape(str(error)))
     out.print("Dagster services stopped.")

@@ -28,7 +28,13 @@ STATE_VARIABLE = "MESH_STATE_DIR"
 USER_STATE_VARIABLE = "MESH_TEST_USER_STATE_DIR"
 """Where the user's state folder was when the session started (for the emulator's tools)."""
 
-_FORGOTTEN = ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH", "MESH_DUCKDB_THREADS")
+_FORGOTTEN = (
+    "MESH_ENGINE",
+    "MESH_ENV",
+    "MESH_DUCKDB_PATH",
+    "MESH_DUCKDB_THREADS",
+    "MESH_DAGSTER_STORAGE",
+)
 
 
 def user_state_dir() -> Path:
