@@ -107,14 +107,25 @@ def _instance(settings: MeshSettings) -> dg.DagsterInstance:
 
 
 def simulate_landing(scale: str, settings: MeshSettings | None = None) -> dict[str, int]:
-    """Write the simulated landing zone into the warehouse; rows per landing table."""
+    """Write the simulated landing zone into the warehouse; rows per landing table.
+
+    The simulation writes into the local DuckDB warehouse; when the engine in force is
+    BigQuery, the landing tables are then loaded into BigQuery by load jobs
+    (:mod:`sandbox.landing_load`).
+    """
     from mesh_platform.engines.duckdb import DuckDBEngine
+    from mesh_platform.settings import EngineName
     from sandbox.simulation import simulate
 
     settings = settings or get_settings()
     engine = DuckDBEngine(settings)
-    with engine.connection() as connection:
+    with engine.connection(write=True) as connection:
         report = simulate(connection, scale=scale, seed=settings.seed)
+        if settings.engine_name is EngineName.BIGQUERY:
+            from mesh_platform.engines.bigquery import BigQueryEngine
+            from sandbox.landing_load import load_landing
+
+            return load_landing(BigQueryEngine(settings), connection).rows
     return dict(report.tables)
 
 
