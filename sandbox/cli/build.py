@@ -1,8 +1,13 @@
-"""``mesh build``: simulate the landing zone and materialise the whole mesh on DuckDB,
-in dependency order across the twelve domains, with live progress and a summary."""
+"""``mesh build``: simulate the landing zone and materialise the whole mesh, in
+dependency order across the twelve domains, with live progress and a summary.
+
+On DuckDB by default; with ``MESH_ENGINE=bigquery``, on BigQuery: locally the emulator
+(started when ``BIGQUERY_EMULATOR_HOST`` names none), the landing zone loaded by load
+jobs."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import Annotated
 
@@ -13,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mesh_platform.cli.output import console, fail
-from mesh_platform.settings import get_settings
+from mesh_platform.settings import EngineName, Environment, MeshSettings, get_settings
 from sandbox.cli.storage import StorageOption, chosen_settings, instance_storage
 from sandbox.simulation.scales import SCALES
 
@@ -40,7 +45,8 @@ def build(
     ] = True,
     postgres: StorageOption = None,
 ) -> None:
-    """Simulate the landing zone and build every product on the local warehouse."""
+    """Simulate the landing zone and build every product, on DuckDB (or on BigQuery with
+    MESH_ENGINE=bigquery: locally, the emulator)."""
     with instance_storage(chosen_settings(postgres)):
         _build(scale, select, simulate)
 
@@ -51,9 +57,13 @@ def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
 
     out = console()
     settings = get_settings()
-    out.print(
-        f"[bold]Trident[/] building the mesh at scale [bold]{scale}[/] in {settings.warehouse_path}"
-    )
+    where: object = settings.warehouse_path
+    if settings.engine_name is EngineName.BIGQUERY:
+        settings = _bigquery_settings(settings)
+        where = (
+            f"BigQuery project {settings.gcp_project} at {settings.bigquery_endpoint or 'Google'}"
+        )
+    out.print(f"[bold]Trident[/] building the mesh at scale [bold]{scale}[/] in {where}")
     totals = {"rows": 0, "checks": 0, "passed": 0}
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -115,10 +125,41 @@ def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
         out.print(_failure(outcome), highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
-    out.print(
-        "\nNext: [bold]mesh dev[/] opens the Dagster UI with the twelve code locations; "
-        '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products.'
+    query = (
+        "the products are in BigQuery, one dataset per domain"
+        if settings.engine_name is EngineName.BIGQUERY
+        else '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products'
     )
+    out.print(
+        f"\nNext: [bold]mesh dev[/] opens the Dagster UI with the twelve code locations; {query}."
+    )
+
+
+def _bigquery_settings(settings: MeshSettings) -> MeshSettings:
+    """The settings for a build on BigQuery: locally, with no endpoint given, the local
+    emulator's (started, and left running for later commands, when it is not running)."""
+    if settings.env is not Environment.LOCAL or settings.bigquery_endpoint:
+        return settings
+    from sandbox.emulators.bigquery import EMULATOR_HOST_VARIABLE, BigQueryEmulator, EmulatorError
+
+    emulator = BigQueryEmulator()
+    running = emulator.recorded()
+    if running is None:
+        console().print("starting the local BigQuery emulator…")
+        try:
+            emulator.start()
+        except EmulatorError as error:
+            fail(f"the local BigQuery emulator could not start: {error}")
+        endpoint = emulator.endpoint
+    else:
+        endpoint = str(running["endpoint"])
+    os.environ[EMULATOR_HOST_VARIABLE] = endpoint
+    get_settings.cache_clear()
+    console().print(
+        f"the BigQuery emulator runs at {endpoint}; "
+        "[bold]python -m sandbox.emulators.bigquery stop[/] stops it"
+    )
+    return get_settings()
 
 
 def _failure(outcome: object) -> Text:
