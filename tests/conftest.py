@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.support.bigquery",
     "tests.support.postgres",
     "tests.support.tiny_mesh",
+    "tests.support.bigquery_mesh",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ from mesh_platform.settings import MeshSettings
 from sandbox.emulators.bigquery import EMULATOR_HOST_VARIABLE, BigQueryEmulator, EmulatorError
 
 # Read before any test changes it: the emulator's virtualenv is shared by every run.
-_STATE_DIR_AT_IMPORT = MeshSettings().state_dir
+STATE_DIR_AT_IMPORT = MeshSettings().state_dir
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,7 @@ def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQ
     """A running BigQuery emulator for the whole test run (stopped at its end)."""
     try:
         emulator = BigQueryEmulator(
-            state_dir=_STATE_DIR_AT_IMPORT,
+            state_dir=STATE_DIR_AT_IMPORT,
             workdir=tmp_path_factory.mktemp("bigquery-emulator"),
             attached=True,
         )
