@@ -95,5 +95,5 @@ def _count(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> in
     query = exp.select(exp.func("COUNT", exp.Star())).from_(
         exp.table_(table, db=schema, quoted=True)
     )
-    row = connection.execute(query.sql(dialect="duckdb")).fetchone()
-    return int(row[0]) if row else 0
+    ((count,),) = connection.execute(query.sql(dialect="duckdb")).fetchall()
+    return int(count)
