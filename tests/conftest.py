@@ -14,7 +14,12 @@ import pytest
 
 from mesh_platform.settings import get_settings
 
-pytest_plugins = ["tests.support.user_state", "tests.support.bigquery", "tests.support.tiny_mesh"]
+pytest_plugins = [
+    "tests.support.user_state",
+    "tests.support.bigquery",
+    "tests.support.tiny_mesh",
+    "tests.support.browser",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
