@@ -109,7 +109,8 @@ def build(
     if failures:
         raise typer.Exit(1)
     out.print(
-        "\nNext: [bold]mesh dev[/] opens the Dagster UI with the twelve code locations; "
+        "\nNext: [bold]mesh catalog serve[/] opens the data catalog (products, lineage, "
+        "last runs); [bold]mesh dev[/] the Dagster UI with every domain's code location; "
         '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products.'
     )
 
