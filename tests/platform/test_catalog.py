@@ -189,3 +189,21 @@ def test_the_site_has_a_page_per_product_and_domain_and_the_documents(
     assert (site / "downloads" / "customers.households.schema.json").is_file()
     lineage = page.split('id="lineage-data">')[1].split("</script>")[0]
     assert "household_id" in json.loads(lineage)
+
+
+def test_mesh_catalog_build_writes_the_site_and_serve_needs_one(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "site"
+    built = runner.invoke(app, ["catalog", "build", "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    assert f"catalog of {len(all_contracts())} products in 12 domains" in built.output
+    assert (out / "index.html").is_file()
+    missing = runner.invoke(
+        app, ["catalog", "serve", "--no-rebuild", "--out", str(tmp_path / "none")]
+    )
+    assert missing.exit_code == 1
+    assert "run `mesh catalog build` first" in missing.output
