@@ -207,3 +207,14 @@ def test_mesh_catalog_build_writes_the_site_and_serve_needs_one(tmp_path: Path) 
     )
     assert missing.exit_code == 1
     assert "run `mesh catalog build` first" in missing.output
+
+
+def test_levels_reach_every_product_upstream_and_downstream_once(catalog: MeshCatalog) -> None:
+    downs = catalog.levels("customers.customer_identity_map", "down")
+    assert "customers.households" in downs[0] or "customers.customer_profile" in downs[0]
+    flat = [key for level in downs for key in level]
+    assert len(flat) == len(set(flat))
+    assert "customer_intelligence.segment_transitions" in flat  # via rfm_segments
+    ups = catalog.levels("customer_intelligence.segment_transitions", "up")
+    assert ups[0] == ["customer_intelligence.rfm_segments"]
+    assert "customers.households" in [key for level in ups for key in level]

@@ -97,6 +97,30 @@ class MeshCatalog:
     def of_domain(self, domain: str) -> list[CatalogProduct]:
         return [p for p in self.products.values() if p.domain == domain]
 
+    def levels(self, key: str, direction: Literal["up", "down"]) -> list[list[str]]:
+        """The products upstream (or downstream) of ``key``, by distance: the direct ones
+        first, then theirs, and so on, each product at its shortest distance."""
+        seen = {key}
+        levels: list[list[str]] = []
+        current = [key]
+        while current:
+            following: list[str] = []
+            for product in current:
+                found = self.products[product]
+                nexts = (
+                    found.upstream_products(self.products)
+                    if direction == "up"
+                    else list(found.downstreams)
+                )
+                for other in nexts:
+                    if other not in seen:
+                        seen.add(other)
+                        following.append(other)
+            if following:
+                levels.append(sorted(following))
+            current = following
+        return levels
+
 
 @dataclass
 class _Edges:
