@@ -99,9 +99,9 @@ def _prose(text: str) -> Markup:
     return Markup("".join(paragraphs))
 
 
-def _first_sentence(text: str) -> str:
-    first = " ".join(text.split("\n\n", maxsplit=1)[0].split()).replace("``", "")
-    return first
+def _summary(text: str) -> str:
+    """A description's first paragraph, on one line, without its code marks."""
+    return " ".join(text.split("\n\n", maxsplit=1)[0].split()).replace("``", "")
 
 
 def terms_of(product: CatalogProduct, terms: Sequence[Term]) -> dict[str, list[str]]:
@@ -130,7 +130,7 @@ def search_index(catalog: MeshCatalog, terms: Sequence[Term]) -> list[dict[str, 
                 "kind": "product",
                 "name": product.key,
                 "domain": product.domain,
-                "text": _first_sentence(product.meta.description),
+                "text": _summary(product.meta.description),
                 "url": url,
                 "terms": words[""],
                 "tags": list(product.meta.tags),
@@ -189,7 +189,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["prose"] = _prose
-    env.filters["first_sentence"] = _first_sentence
+    env.filters["summary"] = _summary
     env.filters["ago"] = _ago
     env.filters["tojson_script"] = lambda v: Markup(
         json.dumps(v, ensure_ascii=False).replace("</", "<\\/")
