@@ -101,9 +101,9 @@ def select_keys(keys: Sequence[dg.AssetKey], patterns: Iterable[str]) -> list[dg
 
 
 def _instance(settings: MeshSettings) -> dg.DagsterInstance:
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.local_temp(str(home))
+    from sandbox.dagster_home import prepare_home
+
+    return dg.DagsterInstance.local_temp(str(prepare_home(settings.dagster_home)))
 
 
 def simulate_landing(scale: str, settings: MeshSettings | None = None) -> dict[str, int]:

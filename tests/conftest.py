@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.support.postgres",
     "tests.support.tiny_mesh",
     "tests.support.bigquery_mesh",
+    "tests.support.browser",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -131,7 +131,9 @@ def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
         else '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products'
     )
     out.print(
-        f"\nNext: [bold]mesh dev[/] opens the Dagster UI with the twelve code locations; {query}."
+        "\nNext: [bold]mesh catalog serve[/] opens the data catalog (products, lineage, "
+        "last runs); [bold]mesh dev[/] the Dagster UI with every domain's code location; "
+        f"{query}."
     )
 
 

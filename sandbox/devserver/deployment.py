@@ -44,9 +44,9 @@ def prepare_instance(dagster_home: Path) -> None:
     race on its schema)."""
     from dagster import DagsterInstance
 
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").touch(exist_ok=True)
-    with DagsterInstance.from_config(str(dagster_home)):
+    from sandbox.dagster_home import prepare_home
+
+    with DagsterInstance.from_config(str(prepare_home(dagster_home))):
         pass
 
 

