@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated
 
@@ -35,10 +37,21 @@ def dev(
             "--no-preload starts each as its own `dagster api grpc` process."
         ),
     ] = True,
+    *,
     postgres: StorageOption = None,
+    catalog_port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Port of the data catalog, built from the last runs and served beside the "
+            "UI (0: do not serve it).",
+        ),
+    ] = 8000,
 ) -> None:
     """Start the Dagster webserver and daemon on the local instance (the one mesh build
-    records into), with every domain's code location; Ctrl-C stops them all."""
+    records into), with every domain's code location, and the data catalog beside them;
+    Ctrl-C stops them all."""
     from sandbox.devserver import DevOptions, DevServerError, Ready, port_in_use, serve
 
     settings = chosen_settings(postgres)
@@ -69,9 +82,64 @@ def dev(
             highlight=False,
         )
 
+    catalog = CatalogBeside(host, catalog_port) if catalog_port else None
     with instance_storage(settings):
+        if catalog is not None:
+            catalog.start()
         try:
             serve(options, ready, on_stop=lambda: out.print("Stopping the Dagster services..."))
         except DevServerError as error:
             fail(escape(str(error)))
+        finally:
+            if catalog is not None:
+                catalog.stop()
     out.print("Dagster services stopped.")
+
+
+class CatalogBeside:
+    """The data catalog served beside the Dagster UI: built from the last runs in a thread
+    (the UI does not wait for it), then served until ``stop``. A catalog that cannot be
+    built or served is told, and the UI runs on without it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="catalog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        from mesh_platform.catalog import build_catalog
+        from mesh_platform.cli.catalog import catalog_server, default_folder
+
+        out = console()
+        folder = default_folder()
+        try:
+            build_catalog(folder)
+            server = catalog_server(folder, self.host, self.port)
+        except Exception as error:  # the UI runs on without the catalog
+            out.print(
+                f"[yellow]the data catalog is not served[/]: {escape(str(error))}",
+                highlight=False,
+            )
+            return
+        if self._stopped.is_set():
+            server.server_close()
+            return
+        self._server = server
+        url = f"http://{self.host}:{server.server_address[1]}/"
+        out.print(
+            f"[bold green]Data catalog on {url}[/] (from the last runs; "
+            "`mesh catalog build` refreshes it)",
+            highlight=False,
+        )
+        server.serve_forever()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

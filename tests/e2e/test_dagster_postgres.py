@@ -186,7 +186,7 @@ def served(local_postgres: LocalPostgres) -> Iterator[Served]:
     env = {**_environment(state), "MESH_DAGSTER_STORAGE": "postgres"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(mesh), "dev", "--no-daemon", "--port", str(port)],
+            [str(mesh), "dev", "--no-daemon", "--port", str(port), "--catalog-port", "0"],
             cwd=project,
             env=env,
             stdin=subprocess.DEVNULL,

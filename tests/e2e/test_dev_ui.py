@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -251,7 +252,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     _mesh_build(state, "--scale", "tiny", *chain)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(mesh), "dev", "--port", str(port)],
+            [str(mesh), "dev", "--port", str(port), "--catalog-port", str(_free_port())],
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -468,6 +469,24 @@ def test_an_upstream_update_propagates_across_domains(dev: Deployment) -> None:
         dev,
     )
     assert dev.graphql(RUN_QUERY, runId=run_id)["runOrError"]["status"] == "SUCCESS"
+
+
+def test_the_catalog_is_served_beside_the_ui(dev: Deployment) -> None:
+    """``mesh dev`` builds the data catalog from the last runs and serves it, linked in its
+    output, while the UI is already up."""
+    deadline = time.monotonic() + START_TIMEOUT
+    found = None
+    while found is None:
+        found = re.search(r"Data catalog on (http://\S+/)", dev.output(200))
+        if found is None:
+            assert time.monotonic() < deadline, dev.output()
+            time.sleep(1.0)
+    url = found.group(1)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        assert "resorts.villages" in response.read().decode()
+    with urllib.request.urlopen(f"{url}products/resorts.villages.html", timeout=10) as response:
+        assert response.status == 200
 
 
 def test_stopping_mesh_dev_leaves_no_process(dev: Deployment) -> None:

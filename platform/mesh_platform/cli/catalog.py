@@ -25,7 +25,22 @@ OutOption = Annotated[
 
 
 def _out(out: Path | None) -> Path:
-    return out if out is not None else get_settings().state_dir / "catalog"
+    return out if out is not None else default_folder()
+
+
+def default_folder() -> Path:
+    """Where the catalog is written by default: ``catalog/`` in the state folder."""
+    return get_settings().state_dir / "catalog"
+
+
+def catalog_server(folder: Path, host: str, port: int) -> ThreadingHTTPServer:
+    """An HTTP server of the catalog in ``folder`` (not yet serving).
+
+    Raises:
+        OSError: the address cannot be listened on.
+    """
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    return ThreadingHTTPServer((host, port), handler)
 
 
 @app.command("build")
@@ -65,9 +80,8 @@ def serve(
         build(folder)
     elif not (folder / "index.html").is_file():
         fail(f"no catalog in {folder}: run `mesh catalog build` first", code=1)
-    handler = functools.partial(_QuietHandler, directory=str(folder))
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = catalog_server(folder, host, port)
     except OSError as error:
         fail(f"cannot listen on {host}:{port}: {error}")
     url = f"http://{host}:{server.server_address[1]}/"
