@@ -298,6 +298,7 @@ def column(
     pattern: str | None = None,
     min_length: int | None = None,
     max_length: int | None = None,
+    renamed_from: str | None = None,
 ) -> Any:
     """Declare a contract column.
 
@@ -309,12 +310,16 @@ def column(
         references: ``domain.product.column`` this column is a foreign key to.
         examples: example values shown to consumers.
         ge, gt, le, lt, pattern, min_length, max_length: constraints.
+        renamed_from: the column's name in the previous version, when it was renamed
+            (``mesh contracts diff`` then reports a rename, not a removal and an addition).
     """
     extra: dict[str, Any] = {"x-classification": Classification(classification).value}
     if rationale:
         extra["x-classification-rationale"] = rationale
     if references:
         extra["x-references"] = references
+    if renamed_from:
+        extra["x-renamed-from"] = renamed_from
     # Only what is given: an explicit None would hide what a semantic type declares.
     given = {
         key: value

@@ -16,7 +16,8 @@ What goes where:
   ``partitioned``, ``classification``, ``examples``, ``logicalTypeOptions`` (bounds,
   pattern, lengths, date format, time zone), ``enum`` and an ``invalidValues``
   quality rule for accepted values, a foreign-key ``relationships`` entry for a
-  reference, and custom properties (semantic type, unit, classification rationale);
+  reference, and custom properties (semantic type, unit, classification rationale,
+  the column's previous name when it was renamed);
   a ``duplicateValues`` quality rule on the grain;
 * ``team`` (the owning team), ``support`` (its contact), ``slaProperties``
   (``latency`` = the freshness SLA, ``frequency`` = its schedule).
@@ -168,6 +169,7 @@ def _custom_properties(column: ColumnSpec) -> list[CustomProperty] | None:
             ("semanticType", column.semantic),
             ("unit", column.unit),
             ("classificationRationale", column.rationale),
+            ("renamedFrom", column.renamed_from),
         )
         if value
     ]
