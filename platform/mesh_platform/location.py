@@ -144,19 +144,35 @@ def _domain_folder(domain: str) -> tuple[Path, dict[str, list[PythonProduct]]]:
 
 
 def read_product_definitions(
-    domain: str, contracts: Mapping[str, type[DataContract]] | None = None
+    domain: str,
+    contracts: Mapping[str, type[DataContract]] | None = None,
+    *,
+    columns: SourceSchemas | None = None,
 ) -> DomainDefinition:
     """The product definitions of ``domains/<domain>/``, read without building Dagster
-    definitions (what ``mesh check`` lints)."""
+    definitions (what ``mesh check`` lints).
+
+    Args:
+        domain: the domain.
+        contracts: the contracts to read them against (the mesh's by default).
+        columns: the columns to resolve products' queries against instead of their
+            contracts', ``{domain: {product: {column: type}}}`` (e.g. a product's columns
+            at two revisions, to find who reads a column one of them drops).
+    """
     from mesh_platform.landing import landing_sources
 
     folder, modules = _domain_folder(domain)
+    sources: dict[str, dict[str, Mapping[str, str]]] = {
+        db: dict(tables) for db, tables in landing_sources(domain).items()
+    }
+    for db, tables in (columns or {}).items():
+        sources.setdefault(db, {}).update(tables)
     return read_domain(
         domain,
         folder,
         [p.definition() for products in modules.values() for p in products],
         all_contracts() if contracts is None else contracts,
-        landing_sources(domain),
+        sources,
         python_modules=_product_keys(modules),
     )
 
