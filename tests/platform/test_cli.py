@@ -351,3 +351,29 @@ def test_check_reads_the_mesh_products_without_building_definitions(
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"{len(contracts)} contracts and ")
     assert result.stdout.strip().endswith("product definitions, no findings")
+
+
+def test_check_names_both_domains_of_a_read_of_an_internal_product(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mesh_platform.errors import ProductDefinitionError
+    from mesh_platform.governance.lint import refuse_broken
+
+    (sql_case,) = [c for c in BROKEN_CASES if c.rule == "access" and c.sql]
+    domain = sql_case.read(tmp_path / "shop")
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CONTRACTS))
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [domain])
+
+    result = runner.invoke(app, ["check"])
+
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stdout.splitlines() if ": access: " in line]
+    owner = CONTRACTS["stock.raw_items"].meta().owner
+    assert owner is not None
+    assert line.startswith("shop.daily_revenue, file ")
+    assert "table stock.raw_items: it is internal to the stock domain" in line
+    assert "the shop domain may read only its public products" in line
+    assert owner.contact in line
+    with pytest.raises(ProductDefinitionError) as refused:  # what loading the location does
+        refuse_broken([domain], CONTRACTS)
+    assert line.split(": access: ", 1)[1] in str(refused.value)
