@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -66,22 +67,31 @@ def discover_products(
 
 
 def build_definitions(
-    domain: str, products: Iterable[SqlProduct | PythonProduct]
+    domain: str,
+    products: Iterable[SqlProduct | PythonProduct],
+    *,
+    metadata: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dg.Definitions:
-    """The Definitions of a domain's location from its products, with the mesh policies."""
+    """The Definitions of a domain's location from its products, with the mesh policies;
+    ``metadata`` adds to an asset's, by ``domain.product``."""
     with chosen_dagster_apis():
-        return _build_definitions(domain, products)
+        return _build_definitions(domain, products, metadata or {})
 
 
 def _build_definitions(
-    domain: str, products: Iterable[SqlProduct | PythonProduct]
+    domain: str,
+    products: Iterable[SqlProduct | PythonProduct],
+    metadata: Mapping[str, Mapping[str, Any]],
 ) -> dg.Definitions:
     products = list(products)
     assets = []
     for product in products:
-        upstream = [u for u in product.upstream_products if u != product.contract.meta().key]
+        key = product.contract.meta().key
+        upstream = [u for u in product.upstream_products if u != key]
         condition = dg.AutomationCondition.eager() if upstream else None
-        assets.append(product_asset(product, automation_condition=condition))
+        assets.append(
+            product_asset(product, automation_condition=condition, extra_metadata=metadata.get(key))
+        )
     freshness_checks: list[dg.AssetChecksDefinition] = []
     for product in products:
         sla = product.contract.meta().freshness
@@ -197,5 +207,14 @@ def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
 
 
 def domain_definitions(domain: str) -> dg.Definitions:
-    """The Definitions of one domain's code location, found in ``domains/<domain>/``."""
-    return build_definitions(domain, domain_products(domain))
+    """The Definitions of one domain's code location, found in ``domains/<domain>/``; each
+    asset carries what is downstream of it in every location
+    (:mod:`mesh_platform.evolution.index`)."""
+    from mesh_platform.evolution.index import downstream_metadata, kept_reads
+
+    products = domain_products(domain)
+    reads = kept_reads()
+    metadata = {
+        key: downstream_metadata(key, reads) for key in (p.contract.meta().key for p in products)
+    }
+    return build_definitions(domain, products, metadata=metadata)

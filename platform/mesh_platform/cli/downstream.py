@@ -14,7 +14,7 @@ from rich.text import Text
 from mesh_platform.cli.output import console, fail
 from mesh_platform.contract import all_contracts, column_map
 from mesh_platform.evolution.downstream import Downstream, downstream
-from mesh_platform.evolution.reads import current_reads
+from mesh_platform.evolution.index import kept_reads
 
 
 def parse_target(target: str) -> tuple[str, str | None]:
@@ -44,7 +44,7 @@ def parse_target(target: str) -> tuple[str, str | None]:
 def print_downstream(target: str, *, as_json: bool) -> None:
     """Print what is downstream of ``target`` as a table, or as JSON."""
     product, column = parse_target(target)
-    found = downstream(current_reads(), product, column)
+    found = downstream(kept_reads(), product, column)
     if as_json:
         document = {
             "product": product,

@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -134,20 +133,3 @@ def python_reads(definition: PythonDefinition) -> Iterator[Read]:
             continue
         for column in definition.columns.get(parameter, (EVERY_COLUMN,)):
             yield Read(definition.key, team, contact, upstream, column, (), "python")
-
-
-def current_reads() -> list[Read]:
-    """Every read of the installed mesh (its contracts and domains), read once per
-    process."""
-    return list(_current_reads())
-
-
-@functools.cache
-def _current_reads() -> tuple[Read, ...]:
-    from mesh_platform.contract import all_contracts
-    from mesh_platform.domains import DOMAINS
-    from mesh_platform.location import read_product_definitions
-
-    contracts = all_contracts()
-    definitions = [read_product_definitions(domain, contracts) for domain in DOMAINS]
-    return tuple(mesh_reads(definitions, contracts))
