@@ -149,6 +149,36 @@ class Tolerance(BaseModel):
         return not self.left_out and self.volume_drop is None and self.volume_growth is None
 
 
+class Deprecation(BaseModel):
+    """A version published beside the one that replaces it, until a date.
+
+    The product ``<domain>.<name>_v<major>`` keeps an old major version beside the
+    current ``<domain>.<name>`` while consumers move: a consumer reads the old version
+    explicitly (``sales.sales_lines_v1``) or the current one (``sales.sales_lines``).
+    Until ``until`` the owners of the products still reading it are warned (``mesh
+    check``, and their assets' metadata); after it, the old version is refused at load,
+    naming them.
+
+    Example:
+        >>> d = Deprecation(until=date(2027, 3, 31), replaced_by="sales.sales_lines")
+        >>> d.expired(date(2027, 3, 31)), d.expired(date(2027, 4, 1))
+        (False, True)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    until: date = Field(description="The last day this version is published.")
+    replaced_by: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
+        description="The product (domain.product) of the version that replaces it.",
+    )
+    note: str | None = Field(None, description="What a consumer changes to move.")
+
+    def expired(self, today: date) -> bool:
+        """Whether the window is over on ``today``."""
+        return today > self.until
+
+
 @dataclass(frozen=True)
 class ProductMeta:
     """Product-level metadata declared on a contract class."""
@@ -165,6 +195,7 @@ class ProductMeta:
     partitioning: Partitioning | None = None
     tier: str = "gold"
     tolerance: Tolerance = field(default_factory=Tolerance, hash=False)
+    deprecation: Deprecation | None = None
 
     @property
     def key(self) -> str:
@@ -208,8 +239,9 @@ class DataContract(BaseModel):
 
     Subclasses declare product metadata as class keywords: ``domain``, ``product``,
     ``version`` (semantic), ``owner``, ``grain`` (primary-key columns), ``access``,
-    ``freshness``, ``tags``, ``partitioning``, ``tier`` and ``tolerance`` (the rows a
-    run may leave out, the volume change allowed). The docstring is the
+    ``freshness``, ``tags``, ``partitioning``, ``tier``, ``tolerance`` (the rows a
+    run may leave out, the volume change allowed) and ``deprecation`` (an old major
+    version published beside its successor until a date). The docstring is the
     product description. ``register=False`` keeps a class out of the mesh registry
     (for tests and examples).
     """
@@ -232,6 +264,7 @@ class DataContract(BaseModel):
         partitioning: Partitioning | None = None,
         tier: str = "gold",
         tolerance: Tolerance | None = None,
+        deprecation: Deprecation | None = None,
         register: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -256,6 +289,7 @@ class DataContract(BaseModel):
             partitioning=partitioning,
             tier=tier,
             tolerance=tolerance if tolerance is not None else Tolerance(),
+            deprecation=deprecation,
         )
         if register:
             REGISTRY.add(cls)

@@ -7,7 +7,8 @@ package ships, so that an exported document is a valid ODCS document.
 What goes where:
 
 * ``id`` = ``domain.product``, ``name``/``dataProduct`` = the product, ``domain``,
-  ``version``, ``status: active``, ``tags``;
+  ``version``, ``status`` (``active``, or ``deprecated`` for an old version kept beside
+  its successor, with ``deprecatedUntil`` and ``replacedBy`` custom properties), ``tags``;
 * ``description``: ``purpose`` (the docstring's first paragraph), ``usage`` (the
   rest, and the grain), ``limitations`` (access, personal data);
 * one schema object (the product's table) whose properties are the columns:
@@ -342,6 +343,11 @@ def _custom(meta: ProductMeta) -> list[CustomProperty]:
         CustomProperty(property="access", value=meta.access.value),
         CustomProperty(property="tier", value=meta.tier),
     ]
+    if meta.deprecation is not None:
+        found.append(
+            CustomProperty(property="deprecatedUntil", value=meta.deprecation.until.isoformat())
+        )
+        found.append(CustomProperty(property="replacedBy", value=meta.deprecation.replaced_by))
     if meta.partitioning is not None:
         found.append(
             CustomProperty(
@@ -373,7 +379,7 @@ def odcs_document(contract: type[DataContract]) -> OpenDataContractStandard:
         id=meta.key,
         name=meta.product,
         version=meta.version,
-        status="active",
+        status="deprecated" if meta.deprecation is not None else "active",
         domain=meta.domain,
         dataProduct=meta.product,
         tags=list(meta.tags) or None,
