@@ -11,7 +11,7 @@ automation conditions so that upstream updates propagate across domains.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.dagster_apis import chosen_dagster_apis
 from mesh_platform.definition.reader import DomainDefinition, SourceSchemas, read_domain
 from mesh_platform.governance.lint import refuse_broken
+from mesh_platform.governance.mesh import Consumer
 from mesh_platform.products.asset import asset_key, product_asset
 from mesh_platform.products.python import PythonProduct
 from mesh_platform.products.sql import SqlProduct, sql_product
@@ -40,9 +41,11 @@ def discover_products(
     sources: SourceSchemas | None = None,
     *,
     python_modules: Mapping[str, Iterable[str]] | None = None,
+    consumers: Mapping[str, Sequence[Consumer]] | None = None,
 ) -> list[SqlProduct | PythonProduct]:
     """The domain's products: its SQL files and its Python products, each checked
-    against its contract.
+    against its contract (``consumers``: who reads them from other locations, named
+    when a version whose deprecation window is over is refused).
 
     Raises:
         ProductDefinitionError: a product definition breaks a product-definition rule of
@@ -58,7 +61,7 @@ def discover_products(
         sources,
         python_modules=python_modules,
     )
-    refuse_broken([definition], contracts)
+    refuse_broken([definition], contracts, consumers)
     products: dict[str, SqlProduct | PythonProduct] = {
         sql.key: sql_product(sql) for sql in definition.sql
     }
@@ -194,6 +197,11 @@ def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
     from mesh_platform.landing import landing_sources
 
     folder, modules = _domain_folder(domain)
+    consumers = None
+    if any(c.meta().deprecation for c in domain_contracts(domain)):
+        from mesh_platform.evolution.index import consumers_from_reads, kept_reads
+
+        consumers = consumers_from_reads(kept_reads())
     return tuple(
         discover_products(
             domain,
@@ -202,19 +210,17 @@ def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
             all_contracts(),
             landing_sources(domain),
             python_modules=_product_keys(modules),
+            consumers=consumers,
         )
     )
 
 
 def domain_definitions(domain: str) -> dg.Definitions:
     """The Definitions of one domain's code location, found in ``domains/<domain>/``; each
-    asset carries what is downstream of it in every location
-    (:mod:`mesh_platform.evolution.index`)."""
-    from mesh_platform.evolution.index import downstream_metadata, kept_reads
+    asset carries what is downstream of it in every location, and the deprecated versions
+    it reads (:mod:`mesh_platform.evolution.index`)."""
+    from mesh_platform.evolution.index import location_metadata
 
     products = domain_products(domain)
-    reads = kept_reads()
-    metadata = {
-        key: downstream_metadata(key, reads) for key in (p.contract.meta().key for p in products)
-    }
-    return build_definitions(domain, products, metadata=metadata)
+    keys = [p.contract.meta().key for p in products]
+    return build_definitions(domain, products, metadata=location_metadata(keys))

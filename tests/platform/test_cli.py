@@ -324,7 +324,7 @@ def test_check_reports_a_broken_product_definition(
     case: BrokenCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     domain = case.read(tmp_path / "shop")
-    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CONTRACTS))
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: case.contracts)
     monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [domain])
 
     result = runner.invoke(app, ["check"])

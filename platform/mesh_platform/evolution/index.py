@@ -27,6 +27,8 @@ import dagster as dg
 
 from mesh_platform.evolution.downstream import Downstream, downstream
 from mesh_platform.evolution.reads import Read, mesh_reads
+from mesh_platform.governance.mesh import Consumer, Mesh
+from mesh_platform.governance.notices import deprecation_notices
 
 INDEX_FOLDER = "reads"
 """The state folder's sub-folder of the kept reads."""
@@ -132,3 +134,34 @@ def _table(found: Sequence[Downstream]) -> dg.TableMetadataValue:
         for (depth, consumer), items in rows.items()
     ]
     return dg.MetadataValue.table(records, schema)
+
+
+def consumers_from_reads(reads: Iterable[Read]) -> dict[str, list[Consumer]]:
+    """The readers of each product, each once."""
+    found: dict[str, set[Consumer]] = {}
+    for read in reads:
+        if read.consumer != read.upstream:
+            found.setdefault(read.upstream, set()).add(
+                Consumer(read.consumer, read.team, read.contact)
+            )
+    return {key: sorted(consumers) for key, consumers in sorted(found.items())}
+
+
+def location_metadata(products: Sequence[str]) -> dict[str, dict[str, dg.MetadataValue]]:
+    """The metadata one location's assets carry beside their contract's, by product:
+    ``downstream`` (who reads it in every location) and ``deprecated_inputs`` (the
+    deprecated versions it reads, for its owners only)."""
+    from mesh_platform.contract import all_contracts
+
+    reads = kept_reads()
+    mesh = Mesh(all_contracts(), consumers=consumers_from_reads(reads))
+    notices: dict[str, list[str]] = {}
+    for notice in deprecation_notices(mesh):
+        notices.setdefault(notice.consumer.product, []).append(notice.text())
+    metadata: dict[str, dict[str, dg.MetadataValue]] = {}
+    for key in products:
+        metadata[key] = downstream_metadata(key, reads)
+        if key in notices:
+            text = "\n".join(f"- {line}" for line in notices[key])
+            metadata[key]["deprecated_inputs"] = dg.MetadataValue.md(text)
+    return metadata
