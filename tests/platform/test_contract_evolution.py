@@ -18,6 +18,7 @@ from mesh_platform.contract import (
     AccessLevel,
     Classification,
     DataContract,
+    Deprecation,
     Freshness,
     Owner,
     column,
@@ -37,14 +38,15 @@ def load_cases() -> dict[str, dict[str, Any]]:
     return {path.stem: yaml.safe_load(path.read_text()) for path in sorted(CASES.glob("*.yaml"))}
 
 
-def contract_from(source: str | None) -> type[DataContract] | None:
-    """The contract a case declares, or None."""
+def contracts_from(source: str | None) -> list[type[DataContract]]:
+    """The contracts a case declares (none for ``null``)."""
     if source is None:
-        return None
+        return []
     namespace: dict[str, Any] = {
         "AccessLevel": AccessLevel,
         "Classification": Classification,
         "DataContract": DataContract,
+        "Deprecation": Deprecation,
         "Freshness": Freshness,
         "Literal": Literal,
         "Owner": Owner,
@@ -53,18 +55,15 @@ def contract_from(source: str | None) -> type[DataContract] | None:
         "timedelta": timedelta,
     }
     exec(compile(source, "<case>", "exec", dont_inherit=True), namespace)
-    found = [
+    return [
         v
         for v in namespace.values()
         if isinstance(v, type) and issubclass(v, DataContract) and v is not DataContract
     ]
-    assert len(found) == 1, "a case declares one contract"
-    return found[0]
 
 
 def snapshot(source: str | None, reads: tuple[Read, ...] = ()) -> Snapshot:
-    contract = contract_from(source)
-    documents = {PRODUCT: odcs_dict(contract)} if contract is not None else {}
+    documents = {c.meta().key: odcs_dict(c) for c in contracts_from(source)}
     return Snapshot(documents, reads)
 
 
@@ -81,6 +80,7 @@ def test_case(name: str, case: dict[str, Any]) -> None:
     judged = [j for p in report.products for j in p.judged]
     found = [
         {
+            **({"product": j.change.product} if j.change.product != PRODUCT else {}),
             "kind": str(j.change.kind),
             "column": j.change.column,
             "verdict": str(j.verdict),

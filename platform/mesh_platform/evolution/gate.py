@@ -7,7 +7,10 @@ for a change to the whole product), and the product's major version was not bump
 breaking change nobody reads is a **warning** when the major version was not bumped
 (the version still promises compatibility), else **ok**; so is every change of an
 internal product, whose readers are in its own domain and are checked when the domain
-loads.
+loads. A major version bumped with readers of what broke is ``ok`` when the old major
+version is kept beside the new one (``<product>_v<major>``, see
+:class:`~mesh_platform.contract.Deprecation`), else a **warning**: its readers must move
+now.
 
 Example:
     >>> from mesh_platform.evolution.diff import Change
@@ -19,8 +22,10 @@ Example:
     <Verdict.FAIL: 'fail'>
     >>> judge(change, [], public=True, major_bumped=False).verdict
     <Verdict.WARN: 'warn'>
-    >>> judge(change, reads, public=True, major_bumped=True).verdict
+    >>> judge(change, reads, public=True, major_bumped=True, kept_beside="sales.lines_v1").verdict
     <Verdict.OK: 'ok'>
+    >>> judge(change, reads, public=True, major_bumped=True).verdict
+    <Verdict.WARN: 'warn'>
 """
 
 from __future__ import annotations
@@ -82,8 +87,24 @@ class Judged:
         }
 
 
-def judge(change: Change, reads: Iterable[Read], *, public: bool, major_bumped: bool) -> Judged:
-    """The verdict on one change, given every read of the mesh at the head."""
+def judge(
+    change: Change,
+    reads: Iterable[Read],
+    *,
+    public: bool,
+    major_bumped: bool,
+    kept_beside: str | None = None,
+) -> Judged:
+    """The verdict on one change, given every read of the mesh at the head.
+
+    Args:
+        change: the change.
+        reads: every read of the mesh at the head.
+        public: whether the product was public before.
+        major_bumped: whether its major version went up.
+        kept_beside: the product keeping the old major version published beside the new
+            one (``<product>_v<major>``), if there is one.
+    """
     column = change.read_as if change.rule.scope == "column" else None
     new_column = change.rule.scope == "column" and column is None  # nobody reads it yet
     consumers = tuple(
@@ -103,8 +124,17 @@ def judge(change: Change, reads: Iterable[Read], *, public: bool, major_bumped: 
             Verdict.OK,
             "internal product: its domain's own load checks its readers",
         )
+    if major_bumped and (kept_beside or not consumers):
+        beside = f", the old one kept beside as {kept_beside}" if kept_beside else ""
+        return Judged(change, consumers, Verdict.OK, f"breaking, major version bumped{beside}")
     if major_bumped:
-        return Judged(change, consumers, Verdict.OK, "breaking, major version bumped")
+        return Judged(
+            change,
+            consumers,
+            Verdict.WARN,
+            "breaking, major version bumped, but the old one is not kept beside: "
+            "its readers must move now",
+        )
     if consumers:
         read = "reads it" if len(consumers) == 1 else f"{len(consumers)} consumers read it"
         return Judged(
@@ -216,7 +246,11 @@ def gate(
         bumped = old_major is not None and new_major is not None and new_major > old_major
         public = _public(before) if before is not None else _public(after)
         team, contact = _owner(after or before)
-        judged = tuple(judge(c, reads, public=public, major_bumped=bumped) for c in changes)
+        beside = f"{key}_v{old_major}"
+        kept = beside if bumped and beside in head.documents else None
+        judged = tuple(
+            judge(c, reads, public=public, major_bumped=bumped, kept_beside=kept) for c in changes
+        )
         products.append(
             ProductReport(
                 key,
