@@ -36,9 +36,8 @@ def drop_column(repo: Path, name: str) -> None:
 
 
 def diff(repo: Path, *options: str) -> tuple[int, str]:
-    result = runner.invoke(
-        app, ["contracts", "diff", "--base", "HEAD~1", "--repo", str(repo), *options]
-    )
+    base = [] if "--base" in options else ["--base", "HEAD~1"]
+    result = runner.invoke(app, ["contracts", "diff", *base, "--repo", str(repo), *options])
     return result.exit_code, result.output
 
 
@@ -70,6 +69,12 @@ def test_the_gate_passes_on_an_unread_column_and_fails_on_a_read_one(repo: Path)
     assert ("customer_intelligence.lead_scores", "amount_eur", "CRM Lab") in consumers
     assert any(c[0] == "sales.revenue_by_season" for c in consumers)
     assert all(c["contact"] for c in change["consumers"])
+
+    # A head that is not checked out is read from git: the first commit alone passes.
+    code, output = diff(repo, "--base", "HEAD~2", "--head", "HEAD~1", "--json")
+    assert code == 0, output
+    (product,) = json.loads(output)["products"]
+    assert [c["column"] for c in product["changes"]] == ["lesson_language"]
 
 
 def test_an_unknown_revision_is_refused(repo: Path) -> None:

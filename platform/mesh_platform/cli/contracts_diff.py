@@ -86,7 +86,7 @@ def print_report(report: Report) -> None:
     )
     for name in ("product (version)", "change", "column", "detail", "verdict"):
         table.add_column(name, no_wrap=name != "detail")
-    table.add_column("consumers (product reads column (team, contact))", ratio=1)
+    table.add_column("consumers: product, column read (team, contact)", ratio=1)
     for product in report.products:
         versions = f"{product.base_version or '-'} → {product.head_version or '-'}"
         for index, judged in enumerate(product.judged):
