@@ -25,6 +25,7 @@ from mesh_platform.governance.lint import refuse_broken
 from mesh_platform.governance.mesh import Consumer
 from mesh_platform.products.asset import asset_key, product_asset
 from mesh_platform.products.python import PythonProduct
+from mesh_platform.products.reconcile import reconciliation_checks
 from mesh_platform.products.sql import SqlProduct, sql_product
 
 
@@ -125,9 +126,10 @@ def _build_definitions(
                 default_status=dg.DefaultSensorStatus.RUNNING,
             )
         )
+    reconciliations = [c for p in products for c in reconciliation_checks(p.contract)]
     return dg.Definitions(
         assets=assets,
-        asset_checks=freshness_checks,
+        asset_checks=[*freshness_checks, *reconciliations],
         sensors=sensors,
     )
 

@@ -21,7 +21,14 @@ from contracts.common import (
     Email,
     HouseholdId,
 )
-from mesh_platform.contract import AccessLevel, Classification, DataContract, Deprecation, column
+from mesh_platform.contract import (
+    AccessLevel,
+    Classification,
+    DataContract,
+    Deprecation,
+    Reconciliation,
+    column,
+)
 
 ContractT = TypeVar("ContractT", bound=type[DataContract])
 
@@ -382,6 +389,30 @@ class DeprecatedForNothing(
     id: int = column("Identifier.")
 
 
+@in_domain_module
+class ReconciledWithNothing(
+    DataContract,
+    domain="bookings",
+    product="lint_nights",
+    owner=RESERVATIONS,
+    grain=("id",),
+    reconciliations=(
+        Reconciliation(
+            name="nights_match",
+            description="Nights agree with the stays.",
+            measure="SUM(nights)",
+            against="bookings.lint_nowhere",
+            against_measure="SUM(nights)",
+        ),
+    ),
+    register=False,
+):
+    """One row per night count."""
+
+    id: int = column("Identifier.")
+    nights: int = column("Nights.", ge=0)
+
+
 BAD_CASES: list[tuple[type[DataContract], str | None, str]] = [
     (NoOwner, None, "missing_owner"),
     (NoDescription, None, "missing_description"),
@@ -401,5 +432,6 @@ BAD_CASES: list[tuple[type[DataContract], str | None, str]] = [
     (BadColumnName, "bookingDate", "product_name"),
     (UnreadableColumn, "labels", "unreadable_column"),
     (DeprecatedForNothing, None, "deprecation"),
+    (ReconciledWithNothing, None, "reconciliation"),
 ]
 """Each bad contract with the one finding it produces: (contract, column, rule)."""

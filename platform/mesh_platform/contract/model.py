@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -179,6 +179,46 @@ class Deprecation(BaseModel):
         return today > self.until
 
 
+class Reconciliation(BaseModel):
+    """A promise between this product and another domain's: an aggregate of each, by
+    matching groups, agrees within a relative tolerance. Checked in the warehouse after
+    each publication (a Dagster asset check, blocking or a warning by ``severity``).
+
+    Example:
+        >>> r = Reconciliation(name="revenue_matches_lines", description="Revenue per season "
+        ...     "is the sum of the season's sales lines.", measure="SUM(revenue_eur)",
+        ...     against="sales.sales_lines", against_measure="SUM(amount_eur)", by=("season",),
+        ...     tolerance=0.001)
+        >>> r.against_columns, r.severity
+        (('season',), 'warn')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The check's name.")
+    description: str = Field(min_length=1, description="The promise, for people.")
+    measure: str = Field(description="An aggregate of this product (GoogleSQL).")
+    against: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
+        description="The other product, domain.product.",
+    )
+    against_measure: str = Field(description="The matching aggregate of the other product.")
+    by: tuple[str, ...] = Field((), description="This product's columns to group by.")
+    against_by: tuple[str, ...] | None = Field(
+        None, description="The other product's matching columns (default: the same names)."
+    )
+    tolerance: float = Field(
+        0.0, ge=0, description="Largest relative difference, |a - b| / |b|, per group."
+    )
+    severity: Literal["block", "warn"] = Field(
+        "warn", description="block: a failure blocks downstream runs; warn: it is reported."
+    )
+
+    @property
+    def against_columns(self) -> tuple[str, ...]:
+        return self.against_by if self.against_by is not None else self.by
+
+
 @dataclass(frozen=True)
 class ProductMeta:
     """Product-level metadata declared on a contract class."""
@@ -196,6 +236,7 @@ class ProductMeta:
     tier: str = "gold"
     tolerance: Tolerance = field(default_factory=Tolerance, hash=False)
     deprecation: Deprecation | None = None
+    reconciliations: tuple[Reconciliation, ...] = ()
 
     @property
     def key(self) -> str:
@@ -240,8 +281,9 @@ class DataContract(BaseModel):
     Subclasses declare product metadata as class keywords: ``domain``, ``product``,
     ``version`` (semantic), ``owner``, ``grain`` (primary-key columns), ``access``,
     ``freshness``, ``tags``, ``partitioning``, ``tier``, ``tolerance`` (the rows a
-    run may leave out, the volume change allowed) and ``deprecation`` (an old major
-    version published beside its successor until a date). The docstring is the
+    run may leave out, the volume change allowed), ``deprecation`` (an old major
+    version published beside its successor until a date) and ``reconciliations``
+    (aggregates agreeing with another domain's product). The docstring is the
     product description. ``register=False`` keeps a class out of the mesh registry
     (for tests and examples).
     """
@@ -265,6 +307,7 @@ class DataContract(BaseModel):
         tier: str = "gold",
         tolerance: Tolerance | None = None,
         deprecation: Deprecation | None = None,
+        reconciliations: tuple[Reconciliation, ...] | list[Reconciliation] = (),
         register: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -290,6 +333,7 @@ class DataContract(BaseModel):
             tier=tier,
             tolerance=tolerance if tolerance is not None else Tolerance(),
             deprecation=deprecation,
+            reconciliations=tuple(reconciliations),
         )
         if register:
             REGISTRY.add(cls)

@@ -19,7 +19,8 @@ What goes where:
   quality rule for accepted values, a foreign-key ``relationships`` entry for a
   reference, and custom properties (semantic type, unit, classification rationale,
   the column's previous name when it was renamed);
-  a ``duplicateValues`` quality rule on the grain;
+  a ``duplicateValues`` quality rule on the grain, and a custom one per tolerance and per
+  reconciliation with another product;
 * ``team`` (the owning team), ``support`` (its contact), ``slaProperties``
   (``latency`` = the freshness SLA, ``frequency`` = its schedule).
 
@@ -227,7 +228,7 @@ def _schema_object(meta: ProductMeta, columns: list[ColumnSpec]) -> SchemaObject
                 unit="rows",
             )
         ]
-    quality = (quality or []) + _tolerance_quality(meta) or None
+    quality = (quality or []) + _tolerance_quality(meta) + _reconciliation_quality(meta) or None
     granularity = f"One row per {', '.join(meta.grain)}" if meta.grain else None
     return SchemaObject(
         name=meta.product,
@@ -276,6 +277,29 @@ def _tolerance_quality(meta: ProductMeta) -> list[DataQuality]:
                 )
             )
     return found
+
+
+def _reconciliation_quality(meta: ProductMeta) -> list[DataQuality]:
+    """The reconciliations with other products, one quality rule each."""
+    return [
+        DataQuality(
+            name=r.name,
+            description=f"{r.description} (against {r.against})",
+            dimension="consistency",
+            type="custom",
+            engine="trident",
+            severity="error" if r.severity == "block" else "warning",
+            implementation={
+                "measure": r.measure,
+                "against": r.against,
+                "against_measure": r.against_measure,
+                "by": list(r.by),
+                "against_by": list(r.against_columns),
+                "tolerance": r.tolerance,
+            },
+        )
+        for r in meta.reconciliations
+    ]
 
 
 # --- service levels, team, support ------------------------------------------------------

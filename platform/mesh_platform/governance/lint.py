@@ -29,6 +29,7 @@ from mesh_platform.governance.rules.public_references_internal import (
     public_references_internal,
 )
 from mesh_platform.governance.rules.python_module import python_module
+from mesh_platform.governance.rules.reconciliation import reconciliation
 from mesh_platform.governance.rules.reference_type_mismatch import reference_type_mismatch
 from mesh_platform.governance.rules.single_implementation import single_implementation
 from mesh_platform.governance.rules.single_query import single_query
@@ -56,6 +57,7 @@ CONTRACT_RULES: tuple[Rule, ...] = (
     public_references_internal,
     pii_without_rationale,
     deprecation,
+    reconciliation,
 )
 """The rules of a contract on its own, or of contracts together (references)."""
 
