@@ -71,6 +71,7 @@ class ColumnSpec:
     examples: tuple[Any, ...] = ()
     position: int = 0
     renamed_from: str | None = None
+    reference_severity: str = "block"
 
     @property
     def is_pii(self) -> bool:
@@ -209,6 +210,7 @@ def column_spec(
         examples=tuple(info.examples or found.get("examples", ())),
         position=position,
         renamed_from=extra.get("x-renamed-from"),
+        reference_severity=extra.get("x-reference-severity", "block"),
     )
 
 

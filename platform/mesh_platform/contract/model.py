@@ -377,6 +377,7 @@ def column(
     min_length: int | None = None,
     max_length: int | None = None,
     renamed_from: str | None = None,
+    reference_severity: Literal["block", "warn"] = "block",
 ) -> Any:
     """Declare a contract column.
 
@@ -390,6 +391,8 @@ def column(
         ge, gt, le, lt, pattern, min_length, max_length: constraints.
         renamed_from: the column's name in the previous version, when it was renamed
             (``mesh contracts diff`` then reports a rename, not a removal and an addition).
+        reference_severity: what values missing from ``references`` do: ``block`` the
+            publish (the default), or only ``warn``.
     """
     extra: dict[str, Any] = {"x-classification": Classification(classification).value}
     if rationale:
@@ -398,6 +401,8 @@ def column(
         extra["x-references"] = references
     if renamed_from:
         extra["x-renamed-from"] = renamed_from
+    if reference_severity != "block":
+        extra["x-reference-severity"] = reference_severity
     # Only what is given: an explicit None would hide what a semantic type declares.
     given = {
         key: value

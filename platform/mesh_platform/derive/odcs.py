@@ -18,7 +18,7 @@ What goes where:
   pattern, lengths, date format, time zone), ``enum`` and an ``invalidValues``
   quality rule for accepted values, a foreign-key ``relationships`` entry for a
   reference, and custom properties (semantic type, unit, classification rationale,
-  the column's previous name when it was renamed);
+  the column's previous name when it was renamed, what a missing reference does);
   a ``duplicateValues`` quality rule on the grain, and a custom one per tolerance and per
   reconciliation with another product;
 * ``team`` (the owning team), ``support`` (its contact), ``slaProperties``
@@ -172,6 +172,7 @@ def _custom_properties(column: ColumnSpec) -> list[CustomProperty] | None:
             ("unit", column.unit),
             ("classificationRationale", column.rationale),
             ("renamedFrom", column.renamed_from),
+            ("referenceSeverity", "warn" if column.reference_severity == "warn" else None),
         )
         if value
     ]

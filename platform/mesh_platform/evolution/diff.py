@@ -187,6 +187,12 @@ def _constraint_changes(old: Document, new: Document) -> Iterator[tuple[Kind, st
         # unless it is only added.
         kind = Kind.CONSTRAINT_TIGHTENED if old_text is None else Kind.CONSTRAINT_LOOSENED
         yield kind, f"{what} {_or_none(old_text)} → {_or_none(new_text)}"
+    if _reference(old) is not None and _reference(new) is not None:
+        was = _custom(old).get("referenceSeverity", "block")
+        now = _custom(new).get("referenceSeverity", "block")
+        if was != now:  # a warning lets unknown references through
+            kind = Kind.CONSTRAINT_LOOSENED if now == "warn" else Kind.CONSTRAINT_TIGHTENED
+            yield kind, f"missing references {was} → {now}"
 
 
 Bound = tuple[float, bool] | None

@@ -166,7 +166,7 @@ RULES: dict[Kind, ChangeRule] = {
             True,
             "column",
             "a range widened or dropped, a pattern changed or dropped, a longer maximum "
-            "length, a reference or the accepted values dropped",
+            "length, a reference dropped or only warned, the accepted values dropped",
             "values the old contract excluded may arrive",
         ),
         _rule(

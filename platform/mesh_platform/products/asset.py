@@ -118,7 +118,7 @@ def product_asset(
                     check.name,
                     asset=key,
                     description=check.description,
-                    blocking=check.rule.blocking,
+                    blocking=check.blocking,
                 )
                 for check in checks
             ),
@@ -408,7 +408,9 @@ def _check_results(
             asset_key=key,
             check_name=result.check.name,
             passed=result.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR
+            if result.check.blocking
+            else dg.AssetCheckSeverity.WARN,
             description=result.check.description,
             metadata={
                 "rule": result.check.rule.value,
