@@ -127,10 +127,8 @@ def take_snapshot(root: Path, *, reads: bool, other: Snapshot | None = None) -> 
     command = [sys.executable, "-m", SNAPSHOT_MODULE, str(root)]
     if reads:
         command.append("--reads")
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-    }
+    paths = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     with tempfile.TemporaryDirectory(prefix="mesh-snapshot-") as scratch:
         if other is not None:
             other_file = Path(scratch) / "other.json"
