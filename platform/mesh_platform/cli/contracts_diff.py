@@ -61,13 +61,13 @@ def diff(
 
 
 def _consumers(judged: Judged) -> Text:
-    text = Text()
+    text = Text(overflow="fold")
     for read in judged.consumers:
         if text:
             text.append("\n")
         column = "every column" if read.column == "*" else read.column
         text.append(read.consumer, style="bold" if judged.verdict is Verdict.FAIL else "")
-        text.append(f" reads {column}")
+        text.append(f"\n  reads {column}")
         text.append(f" ({read.team}, {read.contact})", style="dim")
     return text
 
@@ -85,8 +85,10 @@ def print_report(report: Report) -> None:
         title_justify="left",
     )
     for name in ("product (version)", "change", "column", "detail", "verdict"):
-        table.add_column(name, no_wrap=name != "detail")
-    table.add_column("consumers: product, column read (team, contact)", ratio=1)
+        table.add_column(
+            name, no_wrap=name in ("change", "verdict"), ratio=1 if name == "detail" else None
+        )
+    table.add_column("consumers: product, column read (team, contact)", ratio=1, overflow="fold")
     for product in report.products:
         versions = f"{product.base_version or '-'} → {product.head_version or '-'}"
         for index, judged in enumerate(product.judged):
