@@ -50,6 +50,18 @@ def test_reads_are_computed_once_then_read_back(
     assert kept.stem == index.fingerprint(index._packages())
 
 
+def test_a_state_folder_that_cannot_be_written_only_warns(
+    monkeypatch: pytest.MonkeyPatch, fresh: None, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("MESH_STATE_DIR", str(blocker))
+    get_settings.cache_clear()
+    monkeypatch.setattr(index, "_compute", lambda: READS)
+    with pytest.warns(UserWarning, match="could not be kept"):
+        assert index.kept_reads() == READS
+
+
 def test_a_domain_that_cannot_be_read_is_left_out_with_a_warning(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

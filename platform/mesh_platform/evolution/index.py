@@ -74,6 +74,14 @@ def kept_reads() -> tuple[Read, ...]:
         except (ValueError, TypeError, KeyError):
             pass  # a file from another version of this module: computed again below
     reads = _compute()
+    try:
+        _keep(reads, folder, path)
+    except OSError as error:  # a read-only state folder: computed again next time
+        warnings.warn(f"the reads could not be kept in {folder}: {error}", stacklevel=2)
+    return reads
+
+
+def _keep(reads: Sequence[Read], folder: Path, path: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as file:
         json.dump([r.as_json() for r in reads], file)
@@ -81,7 +89,6 @@ def kept_reads() -> tuple[Read, ...]:
     for stale in folder.glob("*.json"):
         if stale != path:
             stale.unlink(missing_ok=True)  # kept for files that have changed since
-    return reads
 
 
 def _compute() -> tuple[Read, ...]:
