@@ -11,9 +11,10 @@ automation conditions so that upstream updates propagate across domains.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -21,8 +22,10 @@ from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.dagster_apis import chosen_dagster_apis
 from mesh_platform.definition.reader import DomainDefinition, SourceSchemas, read_domain
 from mesh_platform.governance.lint import refuse_broken
+from mesh_platform.governance.mesh import Consumer
 from mesh_platform.products.asset import asset_key, product_asset
 from mesh_platform.products.python import PythonProduct
+from mesh_platform.products.reconcile import reconciliation_checks
 from mesh_platform.products.sql import SqlProduct, sql_product
 
 
@@ -39,9 +42,11 @@ def discover_products(
     sources: SourceSchemas | None = None,
     *,
     python_modules: Mapping[str, Iterable[str]] | None = None,
+    consumers: Mapping[str, Sequence[Consumer]] | None = None,
 ) -> list[SqlProduct | PythonProduct]:
     """The domain's products: its SQL files and its Python products, each checked
-    against its contract.
+    against its contract (``consumers``: who reads them from other locations, named
+    when a version whose deprecation window is over is refused).
 
     Raises:
         ProductDefinitionError: a product definition breaks a product-definition rule of
@@ -57,7 +62,7 @@ def discover_products(
         sources,
         python_modules=python_modules,
     )
-    refuse_broken([definition], contracts)
+    refuse_broken([definition], contracts, consumers)
     products: dict[str, SqlProduct | PythonProduct] = {
         sql.key: sql_product(sql) for sql in definition.sql
     }
@@ -66,22 +71,31 @@ def discover_products(
 
 
 def build_definitions(
-    domain: str, products: Iterable[SqlProduct | PythonProduct]
+    domain: str,
+    products: Iterable[SqlProduct | PythonProduct],
+    *,
+    metadata: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dg.Definitions:
-    """The Definitions of a domain's location from its products, with the mesh policies."""
+    """The Definitions of a domain's location from its products, with the mesh policies;
+    ``metadata`` adds to an asset's, by ``domain.product``."""
     with chosen_dagster_apis():
-        return _build_definitions(domain, products)
+        return _build_definitions(domain, products, metadata or {})
 
 
 def _build_definitions(
-    domain: str, products: Iterable[SqlProduct | PythonProduct]
+    domain: str,
+    products: Iterable[SqlProduct | PythonProduct],
+    metadata: Mapping[str, Mapping[str, Any]],
 ) -> dg.Definitions:
     products = list(products)
     assets = []
     for product in products:
-        upstream = [u for u in product.upstream_products if u != product.contract.meta().key]
+        key = product.contract.meta().key
+        upstream = [u for u in product.upstream_products if u != key]
         condition = dg.AutomationCondition.eager() if upstream else None
-        assets.append(product_asset(product, automation_condition=condition))
+        assets.append(
+            product_asset(product, automation_condition=condition, extra_metadata=metadata.get(key))
+        )
     freshness_checks: list[dg.AssetChecksDefinition] = []
     for product in products:
         sla = product.contract.meta().freshness
@@ -112,9 +126,10 @@ def _build_definitions(
                 default_status=dg.DefaultSensorStatus.RUNNING,
             )
         )
+    reconciliations = [c for p in products for c in reconciliation_checks(p.contract)]
     return dg.Definitions(
         assets=assets,
-        asset_checks=freshness_checks,
+        asset_checks=[*freshness_checks, *reconciliations],
         sensors=sensors,
     )
 
@@ -144,19 +159,35 @@ def _domain_folder(domain: str) -> tuple[Path, dict[str, list[PythonProduct]]]:
 
 
 def read_product_definitions(
-    domain: str, contracts: Mapping[str, type[DataContract]] | None = None
+    domain: str,
+    contracts: Mapping[str, type[DataContract]] | None = None,
+    *,
+    columns: SourceSchemas | None = None,
 ) -> DomainDefinition:
     """The product definitions of ``domains/<domain>/``, read without building Dagster
-    definitions (what ``mesh check`` lints)."""
+    definitions (what ``mesh check`` lints).
+
+    Args:
+        domain: the domain.
+        contracts: the contracts to read them against (the mesh's by default).
+        columns: the columns to resolve products' queries against instead of their
+            contracts', ``{domain: {product: {column: type}}}`` (e.g. a product's columns
+            at two revisions, to find who reads a column one of them drops).
+    """
     from mesh_platform.landing import landing_sources
 
     folder, modules = _domain_folder(domain)
+    sources: dict[str, dict[str, Mapping[str, str]]] = {
+        db: dict(tables) for db, tables in landing_sources(domain).items()
+    }
+    for db, tables in (columns or {}).items():
+        sources.setdefault(db, {}).update(tables)
     return read_domain(
         domain,
         folder,
         [p.definition() for products in modules.values() for p in products],
         all_contracts() if contracts is None else contracts,
-        landing_sources(domain),
+        sources,
         python_modules=_product_keys(modules),
     )
 
@@ -168,6 +199,11 @@ def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
     from mesh_platform.landing import landing_sources
 
     folder, modules = _domain_folder(domain)
+    consumers = None
+    if any(c.meta().deprecation for c in domain_contracts(domain)):
+        from mesh_platform.evolution.index import consumers_from_reads, kept_reads
+
+        consumers = consumers_from_reads(kept_reads())
     return tuple(
         discover_products(
             domain,
@@ -176,10 +212,17 @@ def domain_products(domain: str) -> tuple[SqlProduct | PythonProduct, ...]:
             all_contracts(),
             landing_sources(domain),
             python_modules=_product_keys(modules),
+            consumers=consumers,
         )
     )
 
 
 def domain_definitions(domain: str) -> dg.Definitions:
-    """The Definitions of one domain's code location, found in ``domains/<domain>/``."""
-    return build_definitions(domain, domain_products(domain))
+    """The Definitions of one domain's code location, found in ``domains/<domain>/``; each
+    asset carries what is downstream of it in every location, and the deprecated versions
+    it reads (:mod:`mesh_platform.evolution.index`)."""
+    from mesh_platform.evolution.index import location_metadata
+
+    products = domain_products(domain)
+    keys = [p.contract.meta().key for p in products]
+    return build_definitions(domain, products, metadata=location_metadata(keys))

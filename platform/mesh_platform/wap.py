@@ -218,7 +218,9 @@ def publish_product(
                 )
             step = "auditing the staging table"
             results = run_checks(engine, contract, staging, resolve)
-            failures = [r.to_rule_failure(meta.key) for r in results if not r.passed]
+            failures = [
+                r.to_rule_failure(meta.key) for r in results if not r.passed and r.check.blocking
+            ]
             if partition is not None and where is not None:
                 failures += partition_failures(engine, contract, staging, partition, where)
             rows = engine.row_count(staging)

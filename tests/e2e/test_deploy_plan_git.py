@@ -4,8 +4,6 @@ domain's SQL file, a contract, a platform module), each planned against the one 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,37 +11,21 @@ from typer.testing import CliRunner
 
 from mesh_platform.cli import app
 from mesh_platform.domains import DOMAINS
+from tests.support.scratch_repo import copy_project, git
 
-ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-
-
-def _git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=Trident", "-c", "user.email=trident@example.com"]
-    command += ["-c", "commit.gpgsign=false", *args]
-    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this project's files (tracked, and new ones not ignored)."""
-    repo = tmp_path_factory.mktemp("project")
-    listed = _git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for name in sorted(set(listed.split("\0")) - {""}):
-        source = ROOT / name
-        if source.is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repo / name)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "The project as it is")
-    return repo
+    return copy_project(tmp_path_factory.mktemp("project"))
 
 
 def _commit(repo: Path, path: str, line: str, message: str) -> None:
     with (repo / path).open("a") as file:
         file.write(line)
-    _git(repo, "commit", "-q", "-am", message)
+    git(repo, "commit", "-q", "-am", message)
 
 
 def _plan(repo: Path, *options: str) -> dict[str, object]:
@@ -100,7 +82,7 @@ def test_uncommitted_changes_count_by_default_and_a_foreign_head_is_refused(repo
         assert _actions(document)[SYSTEM_NAME] == "redeploy"
         assert _plan(repo, "--head", "HEAD", "--json")["redeploy"] == list(DOMAINS)
     finally:
-        _git(repo, "checkout", "--", ".")
+        git(repo, "checkout", "--", ".")
         (repo / "tests" / "test_new.py").unlink()
     refused = runner.invoke(
         app, ["deploy", "plan", "--base", "HEAD~2", "--head", "HEAD~1", "--repo", str(repo)]

@@ -324,7 +324,7 @@ def test_check_reports_a_broken_product_definition(
     case: BrokenCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     domain = case.read(tmp_path / "shop")
-    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CONTRACTS))
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: case.contracts)
     monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [domain])
 
     result = runner.invoke(app, ["check"])
@@ -362,3 +362,29 @@ def test_contracts_show_keeps_each_description_readable_at_any_width(width: int)
     description = "Share of the window's households ranked at or above this one."
     assert any(description in line for line in lines) or width >= 200
     assert max(len(line) for line in result.stdout.splitlines()) <= width
+
+
+def test_check_names_both_domains_of_a_read_of_an_internal_product(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mesh_platform.errors import ProductDefinitionError
+    from mesh_platform.governance.lint import refuse_broken
+
+    (sql_case,) = [c for c in BROKEN_CASES if c.rule == "access" and c.sql]
+    domain = sql_case.read(tmp_path / "shop")
+    monkeypatch.setattr("mesh_platform.cli.check.all_contracts", lambda: dict(CONTRACTS))
+    monkeypatch.setattr("mesh_platform.cli.check.read_domains", lambda contracts: [domain])
+
+    result = runner.invoke(app, ["check"])
+
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stdout.splitlines() if ": access: " in line]
+    owner = CONTRACTS["stock.raw_items"].meta().owner
+    assert owner is not None
+    assert line.startswith("shop.daily_revenue, file ")
+    assert "table stock.raw_items: it is internal to the stock domain" in line
+    assert "the shop domain may read only its public products" in line
+    assert owner.contact in line
+    with pytest.raises(ProductDefinitionError) as refused:  # what loading the location does
+        refuse_broken([domain], CONTRACTS)
+    assert line.split(": access: ", 1)[1] in str(refused.value)

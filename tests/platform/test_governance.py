@@ -159,7 +159,7 @@ def test_the_mesh_contracts_lint_clean() -> None:
 def test_each_broken_product_breaks_exactly_its_rule(case: BrokenCase, tmp_path: Path) -> None:
     domain = case.read(tmp_path / "shop")
 
-    findings = definition_findings([domain], CONTRACTS)
+    findings = definition_findings([domain], case.contracts)
 
     assert {(f.product, f.column, f.rule) for f in findings} == {
         (case.product, case.column, case.rule)

@@ -7,13 +7,15 @@ the finding the lint must report, ``(product, column, rule)``, and no other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from mesh_platform.contract import DataContract, Deprecation, column
 from mesh_platform.definition.reader import DomainDefinition, read_domain
 from mesh_platform.products.python import Input, PythonProduct, python_product
-from tests.support.small_mesh import CONTRACTS, LANDING, TopItems, items
+from tests.support.small_mesh import CONTRACTS, LANDING, OWNER, TopItems, items
 
 REVENUE = "SELECT order_date, COUNT(*) AS orders, SUM(amount_eur) AS revenue_eur FROM shop.orders"
 
@@ -59,6 +61,13 @@ class BrokenCase:
     python: tuple[PythonProduct, ...] = ()
     modules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Modules of ``python/`` and the products each defines."""
+    extra: tuple[type[DataContract], ...] = ()
+    """Contracts besides the small mesh's that the case needs."""
+
+    @property
+    def contracts(self) -> dict[str, type[DataContract]]:
+        """The contracts the case is read and linted against."""
+        return {**CONTRACTS, **{c.meta().key: c for c in self.extra}}
 
     @property
     def id(self) -> str:
@@ -71,7 +80,7 @@ class BrokenCase:
             (folder / "sql" / f"{name}.sql").write_text(text)
         definitions = [p.definition() for p in self.python]
         return read_domain(
-            "shop", folder, definitions, CONTRACTS, LANDING, python_modules=self.modules
+            "shop", folder, definitions, self.contracts, LANDING, python_modules=self.modules
         )
 
     def file(self, folder: Path) -> str:
@@ -84,6 +93,23 @@ class BrokenCase:
 
 
 DAILY = "shop.daily_revenue"
+
+
+class OrdersV0(
+    DataContract,
+    domain="shop",
+    product="orders_v0",
+    version="0.9.0",
+    owner=OWNER,
+    grain=("order_id",),
+    deprecation=Deprecation(until=date(2020, 1, 31), replaced_by="shop.orders"),
+    register=False,
+):
+    """One row per order line, as version 0 published it."""
+
+    order_id: str = column("Order id.")
+    amount_eur: float = column("Quantity times unit price.", ge=0)
+
 
 BROKEN_CASES: tuple[BrokenCase, ...] = (
     BrokenCase("python_module", "shop.top_items", modules={"python/top_items.py": ()}),
@@ -148,5 +174,11 @@ BROKEN_CASES: tuple[BrokenCase, ...] = (
     BrokenCase("unknown_column", "shop.top_items", "amount", python=(unknown_input_column,)),
     BrokenCase("unknown_table", "shop.top_items", python=(unknown_input,)),
     BrokenCase("access", "shop.top_items", python=(internal_input,)),
+    BrokenCase(
+        "deprecation_expired",
+        "shop.orders_v0",
+        sql={"orders_v0": "SELECT order_id, amount_eur FROM shop.orders"},
+        extra=(OrdersV0,),
+    ),
 )
 """One broken product per product-definition rule (and per language where both apply)."""

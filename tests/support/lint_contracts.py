@@ -7,6 +7,7 @@ contract, linted together with :data:`CLEAN`, breaks exactly one rule once, as
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 from pydantic import Field
@@ -20,7 +21,14 @@ from contracts.common import (
     Email,
     HouseholdId,
 )
-from mesh_platform.contract import AccessLevel, Classification, DataContract, column
+from mesh_platform.contract import (
+    AccessLevel,
+    Classification,
+    DataContract,
+    Deprecation,
+    Reconciliation,
+    column,
+)
 
 ContractT = TypeVar("ContractT", bound=type[DataContract])
 
@@ -365,6 +373,46 @@ class UnreadableColumn(
     labels: list[str] = column("Free labels.")
 
 
+@in_domain_module
+class DeprecatedForNothing(
+    DataContract,
+    domain="bookings",
+    product="lint_stays_v1",
+    version="1.4.0",
+    owner=RESERVATIONS,
+    grain=("id",),
+    deprecation=Deprecation(until=date(2030, 1, 31), replaced_by="bookings.lint_stays"),
+    register=False,
+):
+    """One row per stay, as version 1 published it."""
+
+    id: int = column("Identifier.")
+
+
+@in_domain_module
+class ReconciledWithNothing(
+    DataContract,
+    domain="bookings",
+    product="lint_nights",
+    owner=RESERVATIONS,
+    grain=("id",),
+    reconciliations=(
+        Reconciliation(
+            name="nights_match",
+            description="Nights agree with the stays.",
+            measure="SUM(nights)",
+            against="bookings.lint_nowhere",
+            against_measure="SUM(nights)",
+        ),
+    ),
+    register=False,
+):
+    """One row per night count."""
+
+    id: int = column("Identifier.")
+    nights: int = column("Nights.", ge=0)
+
+
 BAD_CASES: list[tuple[type[DataContract], str | None, str]] = [
     (NoOwner, None, "missing_owner"),
     (NoDescription, None, "missing_description"),
@@ -383,5 +431,7 @@ BAD_CASES: list[tuple[type[DataContract], str | None, str]] = [
     (BadProductName, None, "product_name"),
     (BadColumnName, "bookingDate", "product_name"),
     (UnreadableColumn, "labels", "unreadable_column"),
+    (DeprecatedForNothing, None, "deprecation"),
+    (ReconciledWithNothing, None, "reconciliation"),
 ]
 """Each bad contract with the one finding it produces: (contract, column, rule)."""

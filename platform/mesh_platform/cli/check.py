@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import typer
+from rich.text import Text
 
 from mesh_platform.cli.output import console, err_console
 from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.definition.reader import DomainDefinition
 from mesh_platform.governance import lint
+from mesh_platform.governance.mesh import Mesh
+from mesh_platform.governance.notices import deprecation_notices
 
 
 def read_domains(contracts: Mapping[str, type[DataContract]]) -> list[DomainDefinition]:
@@ -23,11 +26,15 @@ def read_domains(contracts: Mapping[str, type[DataContract]]) -> list[DomainDefi
 
 def check() -> None:
     """Lint every contract and product definition: one line per finding (product, file,
-    column, rule, message); exit 1 if any."""
+    column, rule, message); exit 1 if any. A product reading a deprecated version gets a
+    warning, addressed to its owner, that does not fail."""
     contracts = all_contracts()
     domains = read_domains(contracts)
     findings = lint(contracts, domains)
     definitions = sum(len(d.sql) + len(d.python) for d in domains)
+    for notice in deprecation_notices(Mesh(contracts, tuple(domains))):
+        warning = Text.assemble(("warning: ", "yellow"), notice.line())
+        err_console().print(warning, highlight=False, soft_wrap=True)
     if findings:
         for finding in findings:
             typer.echo(finding.line())

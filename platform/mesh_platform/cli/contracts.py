@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mesh_platform.cli import contracts_diff
 from mesh_platform.cli.output import console, fail
 from mesh_platform.cli.selection import find_product, select_products
 from mesh_platform.contract import ColumnSpec, DataContract, all_contracts
@@ -212,3 +213,6 @@ def constraint_text(col: ColumnSpec) -> str:
     if col.unit:
         parts.append(f"unit {col.unit}")
     return ", ".join(parts)
+
+
+app.command("diff")(contracts_diff.diff)

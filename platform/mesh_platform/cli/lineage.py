@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mesh_platform.cli.downstream import print_downstream
 from mesh_platform.cli.output import console, fail
 from mesh_platform.lineage import EventRecord, read_history
 from mesh_platform.settings import get_settings
@@ -23,12 +24,25 @@ def lineage(
         typer.Option("--product", "-p", help="Only this product (domain.product)."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Events per product at most.")] = 20,
+    downstream: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of events: every product and column downstream of "
+            "DOMAIN.PRODUCT[.COLUMN], across domains, transitively.",
+            metavar="DOMAIN.PRODUCT[.COLUMN]",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --downstream: print JSON.")] = False,
 ) -> None:
-    """Show each product's last lineage events (START, COMPLETE, FAIL), newest first.
+    """Show each product's last lineage events (START, COMPLETE, FAIL), newest first;
+    or, with --downstream, what reads a product or a column, across domains.
 
     Reads the local lineage file, where events go when no OpenLineage transport is
     configured (openlineage.yml or OPENLINEAGE_* variables).
     """
+    if downstream is not None:
+        print_downstream(downstream, as_json=as_json)
+        return
     if product is not None and product.count(".") != 1:
         fail(f"--product {product!r}: expected domain.product", code=2)
     path = get_settings().lineage_path

@@ -70,6 +70,8 @@ class ColumnSpec:
     allowed_values: tuple[Any, ...] | None = None
     examples: tuple[Any, ...] = ()
     position: int = 0
+    renamed_from: str | None = None
+    reference_severity: str = "block"
 
     @property
     def is_pii(self) -> bool:
@@ -207,6 +209,8 @@ def column_spec(
         allowed_values=allowed,
         examples=tuple(info.examples or found.get("examples", ())),
         position=position,
+        renamed_from=extra.get("x-renamed-from"),
+        reference_severity=extra.get("x-reference-severity", "block"),
     )
 
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -149,6 +149,76 @@ class Tolerance(BaseModel):
         return not self.left_out and self.volume_drop is None and self.volume_growth is None
 
 
+class Deprecation(BaseModel):
+    """A version published beside the one that replaces it, until a date.
+
+    The product ``<domain>.<name>_v<major>`` keeps an old major version beside the
+    current ``<domain>.<name>`` while consumers move: a consumer reads the old version
+    explicitly (``sales.sales_lines_v1``) or the current one (``sales.sales_lines``).
+    Until ``until`` the owners of the products still reading it are warned (``mesh
+    check``, and their assets' metadata); after it, the old version is refused at load,
+    naming them.
+
+    Example:
+        >>> d = Deprecation(until=date(2027, 3, 31), replaced_by="sales.sales_lines")
+        >>> d.expired(date(2027, 3, 31)), d.expired(date(2027, 4, 1))
+        (False, True)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    until: date = Field(description="The last day this version is published.")
+    replaced_by: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
+        description="The product (domain.product) of the version that replaces it.",
+    )
+    note: str | None = Field(None, description="What a consumer changes to move.")
+
+    def expired(self, today: date) -> bool:
+        """Whether the window is over on ``today``."""
+        return today > self.until
+
+
+class Reconciliation(BaseModel):
+    """A promise between this product and another domain's: an aggregate of each, by
+    matching groups, agrees within a relative tolerance. Checked in the warehouse after
+    each publication (a Dagster asset check, blocking or a warning by ``severity``).
+
+    Example:
+        >>> r = Reconciliation(name="revenue_matches_lines", description="Revenue per season "
+        ...     "is the sum of the season's sales lines.", measure="SUM(revenue_eur)",
+        ...     against="sales.sales_lines", against_measure="SUM(amount_eur)", by=("season",),
+        ...     tolerance=0.001)
+        >>> r.against_columns, r.severity
+        (('season',), 'warn')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The check's name.")
+    description: str = Field(min_length=1, description="The promise, for people.")
+    measure: str = Field(description="An aggregate of this product (GoogleSQL).")
+    against: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
+        description="The other product, domain.product.",
+    )
+    against_measure: str = Field(description="The matching aggregate of the other product.")
+    by: tuple[str, ...] = Field((), description="This product's columns to group by.")
+    against_by: tuple[str, ...] | None = Field(
+        None, description="The other product's matching columns (default: the same names)."
+    )
+    tolerance: float = Field(
+        0.0, ge=0, description="Largest relative difference, |a - b| / |b|, per group."
+    )
+    severity: Literal["block", "warn"] = Field(
+        "warn", description="block: a failure blocks downstream runs; warn: it is reported."
+    )
+
+    @property
+    def against_columns(self) -> tuple[str, ...]:
+        return self.against_by if self.against_by is not None else self.by
+
+
 @dataclass(frozen=True)
 class ProductMeta:
     """Product-level metadata declared on a contract class."""
@@ -165,6 +235,8 @@ class ProductMeta:
     partitioning: Partitioning | None = None
     tier: str = "gold"
     tolerance: Tolerance = field(default_factory=Tolerance, hash=False)
+    deprecation: Deprecation | None = None
+    reconciliations: tuple[Reconciliation, ...] = ()
 
     @property
     def key(self) -> str:
@@ -208,8 +280,10 @@ class DataContract(BaseModel):
 
     Subclasses declare product metadata as class keywords: ``domain``, ``product``,
     ``version`` (semantic), ``owner``, ``grain`` (primary-key columns), ``access``,
-    ``freshness``, ``tags``, ``partitioning``, ``tier`` and ``tolerance`` (the rows a
-    run may leave out, the volume change allowed). The docstring is the
+    ``freshness``, ``tags``, ``partitioning``, ``tier``, ``tolerance`` (the rows a
+    run may leave out, the volume change allowed), ``deprecation`` (an old major
+    version published beside its successor until a date) and ``reconciliations``
+    (aggregates agreeing with another domain's product). The docstring is the
     product description. ``register=False`` keeps a class out of the mesh registry
     (for tests and examples).
     """
@@ -232,6 +306,8 @@ class DataContract(BaseModel):
         partitioning: Partitioning | None = None,
         tier: str = "gold",
         tolerance: Tolerance | None = None,
+        deprecation: Deprecation | None = None,
+        reconciliations: tuple[Reconciliation, ...] | list[Reconciliation] = (),
         register: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -256,6 +332,8 @@ class DataContract(BaseModel):
             partitioning=partitioning,
             tier=tier,
             tolerance=tolerance if tolerance is not None else Tolerance(),
+            deprecation=deprecation,
+            reconciliations=tuple(reconciliations),
         )
         if register:
             REGISTRY.add(cls)
@@ -298,6 +376,8 @@ def column(
     pattern: str | None = None,
     min_length: int | None = None,
     max_length: int | None = None,
+    renamed_from: str | None = None,
+    reference_severity: Literal["block", "warn"] = "block",
 ) -> Any:
     """Declare a contract column.
 
@@ -309,12 +389,20 @@ def column(
         references: ``domain.product.column`` this column is a foreign key to.
         examples: example values shown to consumers.
         ge, gt, le, lt, pattern, min_length, max_length: constraints.
+        renamed_from: the column's name in the previous version, when it was renamed
+            (``mesh contracts diff`` then reports a rename, not a removal and an addition).
+        reference_severity: what values missing from ``references`` do: ``block`` the
+            publish (the default), or only ``warn``.
     """
     extra: dict[str, Any] = {"x-classification": Classification(classification).value}
     if rationale:
         extra["x-classification-rationale"] = rationale
     if references:
         extra["x-references"] = references
+    if renamed_from:
+        extra["x-renamed-from"] = renamed_from
+    if reference_severity != "block":
+        extra["x-reference-severity"] = reference_severity
     # Only what is given: an explicit None would hide what a semantic type declares.
     given = {
         key: value

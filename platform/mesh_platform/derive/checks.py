@@ -83,6 +83,8 @@ class CheckQuery:
         description: what the rule expects, for people (e.g. ``>= 0 and <= 1``).
         query: the query, built for ``dialect``.
         dialect: the dialect the query was built for.
+        blocking: whether a failure stops the publish (a reference the contract
+            declares with ``reference_severity="warn"`` only warns).
     """
 
     name: str
@@ -91,6 +93,7 @@ class CheckQuery:
     description: str
     query: exp.Select
     dialect: Dialect = "duckdb"
+    blocking: bool = True
 
     @property
     def column(self) -> str | None:
@@ -186,9 +189,23 @@ def check_queries(
         raise ValueError(f"sample_size must be at least 1, not {sample_size}")
     builder = CheckBuilder(contract, dialect, table, sample_size)
     built = [builder.unique_grain()] if contract.meta().grain else []
+    warn_only: set[str] = set()
     for col in columns_of(contract):
         built.extend(builder.column_checks(col, resolve))
-    return [CheckQuery(b.name, b.rule, b.columns, b.description, b.query, dialect) for b in built]
+        if col.reference_severity == "warn":
+            warn_only.add(col.name)
+    return [
+        CheckQuery(
+            b.name,
+            b.rule,
+            b.columns,
+            b.description,
+            b.query,
+            dialect,
+            blocking=not (b.rule is Rule.REFERENCE and set(b.columns) <= warn_only),
+        )
+        for b in built
+    ]
 
 
 def contract_checks(contract: type[DataContract]) -> list[CheckQuery]:

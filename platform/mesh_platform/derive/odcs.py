@@ -7,7 +7,8 @@ package ships, so that an exported document is a valid ODCS document.
 What goes where:
 
 * ``id`` = ``domain.product``, ``name``/``dataProduct`` = the product, ``domain``,
-  ``version``, ``status: active``, ``tags``;
+  ``version``, ``status`` (``active``, or ``deprecated`` for an old version kept beside
+  its successor, with ``deprecatedUntil`` and ``replacedBy`` custom properties), ``tags``;
 * ``description``: ``purpose`` (the docstring's first paragraph), ``usage`` (the
   rest, and the grain), ``limitations`` (access, personal data);
 * one schema object (the product's table) whose properties are the columns:
@@ -16,8 +17,10 @@ What goes where:
   ``partitioned``, ``classification``, ``examples``, ``logicalTypeOptions`` (bounds,
   pattern, lengths, date format, time zone), ``enum`` and an ``invalidValues``
   quality rule for accepted values, a foreign-key ``relationships`` entry for a
-  reference, and custom properties (semantic type, unit, classification rationale);
-  a ``duplicateValues`` quality rule on the grain;
+  reference, and custom properties (semantic type, unit, classification rationale,
+  the column's previous name when it was renamed, what a missing reference does);
+  a ``duplicateValues`` quality rule on the grain, and a custom one per tolerance and per
+  reconciliation with another product;
 * ``team`` (the owning team), ``support`` (its contact), ``slaProperties``
   (``latency`` = the freshness SLA, ``frequency`` = its schedule).
 
@@ -168,6 +171,8 @@ def _custom_properties(column: ColumnSpec) -> list[CustomProperty] | None:
             ("semanticType", column.semantic),
             ("unit", column.unit),
             ("classificationRationale", column.rationale),
+            ("renamedFrom", column.renamed_from),
+            ("referenceSeverity", "warn" if column.reference_severity == "warn" else None),
         )
         if value
     ]
@@ -224,7 +229,7 @@ def _schema_object(meta: ProductMeta, columns: list[ColumnSpec]) -> SchemaObject
                 unit="rows",
             )
         ]
-    quality = (quality or []) + _tolerance_quality(meta) or None
+    quality = (quality or []) + _tolerance_quality(meta) + _reconciliation_quality(meta) or None
     granularity = f"One row per {', '.join(meta.grain)}" if meta.grain else None
     return SchemaObject(
         name=meta.product,
@@ -273,6 +278,29 @@ def _tolerance_quality(meta: ProductMeta) -> list[DataQuality]:
                 )
             )
     return found
+
+
+def _reconciliation_quality(meta: ProductMeta) -> list[DataQuality]:
+    """The reconciliations with other products, one quality rule each."""
+    return [
+        DataQuality(
+            name=r.name,
+            description=f"{r.description} (against {r.against})",
+            dimension="consistency",
+            type="custom",
+            engine="trident",
+            severity="error" if r.severity == "block" else "warning",
+            implementation={
+                "measure": r.measure,
+                "against": r.against,
+                "against_measure": r.against_measure,
+                "by": list(r.by),
+                "against_by": list(r.against_columns),
+                "tolerance": r.tolerance,
+            },
+        )
+        for r in meta.reconciliations
+    ]
 
 
 # --- service levels, team, support ------------------------------------------------------
@@ -340,6 +368,11 @@ def _custom(meta: ProductMeta) -> list[CustomProperty]:
         CustomProperty(property="access", value=meta.access.value),
         CustomProperty(property="tier", value=meta.tier),
     ]
+    if meta.deprecation is not None:
+        found.append(
+            CustomProperty(property="deprecatedUntil", value=meta.deprecation.until.isoformat())
+        )
+        found.append(CustomProperty(property="replacedBy", value=meta.deprecation.replaced_by))
     if meta.partitioning is not None:
         found.append(
             CustomProperty(
@@ -371,7 +404,7 @@ def odcs_document(contract: type[DataContract]) -> OpenDataContractStandard:
         id=meta.key,
         name=meta.product,
         version=meta.version,
-        status="active",
+        status="deprecated" if meta.deprecation is not None else "active",
         domain=meta.domain,
         dataProduct=meta.product,
         tags=list(meta.tags) or None,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 
 from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.definition.reader import DomainDefinition
 from mesh_platform.governance.finding import Finding, definition_error
-from mesh_platform.governance.mesh import Mesh
+from mesh_platform.governance.mesh import Consumer, Mesh
 from mesh_platform.governance.rules.access import access
+from mesh_platform.governance.rules.deprecation import deprecation
+from mesh_platform.governance.rules.deprecation_expired import deprecation_expired
 from mesh_platform.governance.rules.domain_mismatch import domain_mismatch
 from mesh_platform.governance.rules.duplicate_column import duplicate_column
 from mesh_platform.governance.rules.input_columns import input_columns
@@ -26,6 +29,7 @@ from mesh_platform.governance.rules.public_references_internal import (
     public_references_internal,
 )
 from mesh_platform.governance.rules.python_module import python_module
+from mesh_platform.governance.rules.reconciliation import reconciliation
 from mesh_platform.governance.rules.reference_type_mismatch import reference_type_mismatch
 from mesh_platform.governance.rules.single_implementation import single_implementation
 from mesh_platform.governance.rules.single_query import single_query
@@ -52,6 +56,8 @@ CONTRACT_RULES: tuple[Rule, ...] = (
     reference_type_mismatch,
     public_references_internal,
     pii_without_rationale,
+    deprecation,
+    reconciliation,
 )
 """The rules of a contract on its own, or of contracts together (references)."""
 
@@ -71,6 +77,7 @@ DEFINITION_RULES: tuple[Rule, ...] = (
     duplicate_column,
     input_parameter,
     input_columns,
+    deprecation_expired,
 )
 """The rules of a product definition (a SQL file, a Python product's declaration) against
 the contracts; a code location refuses to load while one of them has a finding."""
@@ -82,6 +89,8 @@ RULES: tuple[Rule, ...] = CONTRACT_RULES + DEFINITION_RULES
 def lint(
     contracts: Mapping[str, type[DataContract]] | None = None,
     domains: Iterable[DomainDefinition] = (),
+    *,
+    today: date | None = None,
 ) -> list[Finding]:
     """Every finding of every rule, grouped by product (products sorted, rules in order).
 
@@ -90,31 +99,39 @@ def lint(
             mesh by default. Cross-product rules (references) resolve within this mapping.
         domains: the product definitions to lint against those contracts (none by
             default: the contracts only).
+        today: the day deprecation windows are judged on (default: today).
     """
     if contracts is None:
         contracts = all_contracts()
-    mesh = Mesh(contracts, tuple(domains))
+    mesh = Mesh(contracts, tuple(domains), today=today or date.today())
     findings = [finding for rule in RULES for finding in rule(mesh)]
     return sorted(findings, key=lambda finding: finding.product)
 
 
 def definition_findings(
-    domains: Iterable[DomainDefinition], contracts: Mapping[str, type[DataContract]]
+    domains: Iterable[DomainDefinition],
+    contracts: Mapping[str, type[DataContract]],
+    consumers: Mapping[str, Sequence[Consumer]] | None = None,
 ) -> list[Finding]:
-    """The findings of the product-definition rules alone, in rule order."""
-    mesh = Mesh(contracts, tuple(domains))
+    """The findings of the product-definition rules alone, in rule order; ``consumers``
+    are the readers of the products known from other locations."""
+    mesh = Mesh(contracts, tuple(domains), consumers or {})
     return [finding for rule in DEFINITION_RULES for finding in rule(mesh)]
 
 
 def refuse_broken(
-    domains: Iterable[DomainDefinition], contracts: Mapping[str, type[DataContract]]
+    domains: Iterable[DomainDefinition],
+    contracts: Mapping[str, type[DataContract]],
+    consumers: Mapping[str, Sequence[Consumer]] | None = None,
 ) -> None:
-    """Raise if a product definition breaks a rule: what loading a location does.
+    """Raise if a product definition breaks a rule: what loading a location does
+    (``consumers``: the readers known from other locations, named when an expired
+    version is refused).
 
     Raises:
         ProductDefinitionError: naming each broken definition's file, product, column
             and rule (the same findings ``mesh check`` reports).
     """
-    findings = definition_findings(domains, contracts)
+    findings = definition_findings(domains, contracts, consumers)
     if findings:
         raise definition_error(findings)

@@ -11,7 +11,7 @@ and emits OpenLineage START and COMPLETE or FAIL events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -70,9 +70,13 @@ def _column_lineage(product: Product) -> dg.TableColumnLineage | None:
 
 
 def product_asset(
-    product: Product, *, automation_condition: dg.AutomationCondition | None = None
+    product: Product,
+    *,
+    automation_condition: dg.AutomationCondition | None = None,
+    extra_metadata: Mapping[str, Any] | None = None,
 ) -> dg.AssetsDefinition:
-    """The Dagster asset of a product."""
+    """The Dagster asset of a product; ``extra_metadata`` adds to what the platform derives
+    (e.g. what is downstream of it in other locations)."""
     contract = product.contract
     meta = contract.meta()
     key = asset_key(meta.key)
@@ -82,6 +86,7 @@ def product_asset(
     metadata: dict[str, Any] = {
         **asset_metadata(contract),
         "dagster/code_references": _code_reference(product),
+        **(extra_metadata or {}),
     }
     lineage = _column_lineage(product)
     if lineage is not None:
@@ -113,7 +118,7 @@ def product_asset(
                     check.name,
                     asset=key,
                     description=check.description,
-                    blocking=check.rule.blocking,
+                    blocking=check.blocking,
                 )
                 for check in checks
             ),
@@ -403,7 +408,9 @@ def _check_results(
             asset_key=key,
             check_name=result.check.name,
             passed=result.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR
+            if result.check.blocking
+            else dg.AssetCheckSeverity.WARN,
             description=result.check.description,
             metadata={
                 "rule": result.check.rule.value,

@@ -32,5 +32,13 @@ def _internal(upstream: type[DataContract] | None, reader: str) -> str | None:
         return None
     meta = upstream.meta()
     if meta.access is AccessLevel.INTERNAL and meta.domain != reader:
-        return f"it is internal to the {meta.domain} domain"
+        return (
+            f"it is internal to the {meta.domain} domain; the {reader} domain may read only "
+            f"its public products (ask {_owner(upstream)} to publish it, or read a public one)"
+        )
     return None
+
+
+def _owner(contract: type[DataContract]) -> str:
+    owner = contract.meta().owner
+    return f"{owner.team}, {owner.contact}" if owner else f"the {contract.meta().domain} domain"
