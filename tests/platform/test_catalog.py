@@ -3,10 +3,12 @@ and the pages written (the browser tests are in ``tests/e2e/test_catalog_browser
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -189,6 +191,33 @@ def test_the_site_has_a_page_per_product_and_domain_and_the_documents(
     assert (site / "downloads" / "customers.households.schema.json").is_file()
     lineage = page.split('id="lineage-data">')[1].split("</script>")[0]
     assert "household_id" in json.loads(lineage)
+
+
+def test_a_deprecated_version_says_until_when_and_what_replaces_it(
+    catalog: MeshCatalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mesh_platform.catalog.model import CatalogProduct
+    from mesh_platform.contract.model import Deprecation
+
+    meta_of = CatalogProduct.meta.fget
+    assert meta_of is not None
+    window = Deprecation(
+        until=date(2027, 3, 31), replaced_by="sales.revenue_by_season", note="Read the season."
+    )
+
+    def meta(product: CatalogProduct) -> Any:
+        found = meta_of(product)
+        if found.key == "bookings.bookings_live":
+            return dataclasses.replace(found, deprecation=window)
+        return found
+
+    monkeypatch.setattr(CatalogProduct, "meta", property(meta))
+    site = build_site(catalog, {}, lambda key, columns: None, tmp_path / "site", now=NOW).out
+    page = (site / "products" / "bookings.bookings_live.html").read_text()
+    assert "deprecated</span>: published until 2027-03-31, replaced by" in page
+    assert 'href="../products/sales.revenue_by_season.html"' in page
+    assert "Read the season." in page
+    assert "· current" in (site / "products" / "bookings.bookings.html").read_text()
 
 
 def test_mesh_catalog_build_writes_the_site_and_serve_needs_one(tmp_path: Path) -> None:
