@@ -132,3 +132,50 @@ def test_without_a_terminal_a_missing_value_is_an_error_naming_the_flag(tmp_path
     both = CliRunner().invoke(app, ["new", "product", "loyalty.x", "--sql", "--python"])
     assert both.exit_code == 2
     assert "not both" in both.output
+
+
+def _answer_in_a_terminal(command: list[str], cwd: Path, answers: dict[str, str]) -> str:
+    """Run ``command`` on a pseudo-terminal, answering each prompt that ``answers`` names;
+    everything it printed."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdin=follower, stdout=follower, stderr=follower, close_fds=True
+    )
+    os.close(follower)
+    seen, pending = "", dict(answers)
+    try:
+        while True:
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, f"no output for 60 s:\n{seen}"
+            try:
+                chunk = os.read(leader, 4096).decode(errors="replace")
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            for prompt in [p for p in pending if p in seen]:
+                os.write(leader, (pending.pop(prompt) + "\n").encode())
+    finally:
+        os.close(leader)
+        process.wait(timeout=60)
+    assert process.returncode == 0, seen
+    assert not pending, f"never asked {sorted(pending)}:\n{seen}"
+    return seen
+
+
+def test_in_a_terminal_a_missing_value_is_asked_for(tmp_path: Path) -> None:
+    copy = _copy_repository(tmp_path / "repo")
+    printed = _answer_in_a_terminal(
+        [str(MESH), "new", "domain", "loyalty", "--root", str(copy)],
+        copy,
+        {"Owning team": "Loyalty", "Team contact": "loyalty@trident.example"},
+    )
+    assert "wrote" in printed
+    contracts = (copy / "contracts" / "loyalty.py").read_text()
+    assert "Loyalty" in contracts
+    assert "loyalty@trident.example" in contracts
+    assert (copy / "domains" / "loyalty" / "definitions.py").is_file()
