@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
+from mesh_platform.catalog import build_catalog
 from mesh_platform.contract import all_contracts
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.landing import read_landing_schema
@@ -78,7 +79,7 @@ def test_landing_zone_is_loaded_by_load_jobs(bigquery_mesh: BigQueryMesh) -> Non
                 exp.select(exp.func("COUNT", exp.Star()))
                 .from_(exp.table_(table, db=schema, quoted=True))
                 .sql("duckdb")
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             for schema, tables in landing.items()
             for table in tables
         }
@@ -145,3 +146,15 @@ def test_a_partition_rebuilt_alone_on_bigquery_changes_nothing(
     assert published.metadata is not None
     assert published.metadata["dagster/row_count"] == seasons[0]["n"]
     assert engine.table_checksum(table) == before
+
+
+def test_the_catalog_draws_the_same_pictures_from_bigquery(
+    tiny_mesh: TinyMesh, bigquery_mesh: BigQueryMesh, tmp_path: Path
+) -> None:
+    """The catalog reads the published products through the BigQuery engine (the local
+    replica on DuckDB): the same products pictured, the same last runs."""
+    on_bigquery = build_catalog(tmp_path / "bigquery", bigquery_mesh.settings)
+    on_duckdb = build_catalog(tmp_path / "duckdb", tiny_mesh.settings)
+    assert on_bigquery.pictures
+    assert on_bigquery.pictures == on_duckdb.pictures
+    assert on_bigquery.runs == on_duckdb.runs == len(all_contracts())
