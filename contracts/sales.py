@@ -35,6 +35,7 @@ from mesh_platform.contract import (
     Classification,
     DataContract,
     Partitioning,
+    Reconciliation,
     Semantic,
     Tolerance,
     column,
@@ -262,6 +263,20 @@ class RevenueBySeason(
     freshness=DAILY,
     tags=("sales", "revenue", "kpi"),
     partitioning=Partitioning(column="season", kind="season"),
+    reconciliations=(
+        Reconciliation(
+            name="bookings_agree_with_the_bookings_domain",
+            description="The booking contracts counted in a season are, within 1%, the "
+            "bookings domain's bookings of that season that are not cancelled.",
+            measure="SUM(bookings)",
+            against="bookings.bookings",
+            against_measure="COUNTIF(status != 'cancelled')",
+            by=("season",),
+            tolerance=0.01,
+            severity="warn",
+            groups="this",
+        ),
+    ),
 ):
     """Revenue by season, village and market.
 

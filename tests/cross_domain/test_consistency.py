@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import pytest
 
+from mesh_platform.contract import all_contracts
 from mesh_platform.domains import DOMAINS
 from mesh_platform.location import domain_products
 from tests.support.tiny_mesh import TinyMesh
@@ -208,3 +209,23 @@ def test_return_rate_base_is_every_household_that_bought(tiny_mesh: TinyMesh) ->
         recounted[row["season"]] = int(row["households"])
     wrong = {s: (n, recounted.get(s)) for s, n in published.items() if recounted.get(s) != n}
     assert not wrong, f"base households (published, recounted) by season: {wrong}"
+
+
+def test_every_reconciliation_declared_by_a_contract_holds_on_the_tiny_world(
+    tiny_mesh: TinyMesh,
+) -> None:
+    """The promises contracts make to other domains, checked as the asset checks do."""
+    from mesh_platform.engines.duckdb import DuckDBEngine
+    from mesh_platform.products.reconcile import evaluate
+
+    engine = DuckDBEngine(tiny_mesh.settings)
+    declared = [
+        (contract.meta(), r)
+        for contract in all_contracts().values()
+        for r in contract.meta().reconciliations
+    ]
+    assert declared, "no contract declares a reconciliation"
+    for meta, reconciliation in declared:
+        result = evaluate(meta, reconciliation, engine)
+        assert result.metadata["evaluated"].value, (meta.key, reconciliation.name)
+        assert result.passed, (meta.key, reconciliation.name, result.metadata)

@@ -106,6 +106,23 @@ def test_a_broken_promise_names_the_groups_and_both_measures() -> None:
     assert evaluate(contract.meta(), warn, engine).severity is dg.AssetCheckSeverity.WARN
 
 
+def test_only_this_products_groups_are_compared_when_it_says_so() -> None:
+    write_landing()
+    contract = daily_revenue(MATCHES_ORDERS)
+    assert dg.materialize(assets(locations(contract))).success
+    engine = DuckDBEngine()
+    with engine.connection() as connection:  # the product keeps its last day only
+        connection.execute(
+            "DELETE FROM shop.daily_revenue "
+            "WHERE order_date < (SELECT MAX(order_date) FROM shop.daily_revenue)"
+        )
+    both = evaluate(contract.meta(), MATCHES_ORDERS, engine)
+    assert not both.passed  # the other days count as 0 here
+    assert both.metadata["failing_groups"].value >= 1
+    this = MATCHES_ORDERS.model_copy(update={"groups": "this"})
+    assert evaluate(contract.meta(), this, engine).passed
+
+
 def test_a_reconciliation_with_an_unpublished_side_is_not_evaluated() -> None:
     result = evaluate(daily_revenue(MATCHES_ORDERS).meta(), MATCHES_ORDERS, DuckDBEngine())
     assert not result.passed

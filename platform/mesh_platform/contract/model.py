@@ -213,6 +213,12 @@ class Reconciliation(BaseModel):
     severity: Literal["block", "warn"] = Field(
         "warn", description="block: a failure blocks downstream runs; warn: it is reported."
     )
+    groups: Literal["both", "this"] = Field(
+        "both",
+        description="both: every group of either product is compared (a group missing on "
+        "one side counts as 0 there); this: only the groups this product publishes (a "
+        "product that publishes a window, such as the last seasons, against a whole history).",
+    )
 
     @property
     def against_columns(self) -> tuple[str, ...]:

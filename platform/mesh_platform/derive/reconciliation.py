@@ -1,7 +1,8 @@
 """The query of a reconciliation between two products, built with sqlglot.
 
 Each side is aggregated by its groups; the two are matched on them (a group missing on
-one side counts as 0 there; a NULL group matches no other); a group fails when
+one side counts as 0 there; a NULL group matches no other), every group of either side,
+or only this product's (``groups="this"``, a left join); a group fails when
 ``|a - b| > tolerance * |b|``. The query returns the failing groups, the first
 :data:`SAMPLE` of them, each with the count of all (``failing``).
 
@@ -78,6 +79,7 @@ def reconciliation_query(
         query = query.join(exp.to_table("b"), join_type="cross")
     else:  # BigQuery's FULL OUTER JOIN wants equalities: a NULL group matches nothing
         condition = exp.and_(*(exp.column(k, "a").eq(exp.column(k, "b")) for k in keys))
-        query = query.join(exp.to_table("b"), on=condition, join_type="full outer")
+        join_type = "left" if r.groups == "this" else "full outer"
+        query = query.join(exp.to_table("b"), on=condition, join_type=join_type)
         query = query.order_by(*(exp.column(name) for name in r.by))
     return query.where(exp.GT(this=difference, expression=allowed)).limit(SAMPLE)
