@@ -32,7 +32,8 @@ from sandbox.emulators.bigquery.environment import (
     EmulatorError,
     find_python,
 )
-from sandbox.emulators.bigquery.files import REQUIREMENTS, DuckDBRuntime, free_port, project_root
+from sandbox.emulators.bigquery.files import REQUIREMENTS, DuckDBRuntime, project_root
+from sandbox.processes import free_port
 
 __all__ = [
     "EMULATOR_HOST_VARIABLE",

@@ -28,13 +28,11 @@ from sandbox.emulators.bigquery.environment import (
 from sandbox.emulators.bigquery.files import (
     REQUIREMENTS,
     DuckDBRuntime,
-    free_port,
-    locked,
     pid_alive,
     place,
     project_root,
-    tail,
 )
+from sandbox.processes import free_port, locked, tail
 
 if TYPE_CHECKING:
     from google.cloud import bigquery

@@ -6,8 +6,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +13,6 @@ from sandbox.emulators.bigquery.environment import EmulatorError
 
 REQUIREMENTS = Path("deploy") / "local" / "bigquery-emulator" / "requirements.txt"
 """The emulator's pinned requirements, relative to the project's root."""
-
-LOG_TAIL_LINES = 40
 
 
 @dataclass(frozen=True)
@@ -52,38 +48,6 @@ def project_root() -> Path:
     raise EmulatorError(
         f"cannot find {REQUIREMENTS.as_posix()} above {here.parent} or the current directory"
     )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (pytest-xdist workers) on ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def place(source: Path, destination: Path) -> None:

@@ -10,15 +10,15 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from sandbox.processes import free_port, locked, tail
 from sandbox.services.postgres.install import PostgresError, ensure_server
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ to run as root); Debian's package creates it."""
 SUPERUSER = "postgres"
 STOP_TIMEOUT = 30.0
 LOG_TAIL_LINES = 30
+LOG_PREFIX = "  | "
+"""How a quoted log line starts in an error message."""
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,6 @@ class PostgresConnection:
         )
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "  | (no log)"
-    return "\n".join(f"  | {line}" for line in text.splitlines()[-lines:]) or "  | (empty log)"
-
-
 def _is_postgres(pid: int) -> bool:
     """Whether ``pid`` is a running PostgreSQL server (not a reused pid)."""
     try:
@@ -83,19 +71,6 @@ def _is_postgres(pid: int) -> bool:
     except OSError:
         return False
     return Path(command.decode(errors="replace")).name == "postgres"
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes on ``path``."""
-    import fcntl
-
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class LocalPostgres:
@@ -306,7 +281,7 @@ class LocalPostgres:
                 not be installed, created or started (with the end of its log).
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with _locked(self.root / "start.lock"):
+        with locked(self.root / "start.lock"):
             if running := self.recorded():
                 raise PostgresError(
                     f"a PostgreSQL server already runs from {self.root} "
@@ -314,7 +289,7 @@ class LocalPostgres:
                 )
             bindir = ensure_server()
             self.initialise(bindir)
-            self.port = self.port or _free_port(self.host)
+            self.port = self.port or free_port(self.host)
             command: list[str | Path] = [bindir / "postgres", "-D", self.cluster]
             command += ["-p", str(self.port)]
             command += ["-c", f"listen_addresses={self.host}", "-c", "unix_socket_directories="]
@@ -349,7 +324,7 @@ class LocalPostgres:
             if code is not None:
                 raise PostgresError(
                     f"PostgreSQL's server exited with code {code} while starting; "
-                    f"end of {self.log_path}:\n{_tail(self.log_path)}"
+                    f"end of {self.log_path}:\n{self._log_end()}"
                 )
             try:
                 admin.connect().close()
@@ -359,7 +334,7 @@ class LocalPostgres:
                     raise PostgresError(
                         f"PostgreSQL's server did not accept connections on {self.host}:"
                         f"{self.port} within {self.startup_timeout:.0f} s ({error}); "
-                        f"end of {self.log_path}:\n{_tail(self.log_path)}"
+                        f"end of {self.log_path}:\n{self._log_end()}"
                     ) from error
             time.sleep(0.1)
 
@@ -386,6 +361,9 @@ class LocalPostgres:
         if recorded in (None, process.pid):
             self.info_path.unlink(missing_ok=True)
         return was_running
+
+    def _log_end(self) -> str:
+        return tail(self.log_path, LOG_TAIL_LINES, prefix=LOG_PREFIX)
 
     def _recorded_pid(self) -> int | None:
         try:
