@@ -278,3 +278,41 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
         "WHERE starts_with(table_name, '_staging')",
     )
     assert leftovers == []
+
+
+def test_the_sensor_appends_a_batch_and_reports_its_figures(
+    warehouse: WarehouseEngine,
+    stream: tuple[StreamBinding[Any], PubSubEndpoint],
+    local_pubsub: LocalPubSub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dagster as dg
+
+    from mesh_platform.streams.sensor import stream_sensor
+
+    binding, endpoint = stream
+    for name, value in local_pubsub.environment().items():
+        monkeypatch.setenv(name, value)
+    publish(endpoint, binding.topic, [event(200, 1).model_dump_json().encode(), b"not json"])
+    sensor = stream_sensor(binding)
+
+    result = sensor(dg.build_sensor_context())
+
+    assert isinstance(result, dg.SensorResult)
+    (materialization,) = result.asset_events
+    assert isinstance(materialization, dg.AssetMaterialization)
+    assert materialization.asset_key == dg.AssetKey(["bookings", "booking_events"])
+    figures = {k: v.value for k, v in materialization.metadata.items()}
+    assert figures["events_appended"] == 1
+    assert figures["dead_lettered"] == 1
+    assert figures["dead_letter_rules"] == {"json_invalid": 1}
+    empty = sensor(dg.build_sensor_context())
+    assert isinstance(empty, dg.SensorResult)
+    assert empty.skip_reason is not None
+    assert binding.subscription in str(empty.skip_reason.skip_message)
+
+
+def test_the_bookings_location_declares_the_stream_sensor() -> None:
+    from domains.bookings.definitions import defs
+
+    assert [sensor.name for sensor in defs.sensors or ()] == ["bookings__booking_events__stream"]

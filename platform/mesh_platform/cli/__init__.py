@@ -6,7 +6,8 @@ left out), ``lineage`` (the last events),
 ``domains`` (list the domains, write the files that list them) and ``deploy`` (what a
 change must redeploy).
 An installed package may add commands through the :data:`COMMANDS_GROUP` entry point
-group (name: the command; value: its function): the local sandbox adds ``build`` (the
+group (name: the command; value: its function, or a Typer app for a group of
+commands): the local sandbox adds ``build`` (the
 whole mesh in-process, on a simulated landing zone) and ``dev`` (the Dagster UI). Where
 it is not installed, as in the production image, those commands do not exist.
 """
@@ -56,7 +57,10 @@ def _help_rank(name: str) -> int:
 
 
 for _name, _command in sorted(_commands().items(), key=lambda item: _help_rank(item[0])):
-    app.command(_name)(_command)
+    if isinstance(_command, typer.Typer):  # a group of commands (e.g. `mesh simulate ...`)
+        app.add_typer(_command, name=_name)
+    else:
+        app.command(_name)(_command)
 app.add_typer(domains.app, name="domains")
 app.add_typer(deploy.app, name="deploy")
 
