@@ -316,3 +316,53 @@ def test_the_bookings_location_declares_the_stream_sensor() -> None:
     from domains.bookings.definitions import defs
 
     assert [sensor.name for sensor in defs.sensors or ()] == ["bookings__booking_events__stream"]
+
+
+def test_dead_letters_are_listed_and_replay_once_what_they_broke_is_fixed(
+    warehouse: WarehouseEngine,
+    local_pubsub: LocalPubSub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    for name, value in local_pubsub.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per letter in the table
+    endpoint = local_pubsub.endpoint
+    ensure_subscription(endpoint, BOOKING_STREAM.topic, BOOKING_STREAM.subscription)
+    newcomer = event(300, 1, customer_account="DE-1234567", market="DE")
+    broken = json.dumps({**json.loads(event(301, 1).model_dump_json()), "adults": 0})
+    publish(endpoint, BOOKING_STREAM.topic, [newcomer.model_dump_json().encode(), broken.encode()])
+    consumer = StreamConsumer(BOOKING_STREAM, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+    runner = CliRunner()
+
+    listed = runner.invoke(app, ["dead-letters", "bookings.booking_events"])
+    assert listed.exit_code == 0, listed.output
+    assert "unknown_reference:customers.customer_identity_map" in listed.output
+    assert "greater_than_equal" in listed.output
+    assert "2 dead letter(s) of bookings.booking_events" in listed.output
+
+    # the identity map learns the newcomer's account: its event replays, the other stays
+    with warehouse.session():
+        warehouse.execute(
+            "INSERT INTO customers.customer_identity_map "
+            "VALUES ('reservations', 'DE-1234567', 'CU00000009')"
+        )
+    replayed = runner.invoke(app, ["dead-letters", "bookings.booking_events", "--replay"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "replayed 2 dead letter(s) of bookings.booking_events: 1 resolved" in replayed.output
+    assert rows(warehouse, "SELECT event_id, customer_id FROM bookings.booking_events") == [
+        {"event_id": newcomer.event_id, "customer_id": "CU00000009"}
+    ]
+    assert rows(warehouse, "SELECT rule FROM bookings.booking_events__dead_letter") == [
+        {"rule": "greater_than_equal"}
+    ]
+    again = runner.invoke(app, ["dead-letters", "bookings.booking_events", "--replay"])
+    assert "1 dead letter(s) of bookings.booking_events: 0 resolved" in again.output
+    unknown = runner.invoke(app, ["dead-letters", "sales.revenue_by_season"])
+    assert unknown.exit_code == 2
+    assert "sales.revenue_by_season is not fed by a stream" in unknown.output

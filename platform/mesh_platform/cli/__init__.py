@@ -2,7 +2,8 @@
 
 Sub-commands live in sibling modules: ``contracts`` (list, show, export), ``check``
 (governance lint), ``query`` (SQL on the warehouse), ``rejects`` (the rows a product
-left out), ``lineage`` (the last events),
+left out), ``dead-letters`` (the messages a streamed product could not take, and their
+replay), ``lineage`` (the last events),
 ``domains`` (list the domains, write the files that list them) and ``deploy`` (what a
 change must redeploy).
 An installed package may add commands through the :data:`COMMANDS_GROUP` entry point
@@ -20,7 +21,7 @@ from typing import Any
 
 import typer
 
-from mesh_platform.cli import check, contracts, deploy, domains, query, rejects
+from mesh_platform.cli import check, contracts, dead_letters, deploy, domains, query, rejects
 from mesh_platform.cli.lineage import lineage
 
 COMMANDS_GROUP = "trident.mesh.commands"
@@ -46,6 +47,7 @@ def _commands() -> dict[str, Callable[..., Any]]:
         "query": query.query,
         "lineage": lineage,
         "rejects": rejects.rejects,
+        "dead-letters": dead_letters.dead_letters_command,
     }
     for entry_point in entry_points(group=COMMANDS_GROUP):
         commands.setdefault(entry_point.name, entry_point.load())

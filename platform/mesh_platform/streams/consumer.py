@@ -125,6 +125,7 @@ class BatchResult:
     oldest_published_at: dt.datetime | None = None
     duration_s: float = 0.0
     rules: dict[str, int] = field(default_factory=dict)
+    dead_letter_ids: set[str] = field(default_factory=set)
 
     def as_metadata(self) -> dict[str, Any]:
         """A JSON-ready view (the sensor's materialisation metadata, logs)."""
@@ -279,6 +280,7 @@ def ingest(
     elif left_out is not None:
         record_left_out(engine, binding.contract, left_out, run_id=run_id)
     result.dead_lettered = len(letters)
+    result.dead_letter_ids = {str(letter["message_id"]) for letter in letters}
     for letter in letters:
         result.rules[letter["rule"]] = result.rules.get(letter["rule"], 0) + 1
     result.duration_s = time.monotonic() - started
