@@ -20,6 +20,7 @@ class PublishReport:
     events: int = 0
     sent: Counter[str] = field(default_factory=Counter)
     duration_s: float = 0.0
+    valid_event_ids: set[str] = field(default_factory=set)
 
     @property
     def messages(self) -> int:
@@ -60,6 +61,8 @@ def publish_bookings(
         message = next_event(world, clock())
         report.events += 1
         sent = deliveries(message, defects, rng)
+        if sent[0][0] == "event":
+            report.valid_event_ids.add(message.event_id)
         if rng.random() < defects.out_of_order and index < total - 1:
             held.append((index + rng.randint(1, 3), sent))
             sent = []
@@ -76,5 +79,6 @@ def publish_bookings(
             report.sent["out_of_order" if kind == "event" else kind] += 1
     for future in futures:
         future.result()
+    publisher.stop()
     report.duration_s = time.monotonic() - started
     return report
