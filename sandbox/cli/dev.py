@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,16 @@ def dev(
         ),
     ] = True,
     postgres: StorageOption = None,
+    *,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            help="Start the booking stream: the Pub/Sub emulator and a publisher of the "
+            "built world's events (--stream-rate per second); the bookings sensor "
+            "appends them to bookings.booking_events."
+        ),
+    ] = False,
+    stream_rate: Annotated[float, typer.Option(min=0.1, help="Booking events per second.")] = 5.0,
 ) -> None:
     """Start the Dagster webserver and daemon on the local instance (the one mesh build
     records into), with every domain's code location; Ctrl-C stops them all."""
@@ -69,7 +80,11 @@ def dev(
             highlight=False,
         )
 
-    with instance_storage(settings):
+    with instance_storage(settings), ExitStack() as services:
+        if stream:
+            from sandbox.stream.local import local_stream
+
+            out.print(services.enter_context(local_stream(settings, stream_rate)), highlight=False)
         try:
             serve(options, ready, on_stop=lambda: out.print("Stopping the Dagster services..."))
         except DevServerError as error:

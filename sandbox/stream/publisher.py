@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,13 +38,15 @@ def publish_bookings(
     defects: Defects | None = None,
     seed: int | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    stop: threading.Event | None = None,
 ) -> PublishReport:
     """Publish ``rate`` events per second for ``duration_s`` seconds to ``topic``.
 
     An event chosen to be out of order is held back and published after the next one
     to three events (so a booking's later change may arrive first); the rest of the
     spoiling is :func:`~sandbox.stream.bookings.deliveries`'. Publishing waits for
-    every message to be accepted by Pub/Sub before it returns.
+    every message to be accepted by Pub/Sub before it returns. Setting ``stop`` ends
+    it early.
     """
     defects = defects or Defects()
     rng = random.Random(seed)
@@ -57,7 +60,10 @@ def publish_bookings(
     for index in range(total):
         due = started + index / rate
         if (wait := due - time.monotonic()) > 0:
-            time.sleep(wait)
+            if stop is not None and stop.wait(wait):
+                break
+            if stop is None:
+                time.sleep(wait)
         message = next_event(world, clock())
         report.events += 1
         sent = deliveries(message, defects, rng)

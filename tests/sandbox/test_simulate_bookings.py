@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -165,3 +166,29 @@ def test_mesh_simulate_bookings_publishes_what_the_consumer_takes(
     assert kinds == {"created", "confirmed", "modified", "cancelled"}
     duplicates = _rows(world, "SELECT count(*) AS n FROM bookings.booking_events__left_out")
     assert duplicates[0]["n"] >= int(sent["duplicate"])
+
+
+def test_mesh_dev_stream_runs_the_emulator_and_the_publisher_while_it_lives(
+    world: WarehouseEngine,
+) -> None:
+    import os
+    import time
+
+    from mesh_platform.settings import get_settings
+    from mesh_platform.streams.pubsub import endpoint_from_environment
+    from sandbox.stream.local import local_stream
+
+    outside = os.environ["PUBSUB_EMULATOR_HOST"]
+    with local_stream(get_settings(), rate=40) as said:
+        assert "publishing 40 booking events/s to booking-events" in said
+        endpoint = endpoint_from_environment()
+        assert endpoint.emulator_host != outside
+        time.sleep(1.5)
+        consumer = StreamConsumer(BOOKING_STREAM, world, endpoint, max_wait_s=1)
+        taken = consumer.run_batch()
+        consumer.close()
+    assert taken.appended > 10
+    assert os.environ["PUBSUB_EMULATOR_HOST"] == outside
+    emulator_host, emulator_port = str(endpoint.emulator_host).split(":")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((emulator_host, int(emulator_port)), timeout=1).close()

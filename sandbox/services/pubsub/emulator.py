@@ -33,6 +33,15 @@ class PubSubError(MeshError):
     """The Pub/Sub emulator could not be installed, started or reached."""
 
 
+def _die_with_parent() -> None:
+    """In the child, before the launcher runs: SIGTERM when the starting process dies
+    (Linux; kept across the launcher's ``exec`` of Java), so no emulator outlives it."""
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -94,7 +103,8 @@ class LocalPubSub:
     The folder holds ``data/`` (the emulator's ``--data-dir``) and ``emulator.log``. The
     emulator listens on 127.0.0.1 only, on a free port unless one is given; it starts in
     a session of its own (a terminal's Ctrl-C is for its parent) and :meth:`stop` ends
-    the whole session (the launcher script and its Java process).
+    the whole session (the launcher script and its Java process); it gets SIGTERM if the
+    process that started it dies first.
 
     Args:
         root: the emulator's folder.
@@ -171,6 +181,7 @@ class LocalPubSub:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - a prctl only, no lock taken
             )
         try:
             self._wait_until_ready()
