@@ -9,9 +9,10 @@ the agencies follow.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts.common import (
     HOURLY,
@@ -246,3 +247,86 @@ class BookingsLive(
         "Amount of the bookings cancelled that day, euros taxes included."
     )
     last_event_at: Timestamp = column("Latest event taken into account for the row.")
+
+
+# --- the booking stream's messages ----------------------------------------------------
+
+
+BOOKING_TOPIC = "booking-events"
+"""The Pub/Sub topic the reservation system publishes booking events to."""
+BOOKING_SUBSCRIPTION = "bookings-booking-events"
+"""The bookings domain's subscription to :data:`BOOKING_TOPIC`, which feeds
+``bookings.booking_events``."""
+
+SourceAccount = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2,4}-[0-9]{7}$"),
+    Semantic(
+        "source_account",
+        "Account code of the reservation system: market, '-', seven digits.",
+    ),
+    Field(examples=["FR-0012345"]),
+]
+"""A customer's account in the reservation system (before identity resolution)."""
+
+
+class BookingEventMessage(BaseModel):
+    """One message of the booking stream, as the reservation system publishes it.
+
+    The message's data is this model as JSON (UTF-8); the stream delivers it at least
+    once, possibly out of order. Every event carries the booking's full state after the
+    change, so the last event of a booking (by ``event_time``) is its current state.
+    This is the stream's contract: its JSON Schema (:func:`booking_event_json_schema`)
+    is the one the producer is given, and every message is validated against it before
+    it reaches ``bookings.booking_events``; a message that breaks it lands in the
+    product's dead-letter table with the rule it broke.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="BookingEvent")
+
+    event_id: BookingEventId = Field(
+        description="Identifier of the event, unique per change: EV + booking number + sequence."
+    )
+    event_type: EventType = Field(description="What happened to the booking.")
+    booking_id: BookingId = Field(description="The booking contract the event changes.")
+    sequence_number: int = Field(
+        ge=1, description="Change number within the booking, 1 for its creation."
+    )
+    event_time: AwareDatetime = Field(
+        description="When the change happened in the reservation system, with its offset."
+    )
+    producer: Literal["RESA"] = Field(description="The system that published the event.")
+    customer_account: SourceAccount = Field(
+        description="Account of the booking's holder in the reservation system."
+    )
+    village_id: VillageId = Field(description="The village of the stay.")
+    market: CountryCode = Field(description="The customer's market (ISO country code).")
+    channel: BookingChannel = Field(description="Channel the booking was created on.")
+    arrival_date: dt.date = Field(description="First day of the stay, after the change.")
+    departure_date: dt.date = Field(description="Day of departure, after the change.")
+    adults: int = Field(ge=1, le=20, description="Adults in the party, after the change.")
+    children: int = Field(ge=0, le=20, description="Children in the party, after the change.")
+    amount_eur: float = Field(
+        ge=0, description="Total amount after the change, euros taxes included."
+    )
+
+    @model_validator(mode="after")
+    def _stay_has_a_night(self) -> BookingEventMessage:
+        if self.departure_date <= self.arrival_date:
+            raise ValueError(
+                f"departure_date {self.departure_date} is not after arrival_date "
+                f"{self.arrival_date}"
+            )
+        return self
+
+
+def booking_event_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the booking stream's messages, derived from
+    :class:`BookingEventMessage` (the file the producer is given is this, written by
+    ``mesh contracts export``'s tests)."""
+    schema = BookingEventMessage.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:trident:bookings:booking-event:1.0.0",
+        **schema,
+    }

@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.support.user_state",
     "tests.support.bigquery",
     "tests.support.postgres",
+    "tests.support.pubsub",
     "tests.support.tiny_mesh",
     "tests.support.bigquery_mesh",
     "tests.support.browser",

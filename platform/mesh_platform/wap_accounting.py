@@ -43,8 +43,9 @@ class LeftOutRows:
     A SQL product gives two queries in the engine's dialect
     (:func:`mesh_platform.products.left_out.split_left_out`): ``select`` (``stage,
     reason, row_key, row_json``) and ``candidates`` (``stage, candidates``). A Python
-    product gives a ``frame`` with ``reason``, optionally ``row_key``, any other columns
-    kept as ``row_json``; its candidates are its published rows plus those left out.
+    product gives a ``frame`` with ``reason``, optionally ``row_key`` and ``stage`` (by
+    default ``output``), any other columns kept as ``row_json``; its candidates are its
+    published rows plus those left out.
     """
 
     select: exp.Query | None = None
@@ -170,7 +171,7 @@ def _frame_rows(frame: Frame, run_id: str, recorded_at: dt.datetime) -> pd.DataF
     data = _to_pandas(frame)
     if "reason" not in data.columns:
         raise ValueError(f"a left-out frame needs a 'reason' column, has {list(data.columns)}")
-    others = [c for c in data.columns if c not in ("reason", "row_key")]
+    others = [c for c in data.columns if c not in ("reason", "row_key", "stage")]
     row_json = (
         [json.dumps(r, default=str, sort_keys=True) for r in _records(data[others])]
         if others
@@ -180,7 +181,11 @@ def _frame_rows(frame: Frame, run_id: str, recorded_at: dt.datetime) -> pd.DataF
     return pd.DataFrame(
         {
             "run_id": [run_id] * len(data),
-            "stage": [FRAME_STAGE] * len(data),
+            "stage": (
+                data["stage"].astype(str).to_list()
+                if "stage" in data.columns
+                else [FRAME_STAGE] * len(data)
+            ),
             "reason": data["reason"].astype(str).to_list(),
             "row_key": [None if pd.isna(k) else str(k) for k in keys],
             "row_json": row_json,

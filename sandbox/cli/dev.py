@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,15 @@ def dev(
             "UI (0: do not serve it).",
         ),
     ] = 8000,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            help="Start the booking stream: the Pub/Sub emulator and a publisher of the "
+            "built world's events (--stream-rate per second); the bookings sensor "
+            "appends them to bookings.booking_events."
+        ),
+    ] = False,
+    stream_rate: Annotated[float, typer.Option(min=0.1, help="Booking events per second.")] = 5.0,
 ) -> None:
     """Start the Dagster webserver and daemon on the local instance (the one mesh build
     records into), with every domain's code location, and the data catalog beside them;
@@ -83,7 +93,11 @@ def dev(
         )
 
     catalog = CatalogBeside(host, catalog_port) if catalog_port else None
-    with instance_storage(settings):
+    with instance_storage(settings), ExitStack() as services:
+        if stream:
+            from sandbox.stream.local import local_stream
+
+            out.print(services.enter_context(local_stream(settings, stream_rate)), highlight=False)
         if catalog is not None:
             catalog.start()
         try:

@@ -24,10 +24,15 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return state
 
 
-def test_the_sandbox_adds_build_dev_and_new_to_mesh_in_the_help_order() -> None:
+def test_the_sandbox_adds_build_dev_new_and_simulate_to_mesh_in_the_help_order() -> None:
     from importlib.metadata import entry_points
 
-    assert {e.name for e in entry_points(group=COMMANDS_GROUP)} == {"build", "dev", "new"}
+    assert {e.name for e in entry_points(group=COMMANDS_GROUP)} == {
+        "build",
+        "dev",
+        "new",
+        "simulate",
+    }
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0, result.output
     words = [line.replace("│", " ").split() for line in result.stdout.splitlines()]

@@ -2,12 +2,14 @@
 
 Sub-commands live in sibling modules: ``contracts`` (list, show, export), ``check``
 (governance lint), ``query`` (SQL on the warehouse), ``rejects`` (the rows a product
-left out), ``lineage`` (the last events), ``catalog`` (the catalog site),
+left out), ``dead-letters`` (the messages a streamed product could not take, and their
+replay), ``lineage`` (the last events), ``catalog`` (the catalog site),
 ``domains`` (list the domains, write the files that list them) and ``deploy`` (what a
 change must redeploy).
 An installed package may add commands through the :data:`COMMANDS_GROUP` entry point
 group (name: the command; value: its function): the local sandbox adds ``build`` (the
-whole mesh in-process, on a simulated landing zone) and ``dev`` (the Dagster UI). Where
+whole mesh in-process, on a simulated landing zone), ``dev`` (the Dagster UI), ``new``
+(scaffolding) and ``simulate`` (live events for the streams). Where
 it is not installed, as in the production image, those commands do not exist.
 """
 
@@ -20,7 +22,16 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from mesh_platform.cli import catalog, check, contracts, deploy, domains, query, rejects
+from mesh_platform.cli import (
+    catalog,
+    check,
+    contracts,
+    dead_letters,
+    deploy,
+    domains,
+    query,
+    rejects,
+)
 from mesh_platform.cli.lineage import lineage
 
 COMMANDS_GROUP = "trident.mesh.commands"
@@ -35,7 +46,9 @@ HELP_ORDER = (
     "catalog",
     "lineage",
     "rejects",
+    "dead-letters",
     "dev",
+    "simulate",
     "domains",
     "deploy",
 )
@@ -73,6 +86,7 @@ def _commands() -> dict[str, Callable[..., Any] | typer.Typer]:
         "catalog": catalog.app,
         "lineage": lineage,
         "rejects": rejects.rejects,
+        "dead-letters": dead_letters.dead_letters_command,
         "domains": domains.app,
         "deploy": deploy.app,
     }

@@ -1,0 +1,152 @@
+"""Measure the booking stream: publish at a steady rate, consume, count and time it.
+
+    deploy/local/run mesh build --scale tiny          # the world the publisher draws from
+    deploy/local/run python -m sandbox.stream.benchmark --rate 50 200 1000 --duration 30
+
+For each rate: an emulator of its own (stopped at the end), the publisher in a thread
+at that rate for the duration (with its default defects), and the bookings domain's
+consumer pulling micro-batches in this process as the sensor does, until the stream is
+drained. It prints events published, applied, dead-lettered, duplicates applied (must
+be 0) and lost (must be 0: valid events published and not applied), the latency from
+an event's time to its visibility in ``bookings.booking_events`` (p50, p95, max) and the
+consumer's lag at the end of publishing (messages still unapplied). The warehouse is the
+one the settings name; the events appended stay in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from mesh_platform.engines.factory import get_engine
+from mesh_platform.streams.consumer import StreamConsumer
+from mesh_platform.streams.pubsub import ensure_subscription
+from mesh_platform.streams.replay import binding_for
+from sandbox.services.pubsub import LocalPubSub
+from sandbox.stream.bookings import BookingWorld
+from sandbox.stream.publisher import PublishReport, publish_bookings
+
+PRODUCT = "bookings.booking_events"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of ``values``."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
+    """One measure at ``rate`` events per second for ``duration_s`` seconds."""
+    binding = binding_for(PRODUCT)
+    engine = get_engine()
+    with engine.session():
+        world = BookingWorld.from_warehouse(engine, seed=seed)
+    started = dt.datetime.now(dt.UTC)
+    with (
+        tempfile.TemporaryDirectory(prefix="trident-pubsub-") as folder,
+        LocalPubSub(Path(folder)) as emulator,
+    ):
+        endpoint = emulator.endpoint
+        ensure_subscription(endpoint, binding.topic, binding.subscription)
+        report = PublishReport()
+
+        def publish() -> None:
+            nonlocal report
+            report = publish_bookings(
+                world, endpoint, binding.topic, rate=rate, duration_s=duration_s, seed=seed
+            )
+
+        publisher = threading.Thread(target=publish)
+        publisher.start()
+        consumer = StreamConsumer(binding, engine, endpoint, max_wait_s=0.2)
+        latencies: list[float] = []
+        seen: set[str] = set()
+        applied = dead = duplicates = 0
+        lag_at_end: int | None = None
+        quiet = 0
+        while publisher.is_alive() or quiet < 3:
+            result = consumer.run_batch()
+            visible = dt.datetime.now(dt.UTC)
+            dead += result.dead_lettered
+            duplicates += result.duplicates
+            if lag_at_end is None and not publisher.is_alive():
+                lag_at_end = result.pulled
+            quiet = 0 if result.pulled or publisher.is_alive() else quiet + 1
+            if not result.appended:
+                continue
+            applied += result.appended
+            for row in _streamed(engine, started):
+                if row["event_id"] not in seen:
+                    seen.add(row["event_id"])
+                    event_at = row["event_at"].replace(tzinfo=dt.UTC)
+                    latencies.append((visible - event_at).total_seconds())
+        consumer.close()
+        publisher.join()
+    with engine.session():
+        counts = engine.query_rows(_counts(engine, started))[0]
+    applied_ids = {row["event_id"] for row in _streamed(engine, started)}
+    return {
+        "rate": rate,
+        "duration_s": duration_s,
+        "events published": report.events,
+        "messages": report.messages,
+        "applied": applied,
+        "dead-lettered": dead,
+        "duplicates skipped": duplicates,
+        "duplicates applied": int(counts["rows"]) - int(counts["events"]),
+        "lost": len(report.valid_event_ids - applied_ids),
+        "latency p50 s": round(_percentile(latencies, 0.5), 3),
+        "latency p95 s": round(_percentile(latencies, 0.95), 3),
+        "latency max s": round(max(latencies, default=float("nan")), 3),
+        "unapplied at end of publishing": lag_at_end or 0,
+    }
+
+
+def _since(started: dt.datetime) -> exp.Condition:
+    stamp = exp.cast(exp.Literal.string(started.replace(tzinfo=None).isoformat(" ")), "TIMESTAMP")
+    return exp.GTE(this=exp.column("received_at"), expression=stamp)
+
+
+def _streamed(engine: Any, started: dt.datetime) -> list[dict[str, Any]]:
+    table = engine.table_for("bookings", "booking_events")
+    with engine.session():
+        return list(
+            engine.query_rows(
+                exp.select("event_id", "event_at").from_(table).where(_since(started))
+            )
+        )
+
+
+def _counts(engine: Any, started: dt.datetime) -> exp.Select:
+    table = engine.table_for("bookings", "booking_events")
+    return (
+        exp.select(
+            exp.func("COUNT", exp.Star()).as_("rows"),
+            exp.func("COUNT", exp.Distinct(expressions=[exp.column("event_id")])).as_("events"),
+        )
+        .from_(table)
+        .where(_since(started))
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.stream.benchmark")
+    parser.add_argument("--rate", type=float, nargs="+", default=[50.0, 200.0, 1000.0])
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    for rate in args.rate:
+        figures = run(rate, args.duration, args.seed)
+        print("  ".join(f"{name}: {value}" for name, value in figures.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

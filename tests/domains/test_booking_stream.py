@@ -1,0 +1,368 @@
+"""The booking stream into bookings.booking_events, against the Pub/Sub emulator.
+
+Each test publishes hand-made messages to a topic of the emulator and runs the bookings
+domain's consumer on a warehouse holding the referentials it reads (the identity map,
+the villages): valid events are appended once whatever the stream does (duplicates,
+redeliveries, a consumer killed mid-batch), bad ones land in the dead-letter table with
+the rule they broke.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.bookings import BookingEventMessage
+from domains.bookings.stream import BOOKING_STREAM
+from mesh_platform.engines.base import WarehouseEngine
+from mesh_platform.engines.factory import get_engine
+from mesh_platform.streams.consumer import StreamBinding, StreamConsumer
+from mesh_platform.streams.pubsub import PubSubEndpoint, ensure_subscription, publisher_client
+from sandbox.services.pubsub import LocalPubSub
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+
+
+def event(booking: int, sequence: int, **changes: Any) -> BookingEventMessage:
+    """A valid event of booking ``booking``'s change ``sequence``."""
+    kinds = {1: "created", 2: "confirmed"}
+    values: dict[str, Any] = {
+        "event_id": f"EV{booking:09d}{sequence:03d}",
+        "event_type": kinds.get(sequence, "modified"),
+        "booking_id": f"BK{booking:09d}",
+        "sequence_number": sequence,
+        "event_time": NOW + dt.timedelta(minutes=sequence),
+        "producer": "RESA",
+        "customer_account": "FR-1000001",
+        "village_id": "VTH",
+        "market": "FR",
+        "channel": "web",
+        "arrival_date": dt.date(2027, 2, 6),
+        "departure_date": dt.date(2027, 2, 13),
+        "adults": 2,
+        "children": 1,
+        "amount_eur": 2480.5,
+    }
+    return BookingEventMessage.model_validate({**values, **changes})
+
+
+@pytest.fixture
+def warehouse() -> WarehouseEngine:
+    """The local warehouse with the referentials the consumer reads."""
+    engine = get_engine()
+    with engine.session():
+        for statement in (
+            "CREATE SCHEMA customers",
+            "CREATE SCHEMA resorts",
+            "CREATE TABLE customers.customer_identity_map AS SELECT * FROM (VALUES "
+            "('reservations', 'FR-1000001', 'CU00000001'), "
+            "('reservations', 'BE-1000003', 'CU00000003')) "
+            "AS t(source_system, source_customer_id, customer_id)",
+            "CREATE TABLE resorts.villages AS SELECT * FROM (VALUES ('VTH'), ('CUN')) "
+            "AS t(village_id)",
+        ):
+            engine.execute(statement)
+    return engine
+
+
+@pytest.fixture
+def stream(local_pubsub: LocalPubSub) -> tuple[StreamBinding[Any], PubSubEndpoint]:
+    """The bookings binding on a topic and subscription of their own (per test)."""
+    suffix = uuid.uuid4().hex[:8]
+    binding = StreamBinding(
+        contract=BOOKING_STREAM.contract,
+        message=BOOKING_STREAM.message,
+        topic=f"booking-events-{suffix}",
+        subscription=f"bookings-{suffix}",
+        to_rows=BOOKING_STREAM.to_rows,
+    )
+    ensure_subscription(
+        local_pubsub.endpoint, binding.topic, binding.subscription, ack_deadline_s=10
+    )
+    return binding, local_pubsub.endpoint
+
+
+def publish(endpoint: PubSubEndpoint, topic: str, payloads: list[bytes]) -> None:
+    publisher = publisher_client(endpoint)
+    path = publisher.topic_path(endpoint.project, topic)
+    for future in [publisher.publish(path, data) for data in payloads]:
+        future.result()
+
+
+def drain(consumer: StreamConsumer[Any], *, empty_batches: int = 2) -> int:
+    """Run batches until the subscription stays empty; the messages taken."""
+    taken, empty = 0, 0
+    while empty < empty_batches:
+        result = consumer.run_batch()
+        taken += result.pulled
+        empty = 0 if result.pulled else empty + 1
+    return taken
+
+
+def rows(engine: WarehouseEngine, sql: str) -> list[dict[str, Any]]:
+    with engine.session():
+        return engine.query_rows(sql)
+
+
+def test_the_json_schema_given_to_the_producer_is_the_contract_s() -> None:
+    from contracts.bookings import booking_event_json_schema
+
+    path = ROOT / "deploy" / "pubsub" / "booking-event.schema.json"
+    exported = json.dumps(booking_event_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    assert path.read_text() == exported, (
+        f"{path.relative_to(ROOT)} is stale: write booking_event_json_schema() to it again"
+    )
+
+
+def test_the_message_contract_names_the_field_and_the_rule() -> None:
+    with pytest.raises(ValueError, match="departure_date 2027-02-06 is not after"):
+        event(1, 1, departure_date=dt.date(2027, 2, 6))
+    with pytest.raises(ValueError, match="adults"):
+        event(1, 1, adults=0)
+
+
+def test_duplicates_and_redeliveries_are_applied_once(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    binding, endpoint = stream
+    events = [event(1, 1), event(1, 2), event(2, 1, customer_account="BE-1000003", market="BE")]
+    payloads = [m.model_dump_json().encode() for m in events]
+    # a producer retry of every event, and the first event again later
+    publish(endpoint, binding.topic, payloads + payloads + payloads[:1])
+    consumer = StreamConsumer(binding, warehouse, endpoint, max_messages=4)
+    assert drain(consumer) == 7
+    # the whole stream again, as after a redelivery of everything
+    publish(endpoint, binding.topic, payloads)
+    assert drain(consumer) == 3
+    consumer.close()
+
+    published = rows(
+        warehouse,
+        "SELECT event_id, customer_id, guests, event_date FROM bookings.booking_events "
+        "ORDER BY event_id",
+    )
+    assert [r["event_id"] for r in published] == [m.event_id for m in events]
+    assert published[2]["customer_id"] == "CU00000003"
+    assert published[0]["guests"] == 3
+    assert published[0]["event_date"] == dt.date(2026, 12, 6)
+    duplicates = rows(
+        warehouse,
+        "SELECT stage, reason, count(*) AS n FROM bookings.booking_events__left_out GROUP BY ALL",
+    )
+    assert duplicates == [{"stage": "stream", "reason": "duplicate", "n": 7}]
+
+
+def test_bad_events_land_in_the_dead_letter_table_with_their_rule(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    binding, endpoint = stream
+    good = event(3, 1)
+    payload = json.loads(good.model_dump_json())
+    bad = {
+        "json_invalid": b'{"event_id": "EV0000000040',
+        "greater_than_equal": json.dumps({**payload, "event_id": "EV000000005001", "adults": 0}),
+        "extra_forbidden": json.dumps({**payload, "event_id": "EV000000006001", "tier": "gold"}),
+        "missing": json.dumps({k: v for k, v in payload.items() if k != "village_id"}),
+        "unknown_reference:customers.customer_identity_map": event(
+            7, 1, customer_account="DE-9999999", market="DE"
+        ).model_dump_json(),
+        "unknown_reference:resorts.villages": event(8, 1, village_id="XXX").model_dump_json(),
+        "test_record": event(9, 1, village_id="TST").model_dump_json(),
+    }
+    encoded = [v if isinstance(v, bytes) else v.encode() for v in bad.values()]
+    # a bad message redelivered is kept once; the good one passes, whatever its place
+    publish(endpoint, binding.topic, [encoded[0], good.model_dump_json().encode(), *encoded])
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+
+    assert rows(warehouse, "SELECT event_id FROM bookings.booking_events") == [
+        {"event_id": good.event_id}
+    ]
+    letters = rows(
+        warehouse,
+        "SELECT rule, field, detail, event_id, raw_payload "
+        "FROM bookings.booking_events__dead_letter",
+    )
+    by_rule = {letter["rule"]: letter for letter in letters}
+    assert sorted(by_rule) == sorted(bad)
+    assert len(letters) == len(bad) + 1  # the malformed one twice: two Pub/Sub messages
+    assert by_rule["greater_than_equal"]["field"] == "adults"
+    assert "greater than or equal to 1 (got 0)" in by_rule["greater_than_equal"]["detail"]
+    assert by_rule["greater_than_equal"]["event_id"] == "EV000000005001"
+    assert by_rule["missing"]["field"] == "village_id"
+    assert by_rule["json_invalid"]["raw_payload"] == '{"event_id": "EV0000000040'
+    assert json.loads(by_rule["extra_forbidden"]["raw_payload"])["tier"] == "gold"
+    assert "DE-9999999" in by_rule["unknown_reference:customers.customer_identity_map"]["detail"]
+
+
+KILLED_CONSUMER = """
+import os, signal, sys
+from mesh_platform.engines.base import WarehouseEngine
+from mesh_platform.engines.factory import get_engine
+from mesh_platform.streams.consumer import StreamConsumer, StreamBinding
+from mesh_platform.streams.pubsub import endpoint_from_environment
+from domains.bookings.stream import BOOKING_STREAM
+
+where, topic, subscription = sys.argv[1:4]
+binding = StreamBinding(BOOKING_STREAM.contract, BOOKING_STREAM.message, topic, subscription,
+                        BOOKING_STREAM.to_rows)
+engine = get_engine()
+batches = 0
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if where == "before-commit":  # killed inside the publication's transaction
+    original = type(engine).replace_rows
+    def replace_rows(self, staging, target, *, where, insert):
+        if target.name == "booking_events":
+            self.execute(insert.copy())  # the rows are written but not yet committed...
+            die()
+        return original(self, staging, target, where=where, insert=insert)
+    type(engine).replace_rows = replace_rows
+consumer = StreamConsumer(binding, engine, endpoint_from_environment(), max_messages=25)
+if where == "before-ack":  # killed between the publication and the acknowledgement
+    consumer.acknowledge = die
+while True:
+    consumer.run_batch()
+"""
+
+
+@pytest.mark.parametrize("where", ["before-commit", "before-ack"])
+def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
+    where: str,
+    warehouse: WarehouseEngine,
+    stream: tuple[StreamBinding[Any], PubSubEndpoint],
+    local_pubsub: LocalPubSub,
+) -> None:
+    binding, endpoint = stream
+    events = [event(100 + n, 1) for n in range(60)]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in events])
+    env = {**os.environ, **local_pubsub.environment(), "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_CONSUMER, where, binding.topic, binding.subscription],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    if where == "before-ack":  # the first batch was published, then the consumer died
+        assert rows(warehouse, "SELECT count(*) AS n FROM bookings.booking_events") == [{"n": 25}]
+
+    # restarted: the killed batch is redelivered once its lease expires (10 s)
+    consumer = StreamConsumer(binding, warehouse, endpoint, max_messages=25, max_wait_s=2)
+    drain(consumer, empty_batches=8)
+    consumer.close()
+
+    published = rows(
+        warehouse,
+        "SELECT event_id, count(*) AS n FROM bookings.booking_events GROUP BY event_id",
+    )
+    assert sorted(r["event_id"] for r in published) == sorted(m.event_id for m in events)
+    assert {r["n"] for r in published} == {1}
+    leftovers = rows(
+        warehouse,
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE starts_with(table_name, '_staging')",
+    )
+    assert leftovers == []
+
+
+def test_the_sensor_appends_a_batch_and_reports_its_figures(
+    warehouse: WarehouseEngine,
+    stream: tuple[StreamBinding[Any], PubSubEndpoint],
+    local_pubsub: LocalPubSub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dagster as dg
+
+    from mesh_platform.streams.sensor import stream_sensor
+
+    binding, endpoint = stream
+    for name, value in local_pubsub.environment().items():
+        monkeypatch.setenv(name, value)
+    publish(endpoint, binding.topic, [event(200, 1).model_dump_json().encode(), b"not json"])
+    sensor = stream_sensor(binding)
+
+    result = sensor(dg.build_sensor_context())
+
+    assert isinstance(result, dg.SensorResult)
+    (materialization,) = result.asset_events
+    assert isinstance(materialization, dg.AssetMaterialization)
+    assert materialization.asset_key == dg.AssetKey(["bookings", "booking_events"])
+    figures = {k: v.value for k, v in materialization.metadata.items()}
+    assert figures["events_appended"] == 1
+    assert figures["dead_lettered"] == 1
+    assert figures["dead_letter_rules"] == {"json_invalid": 1}
+    empty = sensor(dg.build_sensor_context())
+    assert isinstance(empty, dg.SensorResult)
+    assert empty.skip_reason is not None
+    assert binding.subscription in str(empty.skip_reason.skip_message)
+
+
+def test_the_bookings_location_declares_the_stream_sensor() -> None:
+    from domains.bookings.definitions import defs
+
+    assert "bookings__booking_events__stream" in {sensor.name for sensor in defs.sensors or ()}
+
+
+def test_dead_letters_are_listed_and_replay_once_what_they_broke_is_fixed(
+    warehouse: WarehouseEngine,
+    local_pubsub: LocalPubSub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    for name, value in local_pubsub.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per letter in the table
+    endpoint = local_pubsub.endpoint
+    ensure_subscription(endpoint, BOOKING_STREAM.topic, BOOKING_STREAM.subscription)
+    newcomer = event(300, 1, customer_account="DE-1234567", market="DE")
+    broken = json.dumps({**json.loads(event(301, 1).model_dump_json()), "adults": 0})
+    publish(endpoint, BOOKING_STREAM.topic, [newcomer.model_dump_json().encode(), broken.encode()])
+    consumer = StreamConsumer(BOOKING_STREAM, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+    runner = CliRunner()
+
+    listed = runner.invoke(app, ["dead-letters", "bookings.booking_events"])
+    assert listed.exit_code == 0, listed.output
+    assert "unknown_reference:customers.customer_identity_map" in listed.output
+    assert "greater_than_equal" in listed.output
+    assert "2 dead letter(s) of bookings.booking_events" in listed.output
+
+    # the identity map learns the newcomer's account: its event replays, the other stays
+    with warehouse.session():
+        warehouse.execute(
+            "INSERT INTO customers.customer_identity_map "
+            "VALUES ('reservations', 'DE-1234567', 'CU00000009')"
+        )
+    replayed = runner.invoke(app, ["dead-letters", "bookings.booking_events", "--replay"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "replayed 2 dead letter(s) of bookings.booking_events: 1 resolved" in replayed.output
+    assert rows(warehouse, "SELECT event_id, customer_id FROM bookings.booking_events") == [
+        {"event_id": newcomer.event_id, "customer_id": "CU00000009"}
+    ]
+    assert rows(warehouse, "SELECT rule FROM bookings.booking_events__dead_letter") == [
+        {"rule": "greater_than_equal"}
+    ]
+    again = runner.invoke(app, ["dead-letters", "bookings.booking_events", "--replay"])
+    assert "1 dead letter(s) of bookings.booking_events: 0 resolved" in again.output
+    unknown = runner.invoke(app, ["dead-letters", "sales.revenue_by_season"])
+    assert unknown.exit_code == 2
+    assert "sales.revenue_by_season is not fed by a stream" in unknown.output
