@@ -40,7 +40,7 @@ def _default_state_dir() -> Path:
 class MeshSettings(BaseSettings):
     """Where and on what the mesh runs."""
 
-    model_config = SettingsConfigDict(env_prefix="MESH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MESH_", extra="ignore", populate_by_name=True)
 
     env: Environment = Field(Environment.LOCAL, description="local, branch or prod.")
     engine: EngineName | None = Field(

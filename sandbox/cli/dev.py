@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+import subprocess
+import sys
 from contextlib import ExitStack
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated
 
@@ -91,6 +91,8 @@ def dev(
             f"{'; daemon running' if daemon else ''}). Ctrl-C stops it.",
             highlight=False,
         )
+        if catalog is not None:
+            catalog.start()
 
     catalog = CatalogBeside(host, catalog_port) if catalog_port else None
     with instance_storage(settings), ExitStack() as services:
@@ -98,8 +100,6 @@ def dev(
             from sandbox.stream.local import local_stream
 
             out.print(services.enter_context(local_stream(settings, stream_rate)), highlight=False)
-        if catalog is not None:
-            catalog.start()
         try:
             serve(options, ready, on_stop=lambda: out.print("Stopping the Dagster services..."))
         except DevServerError as error:
@@ -111,49 +111,47 @@ def dev(
 
 
 class CatalogBeside:
-    """The data catalog served beside the Dagster UI: built from the last runs in a thread
-    (the UI does not wait for it), then served until ``stop``. A catalog that cannot be
-    built or served is told, and the UI runs on without it."""
+    """The data catalog served beside the Dagster UI by ``mesh catalog serve`` in a process
+    of its own, started once the UI is ready (the UI does not wait for it, and no thread of
+    this process runs while the code servers are forked from it). It builds the catalog
+    from the last runs, then serves it until ``stop``; a catalog that cannot be built or
+    served says why in the output, and the UI runs on without it."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="catalog", daemon=True)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
 
     def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        from mesh_platform.catalog import build_catalog
-        from mesh_platform.cli.catalog import catalog_server, default_folder
-
-        out = console()
-        folder = default_folder()
-        try:
-            build_catalog(folder)
-            server = catalog_server(folder, self.host, self.port)
-        except Exception as error:  # the UI runs on without the catalog
-            out.print(
-                f"[yellow]the data catalog is not served[/]: {escape(str(error))}",
-                highlight=False,
-            )
-            return
-        if self._stopped.is_set():
-            server.server_close()
-            return
-        self._server = server
-        url = f"http://{self.host}:{server.server_address[1]}/"
-        out.print(
-            f"[bold green]Data catalog on {url}[/] (from the last runs; "
-            "`mesh catalog build` refreshes it)",
+        command = [
+            sys.executable,
+            "-c",
+            "from mesh_platform.cli import app; app()",
+            "catalog",
+            "serve",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        console().print(
+            f"[bold green]Data catalog on {self.url}[/] (built from the last runs in a few "
+            "seconds; `mesh catalog build` refreshes it)",
             highlight=False,
         )
-        server.serve_forever()
 
     def stop(self) -> None:
-        self._stopped.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

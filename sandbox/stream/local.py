@@ -3,61 +3,66 @@
 from __future__ import annotations
 
 import os
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from contracts.bookings import BOOKING_SUBSCRIPTION, BOOKING_TOPIC
-from mesh_platform.engines.factory import get_engine
+from contracts.bookings import BOOKING_TOPIC
 from mesh_platform.settings import MeshSettings
-from mesh_platform.streams.pubsub import ensure_subscription
 from sandbox.services.pubsub import LocalPubSub
-from sandbox.stream.bookings import BookingWorld
-from sandbox.stream.publisher import publish_bookings
 
 FOREVER_S = 365 * 24 * 3600.0
+_SUBSCRIBE = (
+    "from contracts.bookings import BOOKING_SUBSCRIPTION, BOOKING_TOPIC\n"
+    "from mesh_platform.streams.pubsub import endpoint_from_environment, ensure_subscription\n"
+    "ensure_subscription(endpoint_from_environment(), BOOKING_TOPIC, BOOKING_SUBSCRIPTION)\n"
+)
+"""Creates the booking topic and subscription, in a process of its own (see below)."""
 
 
 @contextmanager
 def local_stream(settings: MeshSettings, rate: float) -> Iterator[str]:
-    """Run the emulator in ``<state>/pubsub-emulator`` with the booking topic and
-    subscription, name it in this process's environment (which the code servers
-    inherit, so the bookings sensor starts running), and publish the warehouse world's
-    events at ``rate`` per second in a thread, until the block ends; yields what it
-    says of itself. Without a built warehouse, nothing is published."""
+    """Run the emulator in ``<state>/pubsub-emulator``, name it in this process's
+    environment (which the code servers inherit, so the bookings sensor starts running),
+    create the booking topic and subscription, and publish the warehouse world's events
+    at ``rate`` per second with ``mesh simulate bookings``, in a process of its own,
+    until the block ends; yields what it says of itself.
+
+    The publisher is a process, not a thread of this one, and this process opens no
+    Pub/Sub client: ``mesh dev`` forks the code servers from this process, and a fork
+    taken while another thread holds an import lock, or beside a gRPC channel, hangs
+    the child.
+    """
     with LocalPubSub(settings.state_dir / "pubsub-emulator") as emulator:
-        ensure_subscription(emulator.endpoint, BOOKING_TOPIC, BOOKING_SUBSCRIPTION)
         saved = {name: os.environ.get(name) for name in emulator.environment()}
         os.environ.update(emulator.environment())
-        stop = threading.Event()
-        publisher: threading.Thread | None = None
+        subprocess.run([sys.executable, "-c", _SUBSCRIBE], check=True)  # before the sensor pulls
+        command = [
+            sys.executable,
+            "-c",
+            "from mesh_platform.cli import app; app()",
+            "simulate",
+            "bookings",
+            "--rate",
+            f"{rate:g}",
+            "--duration",
+            f"{FOREVER_S:g}",
+        ]
+        publisher = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         try:
-            try:
-                engine = get_engine(settings)
-                with engine.session():
-                    world = BookingWorld.from_warehouse(engine)
-            except LookupError as error:
-                said = (
-                    f"Pub/Sub emulator on {emulator.endpoint.emulator_host}; no publisher: {error}"
-                )
-            else:
-                publisher = threading.Thread(
-                    target=publish_bookings,
-                    args=(world, emulator.endpoint, BOOKING_TOPIC),
-                    kwargs={"rate": rate, "duration_s": FOREVER_S, "stop": stop},
-                    daemon=True,
-                )
-                publisher.start()
-                said = (
-                    f"Pub/Sub emulator on {emulator.endpoint.emulator_host}, publishing "
-                    f"{rate:g} booking events/s to {BOOKING_TOPIC}; the sensor "
-                    "bookings__booking_events__stream appends them"
-                )
-            yield said
+            yield (
+                f"Pub/Sub emulator on {emulator.endpoint.emulator_host}, publishing "
+                f"{rate:g} booking events/s to {BOOKING_TOPIC} (mesh simulate bookings, "
+                f"pid {publisher.pid}); the sensor bookings__booking_events__stream appends them"
+            )
         finally:
-            stop.set()
-            if publisher is not None:
-                publisher.join(timeout=30)
+            publisher.terminate()
+            try:
+                publisher.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                publisher.kill()
+                publisher.wait()
             for name, value in saved.items():
                 if value is None:
                     os.environ.pop(name, None)
