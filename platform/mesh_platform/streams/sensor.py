@@ -43,9 +43,10 @@ def sensor_name(binding: StreamBinding[Any]) -> str:
     return f"{meta.domain}__{meta.product}__stream"
 
 
-def _running_by_default() -> dg.DefaultSensorStatus:
-    configured = os.environ.get(EMULATOR_HOST_VARIABLE) or get_settings().env != Environment.LOCAL
-    return dg.DefaultSensorStatus.RUNNING if configured else dg.DefaultSensorStatus.STOPPED
+def _configured() -> bool:
+    """Whether a Pub/Sub is there to pull: an emulator named by the environment, or
+    Google's outside the local environment."""
+    return bool(os.environ.get(EMULATOR_HOST_VARIABLE)) or get_settings().env != Environment.LOCAL
 
 
 def _merge(results: list[BatchResult]) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def stream_sensor(
     @dg.sensor(
         name=sensor_name(binding),
         minimum_interval_seconds=INTERVAL_S,
-        default_status=_running_by_default(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
             f"Appends the messages of subscription {binding.subscription!r} to "
             f"{meta.key} in micro-batches (write-audit-publish, acknowledged after "
@@ -83,6 +84,11 @@ def stream_sensor(
         ),
     )
     def _stream(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        if not _configured():  # the sensor runs everywhere; locally, once a stream is started
+            return dg.SensorResult(
+                skip_reason=f"no Pub/Sub to pull {binding.subscription!r} from: locally, "
+                f"`mesh dev --stream` starts the emulator and sets {EMULATOR_HOST_VARIABLE}"
+            )
         consumer = StreamConsumer(binding, get_engine(), endpoint_from_environment())
         results: list[BatchResult] = []
         deadline = time.monotonic() + budget_s
