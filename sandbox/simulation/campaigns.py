@@ -9,6 +9,20 @@ that opens are about a third of sends and clicks about 4.4% (the seed's figures)
 Unsubscribing withdraws the e-mail consent of that CRM record; records deleted on
 request stop receiving messages.
 
+The planted effect. Besides each person's own preferences (which only move a send's
+chances against the other recipients of the same master, since every master is
+calibrated to the seed's rates), one setting has a real effect that is the same for
+everyone and known: a message whose secondary highlight is ``LIVE`` (the webcams)
+multiplies the odds of an open and the odds of a click by
+:data:`PLANTED_ODDS_RATIO` (2), against any other secondary highlight, every other
+setting and the recipient being equal. It is applied after the calibration, to every
+open probability and every click probability (clicks after an open, clicks without a
+recorded open, SMS clicks), centred on the share of the sends that carry ``LIVE`` so
+that the open and click rates stay near the seed's 35% and 4.4%. Masters draw their
+settings independently of their audiences, so the campaign history is a randomised
+experiment on it: the CRM lab's appetence model must find that ``LIVE`` raises the
+actions, and by about this much (``tests/domains/test_customer_intelligence_world.py``).
+
 Landing tables (schema ``landing_campaigns``):
 
 ``campaigns`` - one row per campaign master and language version.
@@ -90,7 +104,7 @@ from sandbox.simulation.customers import CrmView
 from sandbox.simulation.dirt import ascii_slug
 from sandbox.simulation.frames import concat, frame, numbered, pick, timestamps
 from sandbox.simulation.places import VILLAGES
-from sandbox.simulation.population import Population
+from sandbox.simulation.population import SECONDARY_HIGHLIGHTS, Population
 from sandbox.simulation.randomness import choose, sample_without_replacement
 from sandbox.simulation.resorts import Villages
 from sandbox.simulation.stays import Stays
@@ -105,6 +119,11 @@ _LINKS = ("CTA_PRINCIPAL", "VILLAGE", "OFFRE", "RESEAUX_SOCIAUX")
 _DEVICES = ("mobile", "desktop", "tablet")
 _CLIENTS = ("Apple Mail", "Gmail", "Outlook", "Yahoo Mail", "Orange Mail", "Autre")
 SITE = "https://www.trident-villages.example"
+PLANTED_SECONDARY_HIGHLIGHT = SECONDARY_HIGHLIGHTS.index("LIVE")
+"""The secondary highlight that carries the planted effect (the webcams)."""
+PLANTED_ODDS_RATIO = 2.0
+"""Odds ratio of an open, and of a click, on a message with the planted highlight, against
+any other."""
 
 
 @dataclass
@@ -153,6 +172,16 @@ def _calibrated(logit: np.ndarray, target: float) -> np.ndarray:
     return _sigmoid(logit + (lo + hi) / 2)
 
 
+def planted_effect(p: np.ndarray, treated: bool, treated_share: float) -> np.ndarray:
+    """Open or click probabilities ``p`` with the planted effect: odds multiplied by
+    ``PLANTED_ODDS_RATIO ** (1 - treated_share)`` on a message with the planted
+    highlight and divided by ``PLANTED_ODDS_RATIO ** treated_share`` otherwise, so
+    the two differ by the odds ratio and the mean rate hardly moves."""
+    power = (1.0 - treated_share) if treated else -treated_share
+    odds = p / np.maximum(1.0 - p, 1e-12) * PLANTED_ODDS_RATIO**power
+    return np.asarray(odds / (1.0 + odds))
+
+
 def run(
     ctx: Context, pop: Population, view: CrmView, stays: Stays, villages: Villages
 ) -> CampaignOutcome:
@@ -185,6 +214,8 @@ def run(
     mood = rng.lognormal(0, 0.12, masters.n)
     email_w = np.where(masters.channel == 0, sizes, 0)
     mood /= (mood * email_w).sum() / max(email_w.sum(), 1)
+    live = masters.secondary == PLANTED_SECONDARY_HIGHLIGHT
+    live_share = float(sizes[live].sum() / max(sizes.sum(), 1))
 
     write_campaigns(ctx, masters)
     persons = pop.persons
@@ -217,6 +248,7 @@ def run(
             open_target=open_target * mood[c],
             cto_target=cto_target,
             blocked_rate=blocked_rate,
+            live_share=live_share,
         )
         unsub = result.pop("unsubscribed_at_send")
         unsub_rows = unsub >= 0
@@ -262,6 +294,7 @@ def _send(
     open_target: float,
     cto_target: float,
     blocked_rate: float,
+    live_share: float,
 ) -> dict[str, np.ndarray]:
     """What each recipient of master ``c`` did: delivery, opens, clicks, unsubscription."""
     scale = ctx.scale
@@ -273,6 +306,7 @@ def _send(
     soft = rng.random(n) < (0.004 if channel == 0 else 0.02)
     status = np.where(dead, 2, np.where(soft, 1, 0))
     delivered = status == 0
+    live = bool(masters.secondary[c] == PLANTED_SECONDARY_HIGHLIGHT)
     eng = persons.engagement[p]
     match = (
         0.5 * (persons.pref_main[p] == masters.main[c])
@@ -291,18 +325,19 @@ def _send(
         p_open = np.zeros(n)
         share = n / max(int(delivered.sum()), 1)
         p_open[delivered] = _calibrated(logit[delivered], open_target * share)
-        opened = rng.random(n) < p_open
+        opened = rng.random(n) < planted_effect(p_open, live, live_share)
         p_click = np.zeros(n)
         p_click[opened] = _calibrated(0.6 * eng[opened] + match[opened], cto_target)
-        clicked = rng.random(n) < p_click
-        clicked |= delivered & ~opened & (rng.random(n) < blocked_rate)
+        p_blocked = planted_effect(np.full(n, blocked_rate), live, live_share)
+        clicked = rng.random(n) < planted_effect(p_click, live, live_share)
+        clicked |= delivered & ~opened & (rng.random(n) < p_blocked)
     else:
         opened = np.zeros(n, dtype=bool)
         p_click = np.zeros(n)
         p_click[delivered] = _calibrated(
             0.6 * eng[delivered], SMS_CLICK_RATE * n / max(int(delivered.sum()), 1)
         )
-        clicked = rng.random(n) < p_click
+        clicked = rng.random(n) < planted_effect(p_click, live, live_share)
     open_count = np.where(opened, 1 + rng.poisson(scale.opens_per_opener - 1, n), 0)
     click_count = np.where(clicked, 1 + rng.poisson(scale.clicks_per_clicker - 1, n), 0)
     first_open = sent + np.minimum(rng.lognormal(np.log(3 * 3600), 1.3, n), 20 * DAY).astype(
