@@ -17,8 +17,9 @@ multiplies the odds of an open and the odds of a click by
 :data:`PLANTED_ODDS_RATIO` (2), against any other secondary highlight, every other
 setting and the recipient being equal. It is applied after the calibration, to every
 open probability and every click probability (clicks after an open, clicks without a
-recorded open, SMS clicks), centred on the share of the sends that carry ``LIVE`` so
-that the open and click rates stay near the seed's 35% and 4.4%. Masters draw their
+recorded open, SMS clicks), centred on the share of the sends that carry ``LIVE``
+(clicks after an open further, their opens being already raised) so that the open
+and click rates stay near the seed's 35% and 4.4%. Masters draw their
 settings independently of their audiences, so the campaign history is a randomised
 experiment on it: the CRM lab's appetence model must find that ``LIVE`` raises the
 actions, and by about this much (``tests/domains/test_customer_intelligence_world.py``).
@@ -172,14 +173,29 @@ def _calibrated(logit: np.ndarray, target: float) -> np.ndarray:
     return _sigmoid(logit + (lo + hi) / 2)
 
 
-def planted_effect(p: np.ndarray, treated: bool, treated_share: float) -> np.ndarray:
+def planted_effect(p: np.ndarray, treated: bool, centre: float) -> np.ndarray:
     """Open or click probabilities ``p`` with the planted effect: odds multiplied by
-    ``PLANTED_ODDS_RATIO ** (1 - treated_share)`` on a message with the planted
-    highlight and divided by ``PLANTED_ODDS_RATIO ** treated_share`` otherwise, so
-    the two differ by the odds ratio and the mean rate hardly moves."""
-    power = (1.0 - treated_share) if treated else -treated_share
+    ``PLANTED_ODDS_RATIO ** (1 - centre)`` on a message with the planted highlight and
+    divided by ``PLANTED_ODDS_RATIO ** centre`` otherwise, so the two always differ by
+    the odds ratio; ``centre`` (the share of the sends that carry it, or
+    :func:`click_centre`) keeps the mean rate where the calibration put it."""
+    power = (1.0 - centre) if treated else -centre
     odds = p / np.maximum(1.0 - p, 1e-12) * PLANTED_ODDS_RATIO**power
     return np.asarray(odds / (1.0 + odds))
+
+
+def click_centre(open_rate: float, live_share: float) -> float:
+    """The centre of the planted effect on clicks after an open: the opens of the
+    messages with the planted highlight are already more frequent, so their clicks are
+    centred further for the clicks per send to stay where the calibration put them
+    (exact for rare clicks)."""
+    p = np.array([open_rate])
+    live = float(planted_effect(p, True, live_share)[0]) / open_rate
+    other = float(planted_effect(p, False, live_share)[0]) / open_rate
+    return float(
+        np.log2(live_share * live * PLANTED_ODDS_RATIO + (1 - live_share) * other)
+        / np.log2(PLANTED_ODDS_RATIO)
+    )
 
 
 def run(
@@ -216,6 +232,7 @@ def run(
     mood /= (mood * email_w).sum() / max(email_w.sum(), 1)
     live = masters.secondary == PLANTED_SECONDARY_HIGHLIGHT
     live_share = float(sizes[live].sum() / max(sizes.sum(), 1))
+    live_clicks = click_centre(min(open_target, 0.95), live_share)
 
     write_campaigns(ctx, masters)
     persons = pop.persons
@@ -249,6 +266,7 @@ def run(
             cto_target=cto_target,
             blocked_rate=blocked_rate,
             live_share=live_share,
+            live_clicks=live_clicks,
         )
         unsub = result.pop("unsubscribed_at_send")
         unsub_rows = unsub >= 0
@@ -295,6 +313,7 @@ def _send(
     cto_target: float,
     blocked_rate: float,
     live_share: float,
+    live_clicks: float,
 ) -> dict[str, np.ndarray]:
     """What each recipient of master ``c`` did: delivery, opens, clicks, unsubscription."""
     scale = ctx.scale
@@ -329,7 +348,7 @@ def _send(
         p_click = np.zeros(n)
         p_click[opened] = _calibrated(0.6 * eng[opened] + match[opened], cto_target)
         p_blocked = planted_effect(np.full(n, blocked_rate), live, live_share)
-        clicked = rng.random(n) < planted_effect(p_click, live, live_share)
+        clicked = rng.random(n) < planted_effect(p_click, live, live_clicks)
         clicked |= delivered & ~opened & (rng.random(n) < p_blocked)
     else:
         opened = np.zeros(n, dtype=bool)

@@ -107,17 +107,20 @@ def test_no_household_gains_more_than_its_probabilities_and_segments_allow(
 
 
 def test_the_planted_effect_is_in_the_campaign_history(tiny_mesh: TinyMesh) -> None:
-    """The odds of an open of an e-mail carrying LIVE, against any other secondary
-    highlight, are the planted odds ratio (2), within sampling noise."""
+    """E-mails carrying LIVE are opened more: each recipient's odds are doubled, so the
+    odds ratio over all recipients, of unequal appetite, lies between 1 and 2 (a
+    marginal odds ratio is pulled towards 1; the simulation's own tests check the
+    doubling itself)."""
     rows = _frame(
         tiny_mesh,
         "SELECT secondary_highlight = 'LIVE' AS live, COUNT(*) AS sends,"
         " AVG(CASE WHEN opens_count > 0 THEN 1.0 ELSE 0.0 END) AS rate"
         " FROM campaigns.campaign_sends WHERE channel = 'email' GROUP BY 1",
     ).set_index("live")
+    assert (rows["sends"] > 1000).all()
     odds = rows["rate"] / (1 - rows["rate"])
     ratio = float(odds.loc[True] / odds.loc[False])
-    assert ratio == pytest.approx(PLANTED_ODDS_RATIO, rel=0.25)
+    assert 1.3 <= ratio <= PLANTED_ODDS_RATIO * 1.05
 
 
 def test_the_model_recovers_the_planted_effect(
