@@ -1,13 +1,15 @@
 """The product ``customer_intelligence.campaign_appetence``: each customer's best
-campaign settings, their appetence gain and the segment move they bring.
+campaign settings, their appetence gain and the segment movement they generate.
 
 A gradient-boosting classifier trained on the campaign history (one row per send)
 predicts whether a send triggers an action; its per-setting structure gives each
 customer's best settings exactly, and a second classifier trained on past segment
-transitions predicts the segment move (see :func:`campaign_appetence`). The learning
-base and the design matrix are built in ``_send_history``, the segment classifier in
-``_segment_moves``, the fit and metrics in ``_models``; the seed is ``MESH_SEED``, read
-when the product is materialised.
+transitions gives each household's next segment with the settings received and with
+the recommended ones (see :func:`campaign_appetence`). The learning base and the design
+matrix are built in ``_send_history``, the segment classifier in ``_segment_moves``,
+the movements and their euros in ``_movements``, the uplift evaluation in ``_uplift``,
+the fit and metrics in ``_models``; the seed is ``MESH_SEED``, read when the product is
+materialised.
 """
 
 from __future__ import annotations
@@ -138,11 +140,15 @@ def campaign_appetence(
     Recommended probability: the customer's sends as received with the best settings,
     then with stay-cycle mails and powder alarms each kept, dropped or (when never
     received) added at their share of all sends, whichever set gives the highest mean
-    probability. The next segment comes from a second classifier trained on past
-    season-to-season transitions, fed with the recommended probability as the
-    household's action rate. Customers are those with a send whose household has a
-    segment in the latest season (the others have no segment to move from); their
-    household comes from ``customers.customer_profile``.
+    probability. A second classifier, trained on past season-to-season transitions,
+    gives each household's distribution of next segments twice: fed with its
+    customers' baseline probabilities as its action rate, and with their recommended
+    ones; the movement and the euros the settings generate compare the two (see
+    ``_movements`` and the contract). The same action model, refitted on the seasons
+    before the latest one, is evaluated as uplift on the latest one (``_uplift``).
+    Customers are those with a send whose household has a segment in the latest
+    season (the others have no segment to move from); their household comes from
+    ``customers.customer_profile``.
     """
     seed = get_settings().seed
     rng = np.random.default_rng(seed)
