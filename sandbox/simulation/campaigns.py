@@ -9,20 +9,9 @@ that opens are about a third of sends and clicks about 4.4% (the seed's figures)
 Unsubscribing withdraws the e-mail consent of that CRM record; records deleted on
 request stop receiving messages.
 
-The planted effect. Besides each person's own preferences (which only move a send's
-chances against the other recipients of the same master, since every master is
-calibrated to the seed's rates), one setting has a real effect that is the same for
-everyone and known: a message whose secondary highlight is ``LIVE`` (the webcams)
-multiplies the odds of an open and the odds of a click by
-:data:`PLANTED_ODDS_RATIO` (2), against any other secondary highlight, every other
-setting and the recipient being equal. It is applied after the calibration, to every
-open probability and every click probability (clicks after an open, clicks without a
-recorded open, SMS clicks), centred on the share of the sends that carry ``LIVE``
-(clicks after an open further, their opens being already raised) so that the open
-and click rates stay near the seed's 35% and 4.4%. Masters draw their
-settings independently of their audiences, so the campaign history is a randomised
-experiment on it: the CRM lab's appetence model must find that ``LIVE`` raises the
-actions, and by about this much (``tests/domains/test_customer_intelligence_world.py``).
+One setting has a planted effect, the same for everyone and known, for the CRM lab's
+appetence model to find: the ``LIVE`` secondary highlight doubles the odds of an open
+and of a click (:mod:`sandbox.simulation.planted`).
 
 Landing tables (schema ``landing_campaigns``):
 
@@ -105,7 +94,8 @@ from sandbox.simulation.customers import CrmView
 from sandbox.simulation.dirt import ascii_slug
 from sandbox.simulation.frames import concat, frame, numbered, pick, timestamps
 from sandbox.simulation.places import VILLAGES
-from sandbox.simulation.population import SECONDARY_HIGHLIGHTS, Population
+from sandbox.simulation.planted import PLANTED_SECONDARY_HIGHLIGHT, click_centre, planted_effect
+from sandbox.simulation.population import Population
 from sandbox.simulation.randomness import choose, sample_without_replacement
 from sandbox.simulation.resorts import Villages
 from sandbox.simulation.stays import Stays
@@ -120,11 +110,6 @@ _LINKS = ("CTA_PRINCIPAL", "VILLAGE", "OFFRE", "RESEAUX_SOCIAUX")
 _DEVICES = ("mobile", "desktop", "tablet")
 _CLIENTS = ("Apple Mail", "Gmail", "Outlook", "Yahoo Mail", "Orange Mail", "Autre")
 SITE = "https://www.trident-villages.example"
-PLANTED_SECONDARY_HIGHLIGHT = SECONDARY_HIGHLIGHTS.index("LIVE")
-"""The secondary highlight that carries the planted effect (the webcams)."""
-PLANTED_ODDS_RATIO = 2.0
-"""Odds ratio of an open, and of a click, on a message with the planted highlight, against
-any other."""
 
 
 @dataclass
@@ -171,31 +156,6 @@ def _calibrated(logit: np.ndarray, target: float) -> np.ndarray:
         else:
             hi = mid
     return _sigmoid(logit + (lo + hi) / 2)
-
-
-def planted_effect(p: np.ndarray, treated: bool, centre: float) -> np.ndarray:
-    """Open or click probabilities ``p`` with the planted effect: odds multiplied by
-    ``PLANTED_ODDS_RATIO ** (1 - centre)`` on a message with the planted highlight and
-    divided by ``PLANTED_ODDS_RATIO ** centre`` otherwise, so the two always differ by
-    the odds ratio; ``centre`` (the share of the sends that carry it, or
-    :func:`click_centre`) keeps the mean rate where the calibration put it."""
-    power = (1.0 - centre) if treated else -centre
-    odds = p / np.maximum(1.0 - p, 1e-12) * PLANTED_ODDS_RATIO**power
-    return np.asarray(odds / (1.0 + odds))
-
-
-def click_centre(open_rate: float, live_share: float) -> float:
-    """The centre of the planted effect on clicks after an open: the opens of the
-    messages with the planted highlight are already more frequent, so their clicks are
-    centred further for the clicks per send to stay where the calibration put them
-    (exact for rare clicks)."""
-    p = np.array([open_rate])
-    live = float(planted_effect(p, True, live_share)[0]) / open_rate
-    other = float(planted_effect(p, False, live_share)[0]) / open_rate
-    return float(
-        np.log2(live_share * live * PLANTED_ODDS_RATIO + (1 - live_share) * other)
-        / np.log2(PLANTED_ODDS_RATIO)
-    )
 
 
 def run(

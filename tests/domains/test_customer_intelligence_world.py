@@ -4,7 +4,7 @@ The hand-made worlds of ``test_customer_intelligence.py`` prove the rules; these
 read what the whole mesh published: the campaign appetence's totals are recomputed
 from its rows, no household's euros exceed what its own probabilities and segment
 values allow, the simulation's planted effect of the settings (the ``LIVE`` secondary
-highlight doubles the odds of an open and of a click, ``sandbox.simulation.campaigns``)
+highlight doubles the odds of an open and of a click, ``sandbox.simulation.planted``)
 is in the campaign history and is found by the model, and the lead scores are
 calibrated probabilities with their reliability table.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sandbox.simulation.campaigns import PLANTED_ODDS_RATIO
+from sandbox.simulation.planted import PLANTED_ODDS_RATIO
 from tests.support.tiny_mesh import TinyMesh
 
 pytestmark = pytest.mark.slow

@@ -25,8 +25,8 @@ from sandbox.simulation import (
     get_scale,
     simulate,
 )
-from sandbox.simulation.campaigns import PLANTED_ODDS_RATIO, click_centre, planted_effect
 from sandbox.simulation.context import Context
+from sandbox.simulation.planted import PLANTED_ODDS_RATIO, click_centre, planted_effect
 from sandbox.simulation.products import core_size
 from sandbox.simulation.randomness import Streams
 from sandbox.simulation.resorts import build as build_villages
