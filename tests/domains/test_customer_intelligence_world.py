@@ -1,4 +1,4 @@
-"""The CRM lab's two models on the simulated world the test session builds (``tiny``).
+"""The CRM lab's two models on the simulated world the tests build once (``tiny``).
 
 The hand-made worlds of ``test_customer_intelligence.py`` prove the rules; these tests
 read what the whole mesh published: the campaign appetence's totals are recomputed
