@@ -20,6 +20,7 @@ from contracts.common import (
     CustomerId,
     HouseholdId,
     MoneyEUR,
+    NonNegativeMoneyEUR,
     Rate,
     Season,
     Timestamp,
@@ -218,13 +219,15 @@ class LeadScores(
     DataContract,
     domain="customer_intelligence",
     product="lead_scores",
-    version="1.0.0",
+    version="1.1.0",
     owner=CRM_LAB,
     grain=("customer_id", "village_id", "season"),
     freshness=WEEKLY,
     tags=("crm", "scoring", "personalisation"),
 ):
-    """Purchase potential of each customer for a stay in a village during a season.
+    """Purchase potential of each customer for a stay in a village (the resort) during
+    a season (the period): the seed's *capacité à réserver un séjour dans tel resort à
+    tel période*.
 
     Grain: (``customer_id``, ``village_id``, ``season``). Sources:
     ``sales.sales_lines``, ``bookings.bookings``, ``web.web_sessions``,
@@ -232,18 +235,41 @@ class LeadScores(
     ``resorts.villages``, ``customer_intelligence.rfm_segments`` and
     ``customers.customer_profile`` (the customer's household).
 
-    ``score`` is a classifier's probability that the customer books a stay in the
-    village with an arrival in the season; it is trained on past seasons (features
-    known before the season, outcome = such a booking). Scored: every customer with
-    a purchase, a booking or an identified web session in the last five seasons,
-    for the current season and the next; only the five best villages of each
-    customer and season are published (``rank_for_customer`` 1..5). ``decile`` =
-    decile of the score among all rows of the season (10 = the top 10%).
-    ``predicted_revenue_eur`` = score x the customer's mean booking amount (the
-    village's mean when the customer has no booking). ``maturity``: ``hot`` after a
-    dated search or a sales call about the village in the last 30 days, ``warm``
-    after a session on the village or a campaign click in the last 90 days,
-    ``cold`` otherwise.
+    ``score`` is a calibrated probability that the customer books a stay in the
+    village with an arrival in the season: among rows scored 0.2, about one in five
+    books. Scored: every customer with a purchase, a booking or an identified web
+    session in the last five seasons, for the current season and the next, on the
+    operating villages; only the five best villages of each customer and season are
+    published (``rank_for_customer`` 1..5). ``decile`` = decile of the score among all
+    rows of the season (10 = the top 10%). ``predicted_revenue_eur`` = score x the
+    customer's mean booking amount (the village's mean when the customer has no
+    booking). ``maturity``: ``hot`` after a dated search or a sales call about the
+    village in the last 30 days, ``warm`` after a session on the village or a campaign
+    click in the last 90 days, ``cold`` otherwise.
+
+    **Model card.**
+
+    - *Data*: candidate (customer, village) pairs of past seasons: the villages of the
+      customer's past stays, web sessions and sales calls of the past year, and the
+      five most booked villages of the last complete season.
+    - *Features* (known at the start of the season): stays in the village and overall,
+      seasons since the last stay there, mean booking amount, web sessions and dated
+      searches of the village, sales calls about it, campaign clicks (90 and 365
+      days), affinity for the village's type, the village's share of last season's
+      stays, the household's RFM of the previous season.
+    - *Target*: a booking (not cancelled) of the village with an arrival in the season.
+    - *Evaluation* (materialisation metadata, with ``model_version``): ``evaluation``,
+      the ranking on the last complete season, held out from the fit (ROC AUC, average
+      precision, log loss against the base rate, Brier, lift of the top decile);
+      ``calibration``, the Platt map's effect on half of that season's customers
+      (metrics and expected calibration error, raw and calibrated) and its
+      ``reliability`` table: per decile of the calibrated score, its rows, mean score
+      and observed booking rate.
+    - *Known limits*: a gradient-boosting classifier of past seasons, calibrated on
+      the last complete one; a booking rate that moves from one season to the next
+      moves the calibration with it; the next season is scored with today's features,
+      further ahead than the model learnt; candidates outside the customer's history
+      and the popular villages are not scored.
     """
 
     customer_id: CustomerId = column(
@@ -256,7 +282,10 @@ class LeadScores(
         "The village of the potential stay.", references="resorts.villages.village_id"
     )
     season: Season = column("Season of the potential stay's arrival.")
-    score: Rate = column("Probability of a booking of this village for this season.")
+    score: Rate = column(
+        "Calibrated probability of a booking of this village for this season (see the "
+        "reliability table of the materialisation)."
+    )
     rank_for_customer: int = column(
         "Rank of the village among the customer's scores for the season, 1 = best.",
         ge=1,
@@ -279,13 +308,14 @@ class CampaignAppetence(
     DataContract,
     domain="customer_intelligence",
     product="campaign_appetence",
-    version="1.0.0",
+    version="2.0.0",
     owner=CRM_LAB,
     grain=("customer_id",),
     freshness=WEEKLY,
-    tags=("crm", "campaigns", "prediction", "personalisation"),
+    tags=("crm", "campaigns", "prediction", "personalisation", "uplift"),
 ):
-    """Per customer, the campaign settings most likely to trigger an action, and their effect.
+    """Per customer, the campaign settings most likely to trigger an action, and the
+    segment movements and euros those settings generate.
 
     Grain: ``customer_id``: every customer with at least one send in
     ``campaigns.campaign_sends`` whose household has a segment in the latest season
@@ -295,27 +325,76 @@ class CampaignAppetence(
     ``customers.customer_profile`` (the customer's household) and
     ``customers.households``.
 
-    A send *triggers an action* when it is clicked, opened at least twice, or
-    followed by a booking of its customer within seven days. A scikit-learn
-    classifier learns the probability of an action from the customer's features
-    (RFM, segment, past engagement) and the send's seven settings: main highlight,
-    secondary highlight, subject type, send day and send time slot (Europe/Paris
-    time) of the annual cycle, and whether powder alarm and stay-cycle mails are
-    sent. The recommended settings are the combination with the highest predicted
-    probability (``recommended_action_probability``); ``baseline_action_probability``
-    is the mean prediction over the settings the customer actually received;
-    ``appetence_gain`` = recommended - baseline. ``powder_alarm_useful`` and
-    ``stay_cycle_mails_useful`` say whether those mails belong to the best
-    combination.
+    **Settings.** A send *triggers an action* when it is clicked, opened at least
+    twice, or followed by a booking of its customer within seven days. The recommended
+    settings are the combination of the seven settings (main and secondary highlight,
+    subject type, send day and time slot in Europe/Paris time, powder alarm and
+    stay-cycle mails) with the highest predicted probability of an action
+    (``recommended_action_probability``); ``baseline_action_probability`` is the mean
+    prediction over the sends the customer actually received; ``appetence_gain`` =
+    recommended - baseline (the seed's GAIN D'APPE).
 
-    ``predicted_segment`` is the household segment the model expects next season
-    with the recommended settings; ``segment_steps`` = its rank minus the current
-    segment's rank (segment ranks in ``rfm_segments``) and ``predicted_move`` its
-    sign (UP, DOWN, STABLE; the seed's UP+ and UP++ are 2 and 3 steps).
-    ``expected_gain_eur`` (UP only, else 0) = mean season amount of the predicted
-    segment minus that of the current segment; ``avoided_loss_eur`` (DOWN only,
-    else 0) = the drop in mean season amount x ``appetence_gain``. The seed's totals
-    (movements UP and DOWN, gains, avoided losses) are sums over this product.
+    **Movements generated.** The household's action rate (its customers' probabilities,
+    weighted by their sends) feeds a classifier of next season's segment twice: with
+    the settings received, giving the distribution of the next segment and its most
+    probable segment ``baseline_segment``, and with the recommended settings, giving
+    ``predicted_segment``. A movement is *generated* when they differ:
+    ``generated_move`` is UP when ``predicted_segment`` is above ``baseline_segment``
+    and the baseline is not below ``current_segment``; DOWN_AVOIDED when it is above a
+    baseline that falls below ``current_segment`` (a downward move the settings avoid
+    or soften); DOWN when it is below the baseline (counted apart, never as a
+    movement generated); NONE otherwise. ``segment_steps`` = rank of
+    ``predicted_segment`` minus rank of ``baseline_segment`` (ranks in
+    ``rfm_segments``; the seed's UP+ and UP++ are 2 and 3 steps).
+
+    **Euros.** A segment's value is the mean ``season_amount_eur`` of its households
+    in the latest season (OUT, leaving the base, is worth 0; the values are the
+    materialisation's ``segment_values_eur``). The household's expected next-season
+    amount is the sum over next segments of probability x value, under each setting
+    (``baseline_expected_amount_eur``, ``recommended_expected_amount_eur``); their
+    difference is the euros the settings move, weighted by the probability change, so
+    it never exceeds ``probability_shift`` (the share of probability that moves) x
+    (highest - lowest segment value). A household's euros are shared equally among
+    its ``household_customers`` rows: ``expected_amount_change_eur`` is the row's
+    share of the difference, ``expected_gain_eur`` its positive part on UP rows and
+    ``avoided_loss_eur`` its positive part on DOWN_AVOIDED rows (0 elsewhere).
+
+    **Totals** (the materialisation's ``totals``, each recomputed from these rows):
+    ``movements_generated`` = households whose move is UP or DOWN_AVOIDED (the seed's
+    *mouvements générés*), ``movements_up``, ``movements_down_avoided``,
+    ``movements_down_caused`` (DOWN); ``movements_share_of_households`` =
+    movements generated / households in scope (*part de la base*);
+    ``expected_gain_eur`` = sum of ``expected_gain_eur`` (*gains estimés*),
+    ``avoided_loss_eur`` = sum of ``avoided_loss_eur`` (*pertes évitées*),
+    ``expected_amount_change_eur`` = sum of ``expected_amount_change_eur`` (net, every
+    row).
+
+    **Model card.**
+
+    - *Data*: every send of ``campaigns.campaign_sends`` (one row per send), the
+      customers' bookings, the households' RFM segments of every season.
+    - *Features*: the customer's past action and open rates, past sends and household
+      RFM of the previous season; per setting its value and the customer's past lift
+      on it (actions and opens, seasons before the send's only). A gradient-boosting
+      classifier whose interaction constraints keep the log-odds a sum of one term per
+      setting, so each setting's best value is found exactly. The segment classifier
+      reads the household's RFM, season amount, sends and action rate.
+    - *Target*: an action on the send (above); next season's segment (or OUT).
+    - *Evaluation* (materialisation metadata, with ``model_version``):
+      ``evaluation``, classification on 20% of the customers held out (ROC AUC, log
+      loss against the base rate, Brier); ``uplift_evaluation``, the model refitted
+      on the seasons before the latest one and judged on the latest one: each
+      (send, setting) unit ranked by the predicted uplift of the recommended value,
+      the sends that carried it against those that did not (uplift and Qini curves by
+      top share, ``gain_at_top_decile``, ``qini_coefficient``), and for each value of
+      each setting the observed difference in action rate against the predicted one;
+      ``segment_model``, the next-segment accuracy on 20% of households held out.
+    - *Known limits*: masters' settings are not chosen per recipient, so the
+      held-out comparison is a natural experiment, not a designed one; the settings'
+      effect on next season's segment is read from the association between action
+      rate and segment moves in past seasons, not from an experiment; euros are
+      segment means, not household amounts; a household's customers receive their
+      own settings but share one move.
     """
 
     customer_id: CustomerId = column(
@@ -350,18 +429,39 @@ class CampaignAppetence(
         "recommended_action_probability - baseline_action_probability (the seed's GAIN D'APPE)."
     )
     current_segment: Segment = column("The household's segment in season.")
-    predicted_segment: Segment = column("The segment expected next season.")
+    baseline_segment: Segment = column(
+        "The household's most probable segment next season with the settings received."
+    )
+    predicted_segment: Segment = column(
+        "The household's most probable segment next season with the recommended settings."
+    )
     segment_steps: int = column(
-        "Rank of predicted_segment minus rank of current_segment.", ge=-5, le=5
+        "Rank of predicted_segment minus rank of baseline_segment.", ge=-5, le=5
     )
-    predicted_move: Literal["UP", "DOWN", "STABLE"] = column(
-        "Sign of segment_steps: UP (> 0), DOWN (< 0) or STABLE (0, the seed's '-')."
+    generated_move: Literal["UP", "DOWN_AVOIDED", "DOWN", "NONE"] = column(
+        "The move the recommended settings generate against the baseline (see above)."
     )
-    expected_gain_eur: MoneyEUR = column(
-        "Estimated gain of an UP move, euros taxes included; 0 otherwise.", ge=0
+    probability_shift: Rate = column(
+        "Total variation between the household's next-segment distributions with the "
+        "settings received and with the recommended ones."
     )
-    avoided_loss_eur: MoneyEUR = column(
-        "Estimated loss avoided on a DOWN move, euros taxes included; 0 otherwise.", ge=0
+    baseline_expected_amount_eur: NonNegativeMoneyEUR = column(
+        "The household's expected next-season amount with the settings received."
+    )
+    recommended_expected_amount_eur: NonNegativeMoneyEUR = column(
+        "The household's expected next-season amount with the recommended settings."
+    )
+    household_customers: int = column(
+        "Customers of the household in scope, who share its euros equally.", ge=1
+    )
+    expected_amount_change_eur: MoneyEUR = column(
+        "This row's share of recommended_expected_amount_eur - baseline_expected_amount_eur."
+    )
+    expected_gain_eur: NonNegativeMoneyEUR = column(
+        "Positive part of expected_amount_change_eur on UP rows; 0 otherwise."
+    )
+    avoided_loss_eur: NonNegativeMoneyEUR = column(
+        "Positive part of expected_amount_change_eur on DOWN_AVOIDED rows; 0 otherwise."
     )
     model_version: str = column(
         "Version of the appetence model.",

@@ -9,6 +9,10 @@ that opens are about a third of sends and clicks about 4.4% (the seed's figures)
 Unsubscribing withdraws the e-mail consent of that CRM record; records deleted on
 request stop receiving messages.
 
+One setting has a planted effect, the same for everyone and known, for the CRM lab's
+appetence model to find: the ``LIVE`` secondary highlight doubles the odds of an open
+and of a click (:mod:`sandbox.simulation.planted`).
+
 Landing tables (schema ``landing_campaigns``):
 
 ``campaigns`` - one row per campaign master and language version.
@@ -90,6 +94,7 @@ from sandbox.simulation.customers import CrmView
 from sandbox.simulation.dirt import ascii_slug
 from sandbox.simulation.frames import concat, frame, numbered, pick, timestamps
 from sandbox.simulation.places import VILLAGES
+from sandbox.simulation.planted import PLANTED_SECONDARY_HIGHLIGHT, click_centre, planted_effect
 from sandbox.simulation.population import Population
 from sandbox.simulation.randomness import choose, sample_without_replacement
 from sandbox.simulation.resorts import Villages
@@ -185,6 +190,9 @@ def run(
     mood = rng.lognormal(0, 0.12, masters.n)
     email_w = np.where(masters.channel == 0, sizes, 0)
     mood /= (mood * email_w).sum() / max(email_w.sum(), 1)
+    live = masters.secondary == PLANTED_SECONDARY_HIGHLIGHT
+    live_share = float(sizes[live].sum() / max(sizes.sum(), 1))
+    live_clicks = click_centre(min(open_target, 0.95), live_share)
 
     write_campaigns(ctx, masters)
     persons = pop.persons
@@ -217,6 +225,8 @@ def run(
             open_target=open_target * mood[c],
             cto_target=cto_target,
             blocked_rate=blocked_rate,
+            live_share=live_share,
+            live_clicks=live_clicks,
         )
         unsub = result.pop("unsubscribed_at_send")
         unsub_rows = unsub >= 0
@@ -262,6 +272,8 @@ def _send(
     open_target: float,
     cto_target: float,
     blocked_rate: float,
+    live_share: float,
+    live_clicks: float,
 ) -> dict[str, np.ndarray]:
     """What each recipient of master ``c`` did: delivery, opens, clicks, unsubscription."""
     scale = ctx.scale
@@ -273,6 +285,7 @@ def _send(
     soft = rng.random(n) < (0.004 if channel == 0 else 0.02)
     status = np.where(dead, 2, np.where(soft, 1, 0))
     delivered = status == 0
+    live = bool(masters.secondary[c] == PLANTED_SECONDARY_HIGHLIGHT)
     eng = persons.engagement[p]
     match = (
         0.5 * (persons.pref_main[p] == masters.main[c])
@@ -291,18 +304,19 @@ def _send(
         p_open = np.zeros(n)
         share = n / max(int(delivered.sum()), 1)
         p_open[delivered] = _calibrated(logit[delivered], open_target * share)
-        opened = rng.random(n) < p_open
+        opened = rng.random(n) < planted_effect(p_open, live, live_share)
         p_click = np.zeros(n)
         p_click[opened] = _calibrated(0.6 * eng[opened] + match[opened], cto_target)
-        clicked = rng.random(n) < p_click
-        clicked |= delivered & ~opened & (rng.random(n) < blocked_rate)
+        p_blocked = planted_effect(np.full(n, blocked_rate), live, live_share)
+        clicked = rng.random(n) < planted_effect(p_click, live, live_clicks)
+        clicked |= delivered & ~opened & (rng.random(n) < p_blocked)
     else:
         opened = np.zeros(n, dtype=bool)
         p_click = np.zeros(n)
         p_click[delivered] = _calibrated(
             0.6 * eng[delivered], SMS_CLICK_RATE * n / max(int(delivered.sum()), 1)
         )
-        clicked = rng.random(n) < p_click
+        clicked = rng.random(n) < planted_effect(p_click, live, live_share)
     open_count = np.where(opened, 1 + rng.poisson(scale.opens_per_opener - 1, n), 0)
     click_count = np.where(clicked, 1 + rng.poisson(scale.clicks_per_clicker - 1, n), 0)
     first_open = sent + np.minimum(rng.lognormal(np.log(3 * 3600), 1.3, n), 20 * DAY).astype(

@@ -308,15 +308,21 @@ CASES: dict[type[DataContract], tuple[dict[str, Any], tuple[str, Any]]] = {
             "recommended_action_probability": 0.38,
             "appetence_gain": 0.20,
             "current_segment": "ONE TIMER",
+            "baseline_segment": "ONE TIMER",
             "predicted_segment": "OCCASIONNELS",
             "segment_steps": 3,
-            "predicted_move": "UP",
+            "generated_move": "UP",
+            "probability_shift": 0.3,
+            "baseline_expected_amount_eur": 900.0,
+            "recommended_expected_amount_eur": 1640.0,
+            "household_customers": 1,
+            "expected_amount_change_eur": 740.0,
             "expected_gain_eur": 740.0,
             "avoided_loss_eur": 0.0,
             "model_version": "appetence-2024.11.1",
             "scored_at": T0,
         },
-        ("predicted_move", "UP++"),
+        ("generated_move", "UP++"),
     ),
     territory.IrisZones: (
         {
@@ -371,13 +377,22 @@ def test_the_six_domains_publish_exactly_the_designed_products() -> None:
     assert {_id(c) for c in CONTRACTS} == {f"{d}.{p}" for d, ps in PRODUCTS.items() for p in ps}
 
 
+VERSIONS = {
+    # calibrated scores: the same columns, a stronger promise
+    "customer_intelligence.lead_scores": "1.1.0",
+    # movements generated against the baseline: predicted_move replaced
+    "customer_intelligence.campaign_appetence": "2.0.0",
+}
+"""The products whose contract changed since its first version."""
+
+
 @pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
 def test_product_metadata_is_complete(contract: type[DataContract]) -> None:
     meta = contract.meta()
     assert meta.owner == OWNERS[meta.domain]
     assert meta.access is AccessLevel.PUBLIC
     assert meta.freshness is not None
-    assert meta.version == "1.0.0"
+    assert meta.version == VERSIONS.get(_id(contract), "1.0.0")
     assert meta.tags
     assert "Grain" in meta.description, "the description states the grain"
 

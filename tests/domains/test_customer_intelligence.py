@@ -457,7 +457,15 @@ def test_lead_scores_publish_their_holdout_metrics() -> None:
     assert evaluation["holdout_season"] == season(2023)
     assert evaluation["roc_auc"] > 0.8
     assert evaluation["log_loss"] < evaluation["log_loss_base_rate"]
-    assert result.metadata["training_seasons"] == [season(y) for y in range(2020, 2024)]
+    # fitted on the seasons before the held-out one, calibrated on it
+    assert result.metadata["training_seasons"] == [season(y) for y in range(2020, 2023)]
+    calibration = result.metadata["calibration"]
+    assert calibration["season"] == season(2023)
+    assert calibration["model_version"] == result.frame["model_version"].iloc[0]
+    table = calibration["reliability"]
+    assert sum(row["rows"] for row in table) == calibration["check_rows"] > 0
+    assert all(0 <= row["mean_score"] <= 1 and 0 <= row["observed_rate"] <= 1 for row in table)
+    assert [row["mean_score"] for row in table] == sorted(row["mean_score"] for row in table)
     assert result.metadata["seed"] == get_settings().seed
     again = lead_scores(**frames)
     pd.testing.assert_frame_equal(result.frame, again.frame)
@@ -573,13 +581,16 @@ def test_campaign_appetence_finds_each_customers_highlight(
 def test_campaign_appetence_moves_and_money_follow_the_segments(
     appetence_result: ProductOutput,
 ) -> None:
-    out = appetence_result.frame
-    steps = out["predicted_segment"].map(RANK) - out["current_segment"].map(RANK)
+    out, metadata = appetence_result.frame, appetence_result.metadata
+    steps = out["predicted_segment"].map(RANK) - out["baseline_segment"].map(RANK)
     assert (out["segment_steps"] == steps).all()
-    expected_move = np.select([steps > 0, steps < 0], ["UP", "DOWN"], "STABLE")
-    assert (out["predicted_move"] == expected_move).all()
-    assert (out.loc[out["predicted_move"] != "UP", "expected_gain_eur"] == 0).all()
-    assert (out.loc[out["predicted_move"] != "DOWN", "avoided_loss_eur"] == 0).all()
+    fell = out["baseline_segment"].map(RANK) < out["current_segment"].map(RANK)
+    expected_move = np.select(
+        [(steps > 0) & fell, steps > 0, steps < 0], ["DOWN_AVOIDED", "UP", "DOWN"], "NONE"
+    )
+    assert (out["generated_move"] == expected_move).all()
+    assert (out.loc[out["generated_move"] != "UP", "expected_gain_eur"] == 0).all()
+    assert (out.loc[out["generated_move"] != "DOWN_AVOIDED", "avoided_loss_eur"] == 0).all()
     # the current segment is the household's in the latest season
     current = (
         out["customer_id"]
@@ -592,10 +603,14 @@ def test_campaign_appetence_moves_and_money_follow_the_segments(
         )
     )
     assert (out["current_segment"] == current).all()
-    # UP gains: mean season amount of the segments (50 x rank here) apart
-    up = out[out["predicted_move"] == "UP"]
-    assert up["expected_gain_eur"].to_numpy() == pytest.approx(
-        50.0 * up["segment_steps"].to_numpy()
+    # euros: the expected amounts' difference, within what the probability shift allows
+    values = metadata["segment_values_eur"]
+    assert values["FIDELES"] == pytest.approx(50.0 * RANK["FIDELES"])
+    spread = max(values.values()) - min(0.0, *values.values())
+    change = out["recommended_expected_amount_eur"] - out["baseline_expected_amount_eur"]
+    assert (change.abs() <= out["probability_shift"] * spread + 0.02).all()
+    assert out["expected_amount_change_eur"].to_numpy() == pytest.approx(
+        (change / out["household_customers"]).to_numpy(), abs=0.02
     )
 
 
@@ -610,11 +625,38 @@ def test_campaign_appetence_publishes_metrics_and_totals(
     assert 0 < evaluation["base_rate"] < 1
     totals = metadata["totals"]
     assert totals["customers"] == len(out)
-    assert totals["movements_up"] == int((out["predicted_move"] == "UP").sum())
-    assert totals["movements_down"] == int((out["predicted_move"] == "DOWN").sum())
+    assert totals["households"] == out["household_id"].nunique()
+    moves = out.drop_duplicates("household_id")["generated_move"]
+    assert totals["movements_up"] == int((moves == "UP").sum())
+    assert totals["movements_down_avoided"] == int((moves == "DOWN_AVOIDED").sum())
+    assert (
+        totals["movements_generated"] == totals["movements_up"] + totals["movements_down_avoided"]
+    )
     assert totals["expected_gain_eur"] == pytest.approx(out["expected_gain_eur"].sum())
     assert totals["avoided_loss_eur"] == pytest.approx(out["avoided_loss_eur"].sum())
     assert metadata["learning_base_sends"] == 300 * 60
+
+
+def test_campaign_appetence_is_evaluated_as_uplift_on_the_latest_season(
+    appetence_result: ProductOutput,
+) -> None:
+    """Even customers act on VIDEO mails, odd ones on NEWS mails, nothing else matters:
+    on the held-out season, the sends that carried the recommended main highlight are
+    acted on far more, as much as the model predicts, and the ranking by predicted
+    uplift puts them first."""
+    uplift = appetence_result.metadata["uplift_evaluation"]
+    assert uplift["model_version"] == appetence_result.frame["model_version"].iloc[0]
+    assert uplift["held_out_season"] == season(2023)
+    assert uplift["held_out_sends"] + uplift["training_sends"] == 300 * 60
+    main = uplift["settings"]["main_highlight"]
+    assert main["observed_uplift"] > 0.15
+    assert main["predicted_uplift"] == pytest.approx(main["observed_uplift"], rel=0.25)
+    assert main["values"]["EVENT"]["observed_effect"] < 0
+    assert main["values"]["EVENT"]["predicted_effect"] < 0
+    curve = uplift["curve"]
+    assert [p["top_share"] for p in curve] == [round(0.1 * k, 1) for k in range(1, 11)]
+    assert uplift["gain_at_top_decile"] == curve[0]["uplift"] > curve[-1]["uplift"]
+    assert uplift["qini_coefficient"] > 0
 
 
 def test_campaign_appetence_passes_its_contract_and_is_deterministic(

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -25,6 +26,7 @@ from sandbox.simulation import (
     simulate,
 )
 from sandbox.simulation.context import Context
+from sandbox.simulation.planted import PLANTED_ODDS_RATIO, click_centre, planted_effect
 from sandbox.simulation.products import core_size
 from sandbox.simulation.randomness import Streams
 from sandbox.simulation.resorts import build as build_villages
@@ -405,6 +407,29 @@ def test_three_percent_of_households_make_about_a_third_of_revenue(
         """,
     )
     assert 0.28 <= share <= 0.40
+
+
+def test_the_planted_effect_doubles_the_odds_and_keeps_the_rates() -> None:
+    p = np.linspace(0.01, 0.9, 50)
+    share = 0.25
+    live, other = planted_effect(p, True, share), planted_effect(p, False, share)
+    odds = (live / (1 - live)) / (other / (1 - other))
+    assert odds == pytest.approx(np.full(p.size, PLANTED_ODDS_RATIO))
+    # centred: the mean open rate over the sends hardly moves
+    assert share * live[10] + (1 - share) * other[10] == pytest.approx(p[10], rel=0.03)
+    # clicks after an open are centred further, so the clicks per send stay put
+    opened = 0.35
+    o_live, o_other = (
+        planted_effect(np.array([opened]), True, share)[0],
+        planted_effect(np.array([opened]), False, share)[0],
+    )
+    centre = click_centre(opened, share)
+    click = np.array([0.01])
+    per_send = (
+        share * o_live * planted_effect(click, True, centre)[0]
+        + (1 - share) * o_other * planted_effect(click, False, centre)[0]
+    )
+    assert per_send == pytest.approx(opened * click[0], rel=0.02)
 
 
 def test_campaign_opens_and_clicks_follow_the_seed(small: duckdb.DuckDBPyConnection) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -48,6 +49,21 @@ class TinyMesh:
             cursor = connection.execute(query)
             names = [column[0] for column in cursor.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def materialization_metadata(self, key: str) -> dict[str, Any]:
+        """The metadata of a product's last materialisation (``DOMAIN.PRODUCT``), as
+        plain values."""
+        instance = dg.DagsterInstance.from_config(str(self.settings.dagster_home))
+        try:
+            event = instance.get_latest_materialization_event(dg.AssetKey(key.split(".")))
+        finally:
+            instance.dispose()
+        assert event is not None, f"{key}: never materialised"
+        assert event.asset_materialization is not None, key
+        return {
+            name: getattr(value, "value", value)
+            for name, value in event.asset_materialization.metadata.items()
+        }
 
     def lineage_events(self) -> list[dict[str, Any]]:
         """Every OpenLineage event the build emitted, in order."""

@@ -12,6 +12,10 @@ models are built from, named for what it computes.
 - ``_send_history.py``: the campaign history as a learning base (one entry per send)
   and each customer's engagement with every setting.
 - ``_segment_moves.py``: the classifier of season-to-season segment transitions.
+- ``_movements.py``: the segment movements the recommended settings generate, their
+  euros and the totals.
+- ``_uplift.py``: campaign appetence evaluated as uplift on a held-out season.
+- ``_calibration.py``: the lead scores' calibration and reliability table.
 
 Both models are deterministic: the seed of every random choice is ``MESH_SEED``
 (``get_settings().seed``), read when the product is materialised, and "today" is the

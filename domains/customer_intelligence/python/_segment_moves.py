@@ -3,7 +3,8 @@
 Not a product (see the package): the machinery of ``campaign_appetence``. A
 classifier learns the season-to-season segment transitions of the households
 (:func:`segment_training`, :func:`fit_segments`) from their RFM and their action rate
-on the campaigns, and predicts each customer's next segment (:func:`predict_segment`).
+on the campaigns, and gives each household's probability of every next segment
+(:func:`segment_probabilities`) and the most probable one (:func:`most_probable_segment`).
 """
 
 from __future__ import annotations
@@ -94,14 +95,22 @@ def fit_segments(
     return model, metrics
 
 
-def predict_segment(model: HistGradientBoostingClassifier | None, rows: pd.DataFrame) -> np.ndarray:
-    """The most probable next segment (leaving the base is not a segment: OUT is
-    excluded from the choice); the current segment without a model."""
+def segment_probabilities(
+    model: HistGradientBoostingClassifier | None, rows: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """The classes (segments and OUT, sorted) and each row's probability of each next
+    class; without a model, the current segment with probability 1."""
     if model is None or not len(rows):
-        return rows["segment"].to_numpy()
+        classes = np.asarray(sorted({*SEGMENTS, "OUT"}), dtype=object)
+        proba = (rows["segment"].to_numpy()[:, None] == classes[None, :]).astype(float)
+        return classes, proba
     with threadpool_limits(limits=MODEL_THREADS):
         proba = model.predict_proba(rows[list(SEGMENT_FEATURES)].to_numpy(float))
-    classes = np.asarray(model.classes_)
+    return np.asarray(model.classes_, dtype=object), np.asarray(proba, dtype=np.float64)
+
+
+def most_probable_segment(classes: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """The most probable next segment of each row (leaving the base is not a segment:
+    OUT is excluded from the choice)."""
     allowed = np.isin(classes, SEGMENTS)
-    proba = np.where(allowed[None, :], proba, -1.0)
-    return np.asarray(classes[proba.argmax(axis=1)])
+    return np.asarray(classes[np.where(allowed[None, :], proba, -1.0).argmax(axis=1)])

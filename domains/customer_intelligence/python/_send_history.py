@@ -145,17 +145,20 @@ class Signal:
     seasons before s (s = n_seasons: every season), smoothed towards the base rate;
     ``send_lift[k]`` the lift (log-odds ratio) of each send's value of setting k over
     its customer's own rate, from the seasons before the send's; ``now_lift[k][c, v]``
-    the same lift for every value v, from every season.
+    the same lift for every value v, from every season; ``held_lift[k][c, v]`` from the
+    seasons before the held-out one (the uplift evaluation's).
     """
 
     sends: np.ndarray  # (C, S+1) eligible sends before season s
     prior: np.ndarray  # (C, S+1)
     send_lift: dict[str, np.ndarray]
     now_lift: dict[str, np.ndarray]
+    held_lift: dict[str, np.ndarray]
 
 
-def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray) -> Signal:
-    """The customer history of one signal (``hit`` among the ``eligible`` sends)."""
+def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int) -> Signal:
+    """The customer history of one signal (``hit`` among the ``eligible`` sends);
+    ``held`` is the season index the uplift evaluation holds out."""
     n_customers, width = int(log.customers.size), log.n_seasons + 1
     cell = log.customer * width + log.season + 1
     size = n_customers * width
@@ -168,6 +171,7 @@ def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray) -> Signal:
     prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
     send_lift: dict[str, np.ndarray] = {}
     now_lift: dict[str, np.ndarray] = {}
+    held_lift: dict[str, np.ndarray] = {}
     for name, values in {**SETTINGS, "cycle": PROGRAMMES}.items():
         n_values = len(values)
         index = cell * n_values + log.codes[name]
@@ -181,7 +185,10 @@ def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray) -> Signal:
         lift = logit(rate) - logit(np.broadcast_to(own, rate.shape))
         send_lift[name] = lift[log.customer, log.season, log.codes[name]]
         now_lift[name] = lift[:, -1, :]
-    return Signal(sends=sends, prior=prior, send_lift=send_lift, now_lift=now_lift)
+        held_lift[name] = lift[:, held, :]
+    return Signal(
+        sends=sends, prior=prior, send_lift=send_lift, now_lift=now_lift, held_lift=held_lift
+    )
 
 
 @dataclass(frozen=True)
@@ -201,27 +208,36 @@ class History:
         }
 
     def now_lifts(
-        self, customer: np.ndarray, codes: dict[str, np.ndarray]
+        self, customer: np.ndarray, codes: dict[str, np.ndarray], *, held: bool = False
     ) -> dict[str, np.ndarray]:
-        """Per setting, the (action, open) lifts now of the given values."""
+        """Per setting, the (action, open) lifts of the given values: now, or (``held``)
+        from the seasons before the held-out one."""
+        action = self.action.held_lift if held else self.action.now_lift
+        opened = self.open.held_lift if held else self.open.now_lift
         return {
-            k: np.column_stack(
-                [
-                    self.action.now_lift[k][customer, codes[k]],
-                    self.open.now_lift[k][customer, codes[k]],
-                ]
-            )
-            for k in self.action.now_lift
+            k: np.column_stack([action[k][customer, codes[k]], opened[k][customer, codes[k]]])
+            for k in action
         }
 
 
 def customer_history(log: SendLog) -> History:
-    """Every customer's actions (on every send) and opens (of e-mails) over time."""
+    """Every customer's actions (on every send) and opens (of e-mails) over time; the
+    held-out season of the uplift evaluation is the latest one."""
     email = log.channel == 0
+    held = max(log.n_seasons - 1, 0)
     return History(
-        action=signal(log, log.action, np.ones(log.rows, dtype=bool)),
-        open=signal(log, log.opened, email),
+        action=signal(log, log.action, np.ones(log.rows, dtype=bool), held),
+        open=signal(log, log.opened, email, held),
     )
+
+
+def send_design(log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The design matrix of the given sends as they were received, with the customer's
+    features known before each send's season."""
+    customer, season = log.customer[rows], log.season[rows]
+    block = customer_block(history, customer, season, rfm, season)
+    codes = {k: v[rows] for k, v in log.codes.items()}
+    return design(block, codes, history.send_lifts(rows), log.channel[rows])
 
 
 def design(

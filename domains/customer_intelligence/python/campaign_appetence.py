@@ -1,13 +1,15 @@
 """The product ``customer_intelligence.campaign_appetence``: each customer's best
-campaign settings, their appetence gain and the segment move they bring.
+campaign settings, their appetence gain and the segment movement they generate.
 
 A gradient-boosting classifier trained on the campaign history (one row per send)
 predicts whether a send triggers an action; its per-setting structure gives each
 customer's best settings exactly, and a second classifier trained on past segment
-transitions predicts the segment move (see :func:`campaign_appetence`). The learning
-base and the design matrix are built in ``_send_history``, the segment classifier in
-``_segment_moves``, the fit and metrics in ``_models``; the seed is ``MESH_SEED``, read
-when the product is materialised.
+transitions gives each household's next segment with the settings received and with
+the recommended ones (see :func:`campaign_appetence`). The learning base and the design
+matrix are built in ``_send_history``, the segment classifier in ``_segment_moves``,
+the movements and their euros in ``_movements``, the uplift evaluation in ``_uplift``,
+the fit and metrics in ``_models``; the seed is ``MESH_SEED``, read when the product is
+materialised.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.calendar import SEASONS
-from contracts.customer_intelligence import SEGMENT_RANK, CampaignAppetence
+from contracts.customer_intelligence import CampaignAppetence
 from domains.customer_intelligence.python._models import (
     BOOKINGS,
     HOLDOUT_SHARE,
@@ -31,10 +33,15 @@ from domains.customer_intelligence.python._models import (
     sample_rows,
     sigmoid,
 )
+from domains.customer_intelligence.python._movements import (
+    household_movements,
+    movement_totals,
+    segment_values,
+)
 from domains.customer_intelligence.python._segment_moves import (
     fit_segments,
-    predict_segment,
     segment_features,
+    segment_probabilities,
     segment_training,
 )
 from domains.customer_intelligence.python._send_history import (
@@ -46,8 +53,10 @@ from domains.customer_intelligence.python._send_history import (
     design,
     design_layout,
     rfm_by_customer,
+    send_design,
     send_log,
 )
+from domains.customer_intelligence.python._uplift import evaluate_uplift
 from mesh_platform.products.python import Input, ProductOutput, python_product
 from mesh_platform.settings import get_settings
 
@@ -131,11 +140,15 @@ def campaign_appetence(
     Recommended probability: the customer's sends as received with the best settings,
     then with stay-cycle mails and powder alarms each kept, dropped or (when never
     received) added at their share of all sends, whichever set gives the highest mean
-    probability. The next segment comes from a second classifier trained on past
-    season-to-season transitions, fed with the recommended probability as the
-    household's action rate. Customers are those with a send whose household has a
-    segment in the latest season (the others have no segment to move from); their
-    household comes from ``customers.customer_profile``.
+    probability. A second classifier, trained on past season-to-season transitions,
+    gives each household's distribution of next segments twice: fed with its
+    customers' baseline probabilities as its action rate, and with their recommended
+    ones; the movement and the euros the settings generate compare the two (see
+    ``_movements`` and the contract). The same action model, refitted on the seasons
+    before the latest one, is evaluated as uplift on the latest one (``_uplift``).
+    Customers are those with a send whose household has a segment in the latest
+    season (the others have no segment to move from); their household comes from
+    ``customers.customer_profile``.
     """
     seed = get_settings().seed
     rng = np.random.default_rng(seed)
@@ -158,21 +171,33 @@ def campaign_appetence(
     eval_rows = np.flatnonzero(held_rows)
     eval_rows = eval_rows[sample_rows(eval_rows.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
 
-    def in_time(rows: np.ndarray) -> np.ndarray:
-        customer, season = log.customer[rows], log.season[rows]
-        block = customer_block(history, customer, season, rfm, season)
-        codes = {k: v[rows] for k, v in log.codes.items()}
-        lifts = history.send_lifts(rows)
-        return design(block, codes, lifts, log.channel[rows])
-
     model = fit_binary(
-        in_time(fit_rows),
+        send_design(log, history, rfm, fit_rows),
         log.action[fit_rows],
         seed=seed,
         categorical=categorical,
         interaction_cst=groups,
     )
-    evaluation = binary_metrics(log.action[eval_rows], sigmoid(log_odds(model, in_time(eval_rows))))
+    evaluation = binary_metrics(
+        log.action[eval_rows], sigmoid(log_odds(model, send_design(log, history, rfm, eval_rows)))
+    )
+
+    # the uplift evaluation: a model of the earlier seasons judged on the latest one
+    held = log.n_seasons - 1
+    before = np.flatnonzero(log.season < held)
+    before = before[sample_rows(before.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
+    after = np.flatnonzero(log.season == held)
+    after = after[sample_rows(after.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
+    held_out = evaluate_uplift(
+        log,
+        history,
+        rfm,
+        categorical=categorical,
+        groups=groups,
+        fit_rows=before,
+        eval_rows=after,
+        seed=seed,
+    )
 
     # customers in scope, their features now (every season) and their best settings
     current = segments[segment_year == latest]
@@ -238,7 +263,7 @@ def campaign_appetence(
     recommended = np.maximum(best_mean, baseline)
     gain = np.clip(recommended - baseline, 0.0, 1.0)
 
-    # next segment with the recommended (and, for comparison, the baseline) settings
+    # each household's next segment with the settings received and the recommended ones
     send_household = pd.Series(log.customers[log.customer]).map(household_of)
     per_household = pd.DataFrame(
         {
@@ -255,24 +280,48 @@ def campaign_appetence(
     )
     scope_ids = log.customers[scope]
     scope_household = household_of.reindex(scope_ids).to_numpy()
-    now_rows = pd.DataFrame({"customer_id": scope_ids, "household_id": scope_household}).merge(
-        current.assign(year=latest), on="household_id", how="left"
+    rates = (
+        pd.DataFrame(
+            {
+                "household_id": scope_household,
+                "scope_sends": sends_total,
+                "baseline": base_sum,
+                "recommended": recommended * sends_total,
+            }
+        )
+        .groupby("household_id", sort=True)
+        .agg(
+            household_customers=("scope_sends", "size"),
+            scope_sends=("scope_sends", "sum"),
+            baseline=("baseline", "sum"),
+            recommended=("recommended", "sum"),
+        )
+        .reset_index()
     )
-    predicted = predict_segment(
-        seg_model, segment_features(now_rows.assign(action_rate=recommended), household_sends)
+    now_rows = rates.merge(current.assign(year=latest), on="household_id", how="left")
+    classes, p_base = segment_probabilities(
+        seg_model,
+        segment_features(
+            now_rows.assign(action_rate=now_rows["baseline"] / now_rows["scope_sends"]),
+            household_sends,
+        ),
     )
-    predicted_base = predict_segment(
-        seg_model, segment_features(now_rows.assign(action_rate=baseline), household_sends)
+    _, p_rec = segment_probabilities(
+        seg_model,
+        segment_features(
+            now_rows.assign(action_rate=now_rows["recommended"] / now_rows["scope_sends"]),
+            household_sends,
+        ),
     )
-    rank = pd.Series(SEGMENT_RANK)
-    steps = rank.reindex(predicted).to_numpy() - now_rows["segment_rank"].to_numpy()
-    mean_amount = current.groupby("segment")["season_amount_eur"].mean()
-    delta = (
-        mean_amount.reindex(predicted).to_numpy()
-        - mean_amount.reindex(now_rows["segment"]).to_numpy()
+    seg_values = segment_values(current, classes)
+    moves = household_movements(now_rows, classes, p_base, p_rec, seg_values).assign(
+        household_customers=now_rows["household_customers"].to_numpy(),
+        current_segment=now_rows["segment"].to_numpy(),
     )
-    expected_gain = np.where(steps > 0, np.clip(delta, 0, None), 0.0)
-    avoided_loss = np.where(steps < 0, np.clip(-delta, 0, None) * gain, 0.0)
+    row = pd.DataFrame({"household_id": scope_household}).merge(
+        moves, on="household_id", how="left"
+    )
+    per_customer = 1.0 / row["household_customers"].to_numpy()
 
     version = f"appetence-hgb-{today:%Y.%m.%d}"
     out = pd.DataFrame(
@@ -289,38 +338,23 @@ def campaign_appetence(
             "baseline_action_probability": baseline,
             "recommended_action_probability": recommended,
             "appetence_gain": gain,
-            "current_segment": now_rows["segment"].to_numpy(),
-            "predicted_segment": predicted,
-            "segment_steps": steps.astype(int),
-            "predicted_move": np.select([steps > 0, steps < 0], ["UP", "DOWN"], "STABLE"),
-            "expected_gain_eur": np.round(expected_gain, 2),
-            "avoided_loss_eur": np.round(avoided_loss, 2),
+            "current_segment": row["current_segment"].to_numpy(),
+            "baseline_segment": row["baseline_segment"].to_numpy(),
+            "predicted_segment": row["predicted_segment"].to_numpy(),
+            "segment_steps": row["segment_steps"].to_numpy(int),
+            "generated_move": row["generated_move"].to_numpy(),
+            "probability_shift": row["probability_shift"].to_numpy(),
+            "baseline_expected_amount_eur": row["baseline_expected_amount_eur"].round(2),
+            "recommended_expected_amount_eur": row["recommended_expected_amount_eur"].round(2),
+            "household_customers": row["household_customers"].to_numpy(int),
+            "expected_amount_change_eur": np.round(row["change"].to_numpy() * per_customer, 2)
+            + 0.0,
+            "expected_gain_eur": np.round(row["gain"].to_numpy() * per_customer, 2),
+            "avoided_loss_eur": np.round(row["avoided"].to_numpy() * per_customer, 2),
             "model_version": version,
             "scored_at": today,
         }
     )
-    moves = out["predicted_move"]
-    totals = {
-        "customers": len(out),
-        "movements": int((moves != "STABLE").sum()),
-        "movements_share": round(float((moves != "STABLE").mean()), 4) if len(out) else None,
-        "movements_up": int((moves == "UP").sum()),
-        "movements_down": int((moves == "DOWN").sum()),
-        "up_by_steps": {str(s): int((steps == s).sum()) for s in range(1, 6) if (steps == s).any()},
-        "down_by_steps": {
-            str(-s): int((steps == -s).sum()) for s in range(1, 6) if (steps == -s).any()
-        },
-        "moves_changed_by_settings": int((predicted != predicted_base).sum()),
-        "expected_gain_eur": round(float(out["expected_gain_eur"].sum()), 2),
-        "avoided_loss_eur": round(float(out["avoided_loss_eur"].sum()), 2),
-        "mean_appetence_gain": round(float(gain.mean()), 4) if len(out) else None,
-        "powder_alarm_useful_share": round(float(out["powder_alarm_useful"].mean()), 4)
-        if len(out)
-        else None,
-        "stay_cycle_mails_useful_share": round(float(out["stay_cycle_mails_useful"].mean()), 4)
-        if len(out)
-        else None,
-    }
     metadata = {
         "model": "HistGradientBoostingClassifier (additive across settings)",
         "model_version": version,
@@ -335,7 +369,11 @@ def campaign_appetence(
             "programme and channel with their action and open lifts",
         ],
         "evaluation": {"split": "20% of customers held out", **evaluation},
+        "uplift_evaluation": {"model_version": version, **held_out},
         "segment_model": seg_metrics,
-        "totals": totals,
+        "segment_values_eur": {
+            str(c): round(float(v), 2) for c, v in zip(classes, seg_values, strict=True)
+        },
+        "totals": movement_totals(out),
     }
     return ProductOutput(out, metadata)

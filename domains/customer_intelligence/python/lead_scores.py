@@ -16,6 +16,7 @@ import pandas as pd
 
 from contracts.calendar import SEASONS
 from contracts.customer_intelligence import LeadScores
+from domains.customer_intelligence.python._calibration import Calibrator, calibrate
 from domains.customer_intelligence.python._lead_signals import (
     LEAD_FEATURES,
     lead_events,
@@ -83,10 +84,14 @@ def lead_scores(
     this village and overall), web sessions, dated searches and sales calls about the
     village in the past year, campaign clicks, affinity for the village's type,
     the village's share of the stays of the last complete season, and the household's
-    RFM segment of T-1. Its quality is measured on the last complete season, held out
-    from a first fit; the published scores come from a second fit on every past
-    season, applied with the features known today (the latest event in the data).
-    The customer's household comes from ``customers.customer_profile``.
+    RFM segment of T-1. It is fitted on the past seasons but the last complete one,
+    which is held out: its ranking is measured there, and its log-odds are calibrated
+    there into probabilities (Platt scaling, fitted on half of the season's customers
+    and read on the other half, then refitted on the whole season; see
+    ``_calibration``). The published scores are that model, calibrated, applied with
+    the features known today (the latest event in the data), so the model evaluated is
+    the model published. The customer's household comes from
+    ``customers.customer_profile``.
     """
     seed = get_settings().seed
     ev = lead_events(
@@ -116,14 +121,18 @@ def lead_scores(
         )
 
     evaluation: dict[str, Any] = {"holdout_season": None}
+    calibration: dict[str, Any] = {"method": None, "reason": "fewer than two past seasons"}
+    calibrator: Calibrator = sigmoid
+    fitted_seasons = train_seasons[:-1] if len(train_seasons) >= 2 else train_seasons
+    training = stack(fitted_seasons)
+    training = training.iloc[sample_rows(len(training), LEAD_MAX_TRAINING_ROWS, rng)]
+    model = fit_binary(
+        training[list(LEAD_FEATURES)].to_numpy(float), training["booked"].to_numpy(), seed=seed
+    )
     if len(train_seasons) >= 2:
-        fit_part = stack(train_seasons[:-1])
-        fit_part = fit_part.iloc[sample_rows(len(fit_part), LEAD_MAX_TRAINING_ROWS, rng)]
         held = frames[train_seasons[-1]]
-        first = fit_binary(
-            fit_part[list(LEAD_FEATURES)].to_numpy(float), fit_part["booked"].to_numpy(), seed=seed
-        )
-        p_held = sigmoid(log_odds(first, held[list(LEAD_FEATURES)].to_numpy(float)))
+        held_odds = log_odds(model, held[list(LEAD_FEATURES)].to_numpy(float))
+        p_held = sigmoid(held_odds)
         evaluation = {
             "holdout_season": SEASONS.label(train_seasons[-1]),
             **binary_metrics(held["booked"].to_numpy(), p_held),
@@ -134,18 +143,17 @@ def lead_scores(
             evaluation["top_decile_lift"] = (
                 round(float(held["booked"].to_numpy()[top].mean() / rate), 3) if rate else None
             )
-    training = stack(train_seasons)
-    training = training.iloc[sample_rows(len(training), LEAD_MAX_TRAINING_ROWS, rng)]
-    model = fit_binary(
-        training[list(LEAD_FEATURES)].to_numpy(float), training["booked"].to_numpy(), seed=seed
-    )
+            calibrator, calibration = calibrate(
+                held_odds, held["booked"].to_numpy(), held["customer_id"].to_numpy(), rng, seed
+            )
+            calibration["season"] = SEASONS.label(train_seasons[-1])
 
     operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
     scored_parts = []
     for year in (current, current + 1):
         frame = lead_frame(ev, year, today, operating)
         frame = frame.assign(season=SEASONS.label(year))
-        frame["score"] = sigmoid(log_odds(model, frame[list(LEAD_FEATURES)].to_numpy(float)))
+        frame["score"] = calibrator(log_odds(model, frame[list(LEAD_FEATURES)].to_numpy(float)))
         scored_parts.append(frame)
     scored = pd.concat(scored_parts, ignore_index=True)
     scored = scored.sort_values(
@@ -195,10 +203,11 @@ def lead_scores(
         "seed": seed,
         "today": today.isoformat(),
         "features": list(LEAD_FEATURES),
-        "training_seasons": [SEASONS.label(y) for y in train_seasons],
+        "training_seasons": [SEASONS.label(y) for y in fitted_seasons],
         "training_rows": len(training),
         "training_base_rate": round(float(training["booked"].mean()), 5) if len(training) else None,
         "evaluation": evaluation,
+        "calibration": {"model_version": version, **calibration},
         "scored_rows": len(out),
     }
     return ProductOutput(out, metadata)
