@@ -48,6 +48,8 @@ _FILE_FUNCTIONS = frozenset(
 )  # fmt: skip
 """Functions a reader's SQL may not call: they read files, other databases or the
 environment, run SQL of their own, or hash candidate values like the masking does."""
+_GENERATORS = frozenset({"range", "generate_series", "unnest"})
+"""Table functions a reader may use: they generate rows, and read nothing."""
 _SYSTEM_PREFIXES = ("duckdb_", "pragma_", "read_", "iceberg_", "delta_")
 
 
@@ -128,6 +130,8 @@ def inspect(sql: str, catalog: ReaderCatalog) -> exp.Query:
                 )
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     for table in statement.find_all(exp.Table):
+        if isinstance(table.this, exp.Func) and _function_name(table.this) in _GENERATORS:
+            continue
         if not isinstance(table.this, exp.Identifier):
             raise QueryRefused(
                 f"refused: {table.this.sql('duckdb')} is not a product; "
@@ -231,7 +235,13 @@ def open_sandbox(
             connection.create_function(MASK_FUNCTION, mask, [str], str, side_effects=False)
         connection.execute("SET TimeZone = 'UTC'")
         for statement in view_statements(catalog, policy):
-            connection.execute(statement.sql("duckdb"))
+            try:
+                connection.execute(statement.sql("duckdb"))
+            except duckdb.Error as error:
+                raise AccessError(
+                    f"the published replica does not match its contract ({error}); "
+                    "republish the product (`mesh build --select ...`)"
+                ) from error
         files = sorted({str(p.file) for p in catalog.products.values()})
         connection.execute("SET temp_directory = ''")  # no spilling: memory is the bound
         connection.execute("SET allowed_paths = ?", [files])

@@ -14,7 +14,7 @@ from mesh_platform.access import audit
 from mesh_platform.access.directory import Directory, DirectoryConfig
 from mesh_platform.access.policy import AccessError, Purpose, load_policy
 from mesh_platform.access.reader import Reader, catalog_for, identify
-from mesh_platform.access.sandbox import Limits, QueryRefused, Result, open_sandbox
+from mesh_platform.access.sandbox import Limits, QueryRefused, Result, inspect, open_sandbox
 from mesh_platform.cli.output import console, fail
 from mesh_platform.engines.replica import read_manifest
 from mesh_platform.settings import get_settings
@@ -81,7 +81,9 @@ def query(
         fail(str(error))
     limits = Limits(timeout_s=timeout, max_memory=max_memory, max_rows=limit)
     try:
-        with open_sandbox(catalog_for(reader, root, manifest), policy, limits) as sandbox:
+        catalog = catalog_for(reader, root, manifest)
+        inspect(sql, catalog)  # refuse before anything is opened
+        with open_sandbox(catalog, policy, limits) as sandbox:
             result = sandbox.run(sql)
     except (QueryRefused, AccessError) as error:
         outcome = "interrupted" if str(error).startswith("interrupted") else "refused"
