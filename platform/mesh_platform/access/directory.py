@@ -34,7 +34,9 @@ from ldap3.utils.conv import escape_filter_chars
 
 from mesh_platform.access.policy import AccessError
 
-LOCAL_DIRECTORY_FILE = Path("ldap") / "directory.json"
+LOCAL_DIRECTORY = Path("ldap")
+"""The sandbox's local directory server's folder, in the state folder."""
+LOCAL_DIRECTORY_FILE = LOCAL_DIRECTORY / "directory.json"
 """Where the sandbox's local directory server records how to reach it, in the state
 folder (read when no ``MESH_DIRECTORY_URL`` is set)."""
 IAP_EMAIL_HEADER = "x-goog-authenticated-user-email"

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ POLICY_FILE = "access_policy.yaml"
 """The policy file in the ``contracts`` package: reviewed with the contracts whose
 classes it interprets, and installed with them in the production image."""
 ALL_DOMAINS = "*"
+LOCAL_KEY_FILE = Path("access") / "masking.key"
+"""The local state folder's masking key, when the environment gives none."""
 
 
 class AccessError(MeshError):
@@ -111,19 +114,24 @@ class Masking(BaseModel):
     key_env: str = "MESH_MASKING_KEY"
     partial: dict[str, Partial] = Field(default_factory=dict)
 
-    def key(self) -> bytes:
-        """The deployment's masking key (HMAC key of hashed columns).
+    def key(self, state_dir: Path | None = None) -> bytes:
+        """The deployment's masking key (HMAC key of hashed columns): the variable
+        ``key_env`` (production: from the secret manager), else the local state folder's
+        key file (:data:`LOCAL_KEY_FILE`, written by the sandbox's directory).
 
         Raises:
-            AccessError: the variable is not set (a hash without a secret key could be
-                reversed by hashing candidate values).
+            AccessError: neither is there, or it is shorter than 16 characters (a hash
+                without a secret key could be reversed by hashing candidate values).
         """
         value = os.environ.get(self.key_env, "")
+        if not value and state_dir is not None:
+            with contextlib.suppress(OSError):
+                value = (state_dir / LOCAL_KEY_FILE).read_text().strip()
         if len(value) < 16:
             raise AccessError(
                 f"masked columns are hashed with the deployment's key, but {self.key_env} "
                 "is not set (or shorter than 16 characters): set it to a secret of the "
-                "deployment (`mesh dev` makes one for the local state folder)"
+                "deployment (locally `mesh dev` writes one in the state folder)"
             )
         return value.encode()
 

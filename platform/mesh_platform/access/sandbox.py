@@ -24,6 +24,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import sqlglot
@@ -215,9 +216,21 @@ class QuerySandbox:
 
 @contextmanager
 def open_sandbox(
-    catalog: ReaderCatalog, policy: Policy, limits: Limits = Limits()
+    catalog: ReaderCatalog,
+    policy: Policy,
+    limits: Limits = Limits(),
+    *,
+    state_dir: Path | None = None,
 ) -> Iterator[QuerySandbox]:
-    """A hardened connection holding the reader's views, closed on exit."""
+    """A hardened connection holding the reader's views, closed on exit.
+
+    Args:
+        catalog: the reader's products.
+        policy: the access policy (how masked columns are shown).
+        limits: the query's bounds.
+        state_dir: the local state folder, whose key file is read when the environment
+            has no masking key.
+    """
     connection = duckdb.connect(
         ":memory:",
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
@@ -227,7 +240,7 @@ def open_sandbox(
             t.value == "masked" for p in catalog.products.values() for t in p.shown.values()
         )
         if masked:
-            key = policy.masking.key()
+            key = policy.masking.key(state_dir)
 
             def mask(value: str) -> str:
                 return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:HASH_CHARS]

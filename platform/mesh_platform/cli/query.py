@@ -83,7 +83,7 @@ def query(
     try:
         catalog = catalog_for(reader, root, manifest)
         inspect(sql, catalog)  # refuse before anything is opened
-        with open_sandbox(catalog, policy, limits) as sandbox:
+        with open_sandbox(catalog, policy, limits, state_dir=settings.state_dir) as sandbox:
             result = sandbox.run(sql)
     except (QueryRefused, AccessError) as error:
         outcome = "interrupted" if str(error).startswith("interrupted") else "refused"

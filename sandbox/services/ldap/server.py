@@ -10,6 +10,7 @@ import secrets
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -18,7 +19,8 @@ from ldap3 import HASHED_SALTED_SHA, Connection, Server
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.hashed import hashed
 
-from mesh_platform.access.directory import DirectoryConfig
+from mesh_platform.access.directory import LOCAL_DIRECTORY, DirectoryConfig
+from mesh_platform.access.policy import LOCAL_KEY_FILE
 from sandbox.processes import free_port, locked, tail
 from sandbox.services.ldap.install import MODULES, SCHEMAS, DirectoryServerError, ensure_slapd
 from sandbox.services.ldap.organisation import (
@@ -163,6 +165,7 @@ class LocalDirectory:
             except BaseException:
                 self.stop()
                 raise
+            ensure_masking_key(self.root.parent)
             self.info_path.touch(mode=0o600)
             config = self.config
             self.info_path.write_text(json.dumps(config.__dict__, indent=2) + "\n")
@@ -258,6 +261,20 @@ class LocalDirectory:
         self.stop()
 
 
+def ensure_masking_key(state_dir: Path) -> Path:
+    """The local state folder's masking key file, made (random, owner-only) if missing.
+
+    Production gives the key in ``MESH_MASKING_KEY``; locally ``mesh query`` reads this
+    file when the variable is not set.
+    """
+    path = state_dir / LOCAL_KEY_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+    return path
+
+
 def _die_with_parent() -> None:
     """In the child: SIGTERM when the starting process dies (Linux), so no server outlives it."""
     import ctypes
@@ -265,3 +282,27 @@ def _die_with_parent() -> None:
 
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@contextlib.contextmanager
+def local_directory(state_dir: Path) -> Iterator[str]:
+    """The local directory of ``mesh dev``, running while the context is open.
+
+    Yields:
+        What to tell the user: where it runs and how to query as a seeded person, or
+        why it could not start (``mesh dev`` runs on without it).
+    """
+    directory = LocalDirectory(state_dir / LOCAL_DIRECTORY)
+    try:
+        directory.start()
+    except DirectoryServerError as error:
+        yield f"[yellow]The local directory did not start, mesh query cannot run:[/] {error}"
+        return
+    try:
+        yield (
+            f"[bold green]Directory on {directory.url}[/] ({len(PEOPLE)} people; their "
+            f"passwords in {directory.root / 'people.json'}): "
+            'mesh query --user alice --purpose analytics "select ..."'
+        )
+    finally:
+        directory.stop()
