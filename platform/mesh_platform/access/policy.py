@@ -120,18 +120,19 @@ class Masking(BaseModel):
         key file (:data:`LOCAL_KEY_FILE`, written by the sandbox's directory).
 
         Raises:
-            AccessError: neither is there, or it is shorter than 16 characters (a hash
+            AccessError: neither is there, or it is not 16 to 64 bytes long (a hash
                 without a secret key could be reversed by hashing candidate values).
         """
         value = os.environ.get(self.key_env, "")
         if not value and state_dir is not None:
             with contextlib.suppress(OSError):
                 value = (state_dir / LOCAL_KEY_FILE).read_text().strip()
-        if len(value) < 16:
+        if not 16 <= len(value.encode()) <= 64:
             raise AccessError(
                 f"masked columns are hashed with the deployment's key, but {self.key_env} "
-                "is not set (or shorter than 16 characters): set it to a secret of the "
-                "deployment (locally `mesh dev` writes one in the state folder)"
+                "is not set, or not 16 to 64 bytes long (BigQuery's masking routine pads it "
+                "to one HMAC block): set it to a secret of the deployment (locally "
+                "`mesh dev` writes one in the state folder)"
             )
         return value.encode()
 
