@@ -103,11 +103,12 @@ def _audit(log: Path, reader: Reader, sql: str, outcome: str, detail: str) -> No
 
 
 def _print(result: Result, reader: Reader, limit: int) -> None:
-    table = Table(caption=f"as {reader.user.uid}: {reader.access.describe()}")
+    table = Table()
     for heading in result.headings:
         table.add_column(heading)
     for row in result.rows:
         table.add_row(*(Text("NULL", style="dim") if v is None else Text(str(v)) for v in row))
     out = console()
     out.print(table)
-    out.print(f"first {limit} rows" if result.truncated else f"{len(result.rows)} row(s)")
+    shown = f"first {limit} rows" if result.truncated else f"{len(result.rows)} row(s)"
+    out.print(f"{shown}, as {reader.user.uid}: {reader.access.describe()}", highlight=False)
