@@ -9,6 +9,7 @@ import yaml
 
 from mesh_platform.access.directory import Directory, DirectoryConfig, sso_email
 from mesh_platform.access.policy import AccessError, Purpose, load_policy, policy_path
+from mesh_platform.settings import MeshSettings, get_settings
 from sandbox.services.ldap import LocalDirectory
 
 
@@ -52,11 +53,13 @@ def test_the_configuration_comes_from_the_environment_or_the_local_server(
     for name in ("URL", "USERS", "GROUPS", "BIND_DN", "BIND_PASSWORD"):
         monkeypatch.delenv(f"MESH_DIRECTORY_{name}", raising=False)
     with pytest.raises(AccessError, match="MESH_DIRECTORY_URL"):
-        DirectoryConfig.from_environment(tmp_path)
-    assert DirectoryConfig.from_environment(local_directory.root.parent) == local_directory.config
+        DirectoryConfig.from_settings(MeshSettings(state_dir=tmp_path))
+    local = MeshSettings(state_dir=local_directory.root.parent)
+    assert DirectoryConfig.from_settings(local) == local_directory.config
     monkeypatch.setenv("MESH_DIRECTORY_URL", "ldaps://directory.example:636")
-    with pytest.raises(AccessError, match="not MESH_DIRECTORY_USERS"):
-        DirectoryConfig.from_environment(tmp_path)
+    monkeypatch.setenv("MESH_DIRECTORY_GROUPS", "ou=groups,dc=example")
+    with pytest.raises(AccessError, match="not MESH_DIRECTORY_USERS, MESH_DIRECTORY_BIND_DN"):
+        DirectoryConfig.from_settings(MeshSettings(state_dir=tmp_path))
 
 
 def test_an_unreachable_directory_is_named(tmp_path: Path) -> None:
@@ -83,6 +86,7 @@ def test_a_broken_policy_file_is_refused_with_its_rule(
     broken = tmp_path / "policy.yaml"
     broken.write_text(yaml.safe_dump(data))
     monkeypatch.setenv("MESH_ACCESS_POLICY", str(broken))
+    get_settings.cache_clear()
     with pytest.raises(AccessError, match=r"clearances.direct_pii: no treatment for sensitive"):
         load_policy()
     data["clearances"]["direct_pii"]["sensitive"] = "masked"

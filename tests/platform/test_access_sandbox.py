@@ -83,6 +83,7 @@ def sandbox(
 ) -> Iterator[Callable[[Limits], QuerySandbox]]:
     """An open sandbox of the bookings team, its limits given."""
     monkeypatch.setenv("MESH_MASKING_KEY", "a-test-masking-key-of-this-run")
+    get_settings.cache_clear()
     load_contract_modules()
     policy = load_policy()
     access = policy.access_for({"team-bookings"}, Purpose.ANALYTICS)

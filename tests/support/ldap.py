@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from mesh_platform.settings import get_settings
 from sandbox.services.ldap import DirectoryServerError, LocalDirectory
 
 ReaderEnv = Callable[[str], None]
@@ -58,6 +59,7 @@ def reader_env(local_directory: LocalDirectory, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("MESH_DIRECTORY_BIND_DN", config.bind_dn)
     monkeypatch.setenv("MESH_DIRECTORY_BIND_PASSWORD", config.bind_password)
     monkeypatch.setenv("MESH_MASKING_KEY", "a-test-masking-key-of-this-run")
+    get_settings.cache_clear()
 
     def be(uid: str) -> None:
         monkeypatch.setenv("MESH_USER", uid)

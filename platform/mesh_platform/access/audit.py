@@ -1,7 +1,7 @@
 """The audit log of queries: who read what, as whom, for which purpose.
 
 One JSON line per query, appended (``O_APPEND``: lines are never rewritten) to
-``<state>/access/audit.jsonl``, or to the file ``MESH_ACCESS_AUDIT_LOG`` names (in
+``<state>/access/audit.jsonl``, or to the file the setting ``MESH_ACCESS_AUDIT_LOG`` names (in
 production a file shipped to the log sink, or a mounted volume). A query an
 administrator runs as another user names both: ``actor`` (who typed it) and ``user``
 (whose access it ran with).
@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-AUDIT_VARIABLE = "MESH_ACCESS_AUDIT_LOG"
+from mesh_platform.settings import MeshSettings
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ class AuditEntry:
     detail: str
 
 
-def audit_path(state_dir: Path) -> Path:
-    return Path(os.environ.get(AUDIT_VARIABLE) or state_dir / "access" / "audit.jsonl")
+def audit_path(settings: MeshSettings) -> Path:
+    """The setting ``MESH_ACCESS_AUDIT_LOG``, else ``<state>/access/audit.jsonl``."""
+    return settings.access_audit_log or settings.state_dir / "access" / "audit.jsonl"
 
 
 def append(path: Path, entry: AuditEntry) -> None:

@@ -2,8 +2,8 @@
 
 The same code reads the local OpenLDAP server of the sandbox and the company's
 directory in production; only the configuration differs (:class:`DirectoryConfig`,
-from ``MESH_DIRECTORY_*`` variables, else from the file the local server writes in the
-state folder).
+from the ``MESH_DIRECTORY_*`` settings, else from the file the local server writes in
+the state folder).
 
 A person is authenticated by a *bind* with their own DN and password: the directory,
 not this code, checks the password. Their groups are read at every query (a person
@@ -22,7 +22,6 @@ The web tier must have verified the proxy's signed assertion
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from ldap3.core.exceptions import LDAPBindError, LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
 from mesh_platform.access.policy import AccessError
+from mesh_platform.settings import MeshSettings
 
 LOCAL_DIRECTORY = Path("ldap")
 """The sandbox's local directory server's folder, in the state folder."""
@@ -62,30 +62,33 @@ class DirectoryConfig:
     bind_password: str
 
     @classmethod
-    def from_environment(cls, state_dir: Path) -> DirectoryConfig:
-        """From ``MESH_DIRECTORY_URL``, ``_USERS``, ``_GROUPS``, ``_BIND_DN`` and
-        ``_BIND_PASSWORD``; else from the local server's file in ``state_dir``.
+    def from_settings(cls, settings: MeshSettings) -> DirectoryConfig:
+        """From the settings (``MESH_DIRECTORY_URL``, ``_USERS``, ``_GROUPS``,
+        ``_BIND_DN``, ``_BIND_PASSWORD``); else from the local server's file in the
+        state folder.
 
         Raises:
-            AccessError: neither is there.
+            AccessError: neither is there, or the settings are incomplete.
         """
-        env = os.environ
-        if url := env.get("MESH_DIRECTORY_URL"):
-            missing = [
-                f"MESH_DIRECTORY_{name}"
-                for name in ("USERS", "GROUPS", "BIND_DN", "BIND_PASSWORD")
-                if not env.get(f"MESH_DIRECTORY_{name}")
-            ]
+        if settings.directory_url:
+            values = {
+                "USERS": settings.directory_users,
+                "GROUPS": settings.directory_groups,
+                "BIND_DN": settings.directory_bind_dn,
+                "BIND_PASSWORD": settings.directory_bind_password,
+            }
+            missing = [f"MESH_DIRECTORY_{name}" for name, value in values.items() if not value]
             if missing:
                 raise AccessError(f"MESH_DIRECTORY_URL is set but not {', '.join(missing)}")
+            assert settings.directory_bind_password is not None
             return cls(
-                url,
-                env["MESH_DIRECTORY_USERS"],
-                env["MESH_DIRECTORY_GROUPS"],
-                env["MESH_DIRECTORY_BIND_DN"],
-                env["MESH_DIRECTORY_BIND_PASSWORD"],
+                settings.directory_url,
+                str(settings.directory_users),
+                str(settings.directory_groups),
+                str(settings.directory_bind_dn),
+                settings.directory_bind_password.get_secret_value(),
             )
-        local = state_dir / LOCAL_DIRECTORY_FILE
+        local = settings.state_dir / LOCAL_DIRECTORY_FILE
         try:
             data: dict[str, Any] = json.loads(local.read_text())
         except (OSError, ValueError):

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,9 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mesh_platform.contract import AccessLevel, Classification
 from mesh_platform.errors import MeshError
+from mesh_platform.settings import MeshSettings, get_settings
 
-POLICY_VARIABLE = "MESH_ACCESS_POLICY"
-"""The environment variable naming another policy file than the repository's."""
 POLICY_FILE = "access_policy.yaml"
 """The policy file in the ``contracts`` package: reviewed with the contracts whose
 classes it interprets, and installed with them in the production image."""
@@ -111,25 +109,24 @@ class Masking(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    key_env: str = "MESH_MASKING_KEY"
     partial: dict[str, Partial] = Field(default_factory=dict)
 
-    def key(self, state_dir: Path | None = None) -> bytes:
-        """The deployment's masking key (HMAC key of hashed columns): the variable
-        ``key_env`` (production: from the secret manager), else the local state folder's
-        key file (:data:`LOCAL_KEY_FILE`, written by the sandbox's directory).
+    def key(self, settings: MeshSettings) -> bytes:
+        """The deployment's masking key (HMAC key of hashed columns): the setting
+        ``MESH_MASKING_KEY`` (production: from the secret manager), else the local state
+        folder's key file (:data:`LOCAL_KEY_FILE`, written by the sandbox's directory).
 
         Raises:
             AccessError: neither is there, or it is not 16 to 64 bytes long (a hash
                 without a secret key could be reversed by hashing candidate values).
         """
-        value = os.environ.get(self.key_env, "")
-        if not value and state_dir is not None:
+        value = settings.masking_key.get_secret_value() if settings.masking_key else ""
+        if not value:
             with contextlib.suppress(OSError):
-                value = (state_dir / LOCAL_KEY_FILE).read_text().strip()
+                value = (settings.state_dir / LOCAL_KEY_FILE).read_text().strip()
         if not 16 <= len(value.encode()) <= 64:
             raise AccessError(
-                f"masked columns are hashed with the deployment's key, but {self.key_env} "
+                "masked columns are hashed with the deployment's key, but MESH_MASKING_KEY "
                 "is not set, or not 16 to 64 bytes long (BigQuery's masking routine pads it "
                 "to one HMAC block): set it to a secret of the deployment (locally "
                 "`mesh dev` writes one in the state folder)"
@@ -258,9 +255,9 @@ class ReaderAccess:
 
 
 def policy_path() -> Path:
-    """The policy file: ``MESH_ACCESS_POLICY``, else the ``contracts`` package's."""
-    if named := os.environ.get(POLICY_VARIABLE):
-        return Path(named)
+    """The policy file: the setting ``MESH_ACCESS_POLICY``, else the ``contracts`` package's."""
+    if named := get_settings().access_policy:
+        return named
     return Path(str(resources.files("contracts").joinpath(POLICY_FILE)))
 
 

@@ -24,7 +24,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import sqlglot
@@ -33,6 +32,7 @@ from sqlglot.errors import ParseError
 
 from mesh_platform.access.policy import AccessError, Policy
 from mesh_platform.access.views import HASH_CHARS, MASK_FUNCTION, ReaderCatalog, view_statements
+from mesh_platform.settings import MeshSettings, get_settings
 
 MAX_SQL_CHARS = 20_000
 
@@ -220,7 +220,7 @@ def open_sandbox(
     policy: Policy,
     limits: Limits = Limits(),
     *,
-    state_dir: Path | None = None,
+    settings: MeshSettings | None = None,
 ) -> Iterator[QuerySandbox]:
     """A hardened connection holding the reader's views, closed on exit.
 
@@ -228,8 +228,7 @@ def open_sandbox(
         catalog: the reader's products.
         policy: the access policy (how masked columns are shown).
         limits: the query's bounds.
-        state_dir: the local state folder, whose key file is read when the environment
-            has no masking key.
+        settings: where the masking key is (default: :func:`get_settings`).
     """
     connection = duckdb.connect(
         ":memory:",
@@ -240,7 +239,7 @@ def open_sandbox(
             t.value == "masked" for p in catalog.products.values() for t in p.shown.values()
         )
         if masked:
-            key = policy.masking.key(state_dir)
+            key = policy.masking.key(settings or get_settings())
 
             def mask(value: str) -> str:
                 return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:HASH_CHARS]

@@ -69,11 +69,11 @@ def query(
         fail("who are you? give --user (or MESH_USER) and your directory password")
     if not password and sys.stdin.isatty():
         password = typer.prompt(f"directory password of {user}", hide_input=True)
-    log = audit.audit_path(settings.state_dir)
+    log = audit.audit_path(settings)
     purpose_name = purpose.value if purpose else ""
     try:
         policy = load_policy()
-        directory = Directory(DirectoryConfig.from_environment(settings.state_dir))
+        directory = Directory(DirectoryConfig.from_settings(settings))
         reader = identify(directory, policy, user, password, run_as=run_as, purpose=purpose)
     except AccessError as error:
         who = run_as or user
@@ -83,7 +83,7 @@ def query(
     try:
         catalog = catalog_for(reader, root, manifest)
         inspect(sql, catalog)  # refuse before anything is opened
-        with open_sandbox(catalog, policy, limits, state_dir=settings.state_dir) as sandbox:
+        with open_sandbox(catalog, policy, limits, settings=settings) as sandbox:
             result = sandbox.run(sql)
     except (QueryRefused, AccessError) as error:
         outcome = "interrupted" if str(error).startswith("interrupted") else "refused"
