@@ -3,6 +3,8 @@ from the real local directory at every query."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -56,8 +58,19 @@ def test_three_groups_see_raw_masked_and_refused(reader_env: Callable[[str], Non
     code, out, err = query("select customer_id, market from customers.customer_profile order by 2")
     assert code == 0, err
     assert "C000001" not in out
+    key = b"a-test-masking-key-of-this-run"  # reader_env's
+    assert hmac.new(key, b"C000001", hashlib.sha256).hexdigest()[:16] in out
     assert "BE" in out
     assert "FR" in out
+    # hidden columns are not in the agency's view, even through a star
+    code, _, err = query("select t.email from (select * from customers.customer_profile) t")
+    assert code == 1
+    assert "customers.customer_profile.email is direct_pii" in err
+    code, out, err = query(
+        "select t.email_quality from (select * from customers.customer_profile) t"
+    )
+    assert code == 0, err
+    assert "2 row(s)" in out
 
 
 def test_masked_identifiers_still_join(reader_env: Callable[[str], None]) -> None:

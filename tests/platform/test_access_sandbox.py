@@ -52,6 +52,8 @@ HOSTILE = [
     ("EXPORT DATABASE", "export database 'dump'", "refused"),
     ("other domain's internal", "select * from customers.identity_resolution",
      "internal to the customers domain"),
+    ("other domain's internal, in capitals", 'select 1 from "CUSTOMERS".Identity_Resolution',
+     "internal to the customers domain"),
     ("landing table", "select * from landing_customers.crm_accounts", "is a landing table"),
     ("unqualified table", "select * from villages", "name products as domain.product"),
     ("other database", "select * from other.resorts.villages", "no other database"),
@@ -133,3 +135,4 @@ def test_the_sandbox_still_reads_its_views(sandbox: Callable[[Limits], QuerySand
     box = sandbox(Limits())
     result = box.run("with v as (select * from resorts.villages) select village_name from v")
     assert result.rows == [("Valmorel",)]
+    assert box.run("select village_name from Resorts.VILLAGES").rows == [("Valmorel",)]

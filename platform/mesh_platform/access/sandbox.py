@@ -147,7 +147,7 @@ def inspect(sql: str, catalog: ReaderCatalog) -> exp.Query:
                 f"refused: {table.name!r} is not a product: name products as domain.product "
                 "(e.g. sales.revenue_by_season)"
             )
-        if (table.db, table.name) not in catalog.products:
+        if catalog.get(table.db, table.name) is None:
             raise QueryRefused(f"refused: {catalog.why_not(table.db, table.name)}")
     return statement
 
@@ -156,7 +156,7 @@ def _hidden_message(statement: exp.Query, catalog: ReaderCatalog) -> str | None:
     """The refusal of a query naming a column the reader may not see, if it names one."""
     named = {c.name for c in statement.find_all(exp.Column)}
     for table in statement.find_all(exp.Table):
-        product = catalog.products.get((table.db, table.name))
+        product = catalog.get(table.db, table.name)
         if product is None:
             continue
         for column in product.hidden():

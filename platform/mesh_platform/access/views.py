@@ -65,19 +65,23 @@ class ReaderCatalog:
     """What one reader may read of one published state.
 
     Attributes:
-        products: the readable products, by ``(schema, table)``.
-        refused: why each other published product is not readable, by ``(schema, table)``.
+        products: the readable products, by ``(schema, table)`` in lower case.
+        refused: why each other published product is not readable, by the same key.
     """
 
     products: dict[tuple[str, str], ReadableProduct]
     refused: dict[tuple[str, str], str]
 
+    def get(self, schema: str, table: str) -> ReadableProduct | None:
+        """The readable product named ``schema.table`` (in any case), if any."""
+        return self.products.get((schema.lower(), table.lower()))
+
     def why_not(self, schema: str, table: str) -> str:
         """Why ``schema.table`` cannot be read (a refusal message)."""
         name = f"{schema}.{table}"
-        if (schema, table) in self.refused:
-            return self.refused[(schema, table)]
-        if schema.startswith(LANDING_PREFIX):
+        if (schema.lower(), table.lower()) in self.refused:
+            return self.refused[(schema.lower(), table.lower())]
+        if schema.lower().startswith(LANDING_PREFIX):
             return (
                 f"{name} is a landing table: only the owning domain's products read the "
                 "landing zone; consumers read published products"
@@ -95,7 +99,7 @@ def reader_catalog(
     products: dict[tuple[str, str], ReadableProduct] = {}
     refused: dict[tuple[str, str], str] = {}
     for entry in manifest.products.values():
-        place = (entry.schema, entry.table)
+        place = (entry.schema.lower(), entry.table.lower())  # SQL names ignore case
         contract = contracts.get(entry.product)
         if contract is None:
             refused[place] = f"{entry.schema}.{entry.table} has no contract: it is not readable"
