@@ -91,6 +91,11 @@ class LocalDirectory:
         return f"ldap://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        """The server's process, while this object runs it."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def info_path(self) -> Path:
         return self.root / "directory.json"
 
