@@ -153,3 +153,15 @@ def test_the_audit_log_only_grows(reader_env: Callable[[str], None]) -> None:
 
 def audit_log() -> Path:
     return get_settings().state_dir / "access" / "audit.jsonl"
+
+
+def test_an_interrupted_query_is_audited_as_such(reader_env: Callable[[str], None]) -> None:
+    reader_env("bob")
+    long = "select count(*) from range(1000000000000) a, range(1000) b where a.range < b.range"
+    code, _, err = query(long, "--timeout", "0.3")
+    assert code == 1
+    assert "ran longer than 0.3 s" in err
+    assert json.loads(audit_log().read_text().splitlines()[-1])["outcome"] == "interrupted"
+    code, _, err = query("select 1", "--max-memory", "lots")
+    assert code == 1
+    assert "the query sandbox could not be set up" in err

@@ -30,7 +30,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from mesh_platform.access.policy import AccessError, Policy
+from mesh_platform.access.policy import AccessError, Policy, Treatment
 from mesh_platform.access.views import HASH_CHARS, MASK_FUNCTION, ReaderCatalog, view_statements
 from mesh_platform.settings import MeshSettings, get_settings
 
@@ -55,7 +55,11 @@ _SYSTEM_PREFIXES = ("duckdb_", "pragma_", "read_", "iceberg_", "delta_")
 
 
 class QueryRefused(AccessError):
-    """The reader's query is refused, or was stopped by a bound; the message says why."""
+    """The reader's query is refused; the message says why."""
+
+
+class QueryInterrupted(QueryRefused):
+    """The reader's query ran out of time or memory."""
 
 
 @dataclass(frozen=True)
@@ -194,11 +198,11 @@ class QuerySandbox:
             headings = [str(d[0]) for d in cursor.description or []]
             rows = cursor.fetchmany(self.limits.max_rows + 1)
         except duckdb.InterruptException:
-            raise QueryRefused(
+            raise QueryInterrupted(
                 f"interrupted: the query ran longer than {self.limits.timeout_s:g} s"
             ) from None
         except duckdb.OutOfMemoryException:
-            raise QueryRefused(
+            raise QueryInterrupted(
                 f"interrupted: the query needed more than {self.limits.max_memory} of memory"
             ) from None
         except duckdb.PermissionException as error:
@@ -236,7 +240,7 @@ def open_sandbox(
     )
     try:
         masked = any(
-            t.value == "masked" for p in catalog.products.values() for t in p.shown.values()
+            t is Treatment.MASKED for p in catalog.products.values() for t in p.shown.values()
         )
         if masked:
             key = policy.masking.key(settings or get_settings())
@@ -245,22 +249,32 @@ def open_sandbox(
                 return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:HASH_CHARS]
 
             connection.create_function(MASK_FUNCTION, mask, [str], str, side_effects=False)
-        connection.execute("SET TimeZone = 'UTC'")
-        for statement in view_statements(catalog, policy):
-            try:
-                connection.execute(statement.sql("duckdb"))
-            except duckdb.Error as error:
-                raise AccessError(
-                    f"the published replica does not match its contract ({error}); "
-                    "republish the product (`mesh build --select ...`)"
-                ) from error
-        files = sorted({str(p.file) for p in catalog.products.values()})
-        connection.execute("SET temp_directory = ''")  # no spilling: memory is the bound
-        connection.execute("SET allowed_paths = ?", [files])
-        connection.execute("SET enable_external_access = false")
-        connection.execute("SET max_memory = ?", [limits.max_memory])
-        connection.execute("SET threads = ?", [limits.threads])
-        connection.execute("SET lock_configuration = true")
+        try:
+            _lock_down(connection, catalog, policy, limits)
+        except duckdb.Error as error:
+            raise AccessError(
+                f"the query sandbox could not be set up ({error}); if a view failed, "
+                "the published replica does not match its contract: republish the product"
+            ) from error
         yield QuerySandbox(connection, catalog, limits)
     finally:
         connection.close()
+
+
+def _lock_down(
+    connection: duckdb.DuckDBPyConnection,
+    catalog: ReaderCatalog,
+    policy: Policy,
+    limits: Limits,
+) -> None:
+    """Create the reader's views, then take away everything else (see the module)."""
+    connection.execute("SET TimeZone = 'UTC'")
+    for statement in view_statements(catalog, policy):
+        connection.execute(statement.sql("duckdb"))
+    files = sorted({str(p.file) for p in catalog.products.values()})
+    connection.execute("SET temp_directory = ''")  # no spilling: memory is the bound
+    connection.execute("SET allowed_paths = ?", [files])
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET max_memory = ?", [limits.max_memory])
+    connection.execute("SET threads = ?", [limits.threads])
+    connection.execute("SET lock_configuration = true")

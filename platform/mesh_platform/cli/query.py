@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -14,7 +15,14 @@ from mesh_platform.access import audit
 from mesh_platform.access.directory import Directory, DirectoryConfig
 from mesh_platform.access.policy import AccessError, Purpose, load_policy
 from mesh_platform.access.reader import Reader, catalog_for, identify
-from mesh_platform.access.sandbox import Limits, QueryRefused, Result, inspect, open_sandbox
+from mesh_platform.access.sandbox import (
+    Limits,
+    QueryInterrupted,
+    QueryRefused,
+    Result,
+    inspect,
+    open_sandbox,
+)
 from mesh_platform.cli.output import console, fail
 from mesh_platform.engines.replica import read_manifest
 from mesh_platform.settings import get_settings
@@ -78,7 +86,7 @@ def query(
     except AccessError as error:
         who = run_as or user
         audit.append(log, audit.AuditEntry(user, who, purpose_name, "", sql, "refused", str(error)))
-        fail(str(error))
+        fail(escape(str(error)))
     limits = Limits(timeout_s=timeout, max_memory=max_memory, max_rows=limit)
     try:
         catalog = catalog_for(reader, root, manifest)
@@ -86,9 +94,9 @@ def query(
         with open_sandbox(catalog, policy, limits, settings=settings) as sandbox:
             result = sandbox.run(sql)
     except (QueryRefused, AccessError) as error:
-        outcome = "interrupted" if str(error).startswith("interrupted") else "refused"
+        outcome = "interrupted" if isinstance(error, QueryInterrupted) else "refused"
         _audit(log, reader, sql, outcome, str(error))
-        fail(str(error))
+        fail(escape(str(error)))
     _audit(log, reader, sql, "ok", f"{len(result.rows)} row(s)")
     _print(result, reader, limit)
 
