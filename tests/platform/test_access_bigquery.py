@@ -145,3 +145,36 @@ def test_the_masking_routine_hashes_as_mesh_query(bigquery_emulator: Any) -> Non
         expected = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:HASH_CHARS]
         assert rows[0]["h"] == expected
     assert HASH_CHARS == 2 * HASH_BYTES
+
+
+def test_mesh_access_render_gcp_writes_and_checks(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    runner = CliRunner()
+    (tmp_path / "deploy" / "gcp").mkdir(parents=True)
+    stale = runner.invoke(app, ["access", "render-gcp", "--check", "--root", str(tmp_path)])
+    assert stale.exit_code == 1
+    assert "is stale: run `mesh access render-gcp`" in stale.stderr
+    written = runner.invoke(app, ["access", "render-gcp", "--root", str(tmp_path)])
+    assert written.exit_code == 0, written.output
+    assert (tmp_path / GENERATED).read_text() == (ROOT / GENERATED).read_text()
+    fresh = runner.invoke(app, ["access", "render-gcp", "--check", "--root", str(tmp_path)])
+    assert fresh.exit_code == 0, fresh.output
+
+
+def test_mesh_access_show_says_who_sees_what() -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    result = CliRunner().invoke(app, ["access", "show", "customers.identity_resolution"])
+    assert result.exit_code == 0, result.output
+    assert "clearance direct_pii, internal to the customers domain" in " ".join(
+        result.stdout.split()
+    )
+    assert "no access" in result.stdout
+    unknown = CliRunner().invoke(app, ["access", "show", "customers.nothing"])
+    assert unknown.exit_code == 2
+    assert "no data product 'customers.nothing'" in unknown.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mesh_platform.access.bigquery import GENERATED, render_text
@@ -28,9 +29,12 @@ def show(product: Annotated[str, typer.Argument(help="DOMAIN.PRODUCT")]) -> None
     load_contract_modules()
     try:
         contract = get_contract(product)
+    except KeyError as error:
+        fail(escape(str(error.args[0])), code=2)
+    try:
         policy = load_policy()
-    except (KeyError, AccessError) as error:
-        fail(str(error))
+    except AccessError as error:
+        fail(escape(str(error)))
     table = Table(
         title=f"{product}: clearance {required_clearance(contract)} ({policy_path().name})"
     )
@@ -56,7 +60,7 @@ def render_gcp(
     try:
         text = render_text(load_policy(), all_contracts())
     except AccessError as error:
-        fail(str(error))
+        fail(escape(str(error)))
     path = (root or domains_folder().parent) / GENERATED
     current = path.read_text() if path.exists() else ""
     if check:
