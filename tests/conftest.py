@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.support.bigquery",
     "tests.support.postgres",
     "tests.support.pubsub",
+    "tests.support.ldap",
     "tests.support.tiny_mesh",
     "tests.support.bigquery_mesh",
     "tests.support.browser",

@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,6 +72,30 @@ class MeshSettings(BaseSettings):
         description="The local Dagster instance's storage: sqlite files in the state folder, "
         "or postgres, a local PostgreSQL server and production's instance configuration "
         "(deploy/dagster/dagster.yaml).",
+    )
+    directory_url: str | None = Field(
+        None,
+        description="The company directory (ldap:// or ldaps://) mesh query authenticates "
+        "people against; locally, the sandbox's server (written in the state folder).",
+    )
+    directory_users: str | None = Field(None, description="The directory's people subtree.")
+    directory_groups: str | None = Field(None, description="The directory's groups subtree.")
+    directory_bind_dn: str | None = Field(
+        None, description="The platform's read-only service account in the directory."
+    )
+    directory_bind_password: SecretStr | None = Field(
+        None, description="The service account's password."
+    )
+    masking_key: SecretStr | None = Field(
+        None,
+        description="The deployment's key of masked columns (16 to 64 bytes); locally a "
+        "key file in the state folder.",
+    )
+    access_policy: Path | None = Field(
+        None, description="Another access policy file than contracts/access_policy.yaml."
+    )
+    access_audit_log: Path | None = Field(
+        None, description="The audit log of queries; default in state_dir."
     )
     duckdb_threads: int = Field(
         1,

@@ -128,7 +128,8 @@ def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
     query = (
         "the products are in BigQuery, one dataset per domain"
         if settings.engine_name is EngineName.BIGQUERY
-        else '[bold]mesh query "select * from sales.revenue_by_season limit 10"[/] queries products'
+        else '[bold]mesh query --user bastien "select * from sales.revenue_by_season limit 10"[/] '
+        "queries products as a directory user (README: Who may read what)"
     )
     out.print(
         "\nNext: [bold]mesh catalog serve[/] opens the data catalog (products, lineage, "

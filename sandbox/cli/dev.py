@@ -58,6 +58,9 @@ def dev(
         ),
     ] = False,
     stream_rate: Annotated[float, typer.Option(min=0.1, help="Booking events per second.")] = 5.0,
+    directory: Annotated[
+        bool, typer.Option(help="Start the local directory (OpenLDAP) that mesh query binds to.")
+    ] = True,
 ) -> None:
     """Start the Dagster webserver and daemon on the local instance (the one mesh build
     records into), with every domain's code location, and the data catalog beside them;
@@ -96,6 +99,10 @@ def dev(
 
     catalog = CatalogBeside(host, catalog_port) if catalog_port else None
     with instance_storage(settings), ExitStack() as services:
+        if directory:
+            from sandbox.services.ldap.server import local_directory
+
+            out.print(services.enter_context(local_directory(settings.state_dir)))
         if stream:
             from sandbox.stream.local import local_stream
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,9 @@ def _run(copy: Path, state: Path, *args: str) -> subprocess.CompletedProcess[str
 
 
 def test_a_scaffolded_domain_is_checked_loaded_built_and_catalogued(
-    tiny_mesh: TinyMesh, tmp_path: Path
+    tiny_mesh: TinyMesh, tmp_path: Path, reader_env: Callable[[str], None]
 ) -> None:
+    reader_env("bastien")  # mesh query runs as a directory user
     copy = _copy_repository(tmp_path / "repo")
     state = tmp_path / "state"
     state.mkdir()

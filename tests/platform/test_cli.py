@@ -274,24 +274,25 @@ def warehouse(sample: type[DataContract], domain_products: list[type[DataContrac
     return sample.meta().domain
 
 
-def test_query_prints_the_result(warehouse: str, domain_products: list[type[DataContract]]) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "query",
-            "select table_name from information_schema.tables "
-            f"where table_schema = '{warehouse}' order by 1",
-        ],
+def test_query_prints_the_result(
+    warehouse: str, domain_products: list[type[DataContract]], reader_env: Callable[[str], None]
+) -> None:
+    reader_env("bastien")
+    union = " union all ".join(
+        f"select '{c.meta().product}' as product, count(*) as n from {warehouse}.{c.meta().product}"
+        for c in domain_products
     )
+    result = runner.invoke(app, ["query", f"{union} order by 1"])
 
     assert result.exit_code == 0, result.output
-    assert "table_name" in result.stdout
+    assert "product" in result.stdout
     for contract in domain_products:
         assert contract.meta().product in result.stdout
     assert f"{len(domain_products)} row(s)" in result.stdout
 
 
-def test_query_limits_the_rows_shown(warehouse: str) -> None:
+def test_query_limits_the_rows_shown(warehouse: str, reader_env: Callable[[str], None]) -> None:
+    reader_env("bastien")
     result = runner.invoke(app, ["query", "select range as n from range(10)", "--limit", "3"])
 
     assert result.exit_code == 0, result.output
@@ -311,11 +312,14 @@ def test_query_without_a_warehouse_says_to_build_first() -> None:
 @pytest.mark.parametrize(
     "sql", ["select * from no_such_table", "create table written (a integer)", "selec 1"]
 )
-def test_query_errors_are_reported_cleanly(warehouse: str, sql: str) -> None:
+def test_query_errors_are_reported_cleanly(
+    warehouse: str, sql: str, reader_env: Callable[[str], None]
+) -> None:
+    reader_env("bastien")
     result = runner.invoke(app, ["query", sql])
 
     assert result.exit_code == 1
-    assert "query failed" in result.stderr
+    assert "refused" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

@@ -118,3 +118,19 @@ def test_every_contract_gives_metadata_dagster_accepts(contract: type[DataContra
     defs = dg.Definitions(assets=[spec])
     assert defs.resolve_all_asset_specs()[0].metadata[COLUMN_SCHEMA_KEY] == schema
     json.dumps(spec.metadata["contract/classification"].value)  # plain JSON
+
+
+def test_every_column_shows_its_classification() -> None:
+    columns = {c.name: c for c in column_schema(SampleStay).columns}
+    assert columns["health_notes"].tags["classification"] == "sensitive"
+    assert columns["season"].tags["classification"] == "none"
+
+
+def test_the_product_shows_its_clearance_and_readers() -> None:
+    metadata = asset_metadata(SampleStay)  # internal to bookings, with a sensitive column
+    assert metadata["contract/clearance"].value == "sensitive, internal to the bookings domain"
+    readers = metadata["contract/readers"].value
+    assert "| group | purpose | sees |" in readers
+    assert "| agencies | marketing | no access |" in readers
+    assert "| team-bookings | analytics | masked: customer_id; hidden: health_notes |" in readers
+    assert "| data-protection-officer | service | raw |" in readers

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -187,7 +188,13 @@ def _wait_for(path: Path, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.05)
 
 
-def test_mesh_query_answers_while_a_build_holds_the_writer_lock(tmp_path: Path) -> None:
+def test_mesh_query_answers_while_a_build_holds_the_writer_lock(
+    tmp_path: Path, reader_env: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader_env("bastien")
+    monkeypatch.setattr(  # the test's own villages, not the mesh's
+        "mesh_platform.access.reader.all_contracts", lambda: {Village.meta().key: Village}
+    )
     engine = DuckDBEngine()
     publish_product(engine, Village, frame=villages_frame(), run_id="seed")
     marker = tmp_path / "paused"
@@ -221,7 +228,8 @@ def test_mesh_query_answers_while_a_build_holds_the_writer_lock(tmp_path: Path) 
         writer.wait()
 
 
-def test_mesh_query_only_reads() -> None:
+def test_mesh_query_only_reads(reader_env: Callable[[str], None]) -> None:
+    reader_env("bastien")
     engine = DuckDBEngine()
     publish_product(engine, Village, frame=villages_frame(), run_id="seed")
     result = runner.invoke(app, ["query", "copy (select 1) to 'out.csv'"])

@@ -23,6 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from mesh_platform.cli import (
+    access,
     catalog,
     check,
     contracts,
@@ -43,6 +44,7 @@ HELP_ORDER = (
     "check",
     "build",
     "query",
+    "access",
     "catalog",
     "lineage",
     "rejects",
@@ -83,6 +85,7 @@ def _commands() -> dict[str, Callable[..., Any] | typer.Typer]:
         "contracts": contracts.app,
         "check": check.check,
         "query": query.query,
+        "access": access.app,
         "catalog": catalog.app,
         "lineage": lineage,
         "rejects": rejects.rejects,

@@ -3,7 +3,9 @@
 :func:`column_schema` is what Dagster shows as the asset's columns
 (``dagster/column_schema``): type, description, nullability, uniqueness and every
 other constraint as a short text; :func:`asset_metadata` adds the contract's
-version, grain, access, classification, freshness SLA and owning team.
+version, grain, access, classification, freshness SLA and owning team, and from the
+access policy (``contracts/access_policy.yaml``) the clearance that reads the product
+whole and raw and what each directory group sees of it, for each purpose.
 
 Example:
     >>> from mesh_platform.contract import DataContract, Owner, column
@@ -28,6 +30,7 @@ from dagster import (
     TableSchema,
 )
 
+from mesh_platform.access.readers import load_policy, readers_markdown, required_clearance
 from mesh_platform.contract import Classification, ColumnSpec, DataContract, columns_of
 from mesh_platform.contract.rules import Rule, constraints_of
 
@@ -59,9 +62,7 @@ def column_constraints(column: ColumnSpec) -> list[str]:
 
 
 def _column_tags(column: ColumnSpec) -> dict[str, str]:
-    tags = {}
-    if column.classification is not Classification.NONE:
-        tags["classification"] = column.classification.value
+    tags = {"classification": column.classification.value}
     if column.semantic:
         tags["semantic"] = column.semantic
     return tags
@@ -105,7 +106,8 @@ def asset_metadata(contract: type[DataContract]) -> dict[str, Any]:
 
     Returns:
         ``dagster/column_schema`` and ``contract/*`` keys (product, version, grain,
-        access, tier, owner team and contact, PII columns by classification,
+        access, tier, owner team and contact, PII columns by classification, clearance,
+        readers (a table of group, purpose and what they see),
         freshness SLA, partitioning, tags), each a :class:`dagster.MetadataValue`.
     """
     meta = contract.meta()
@@ -122,6 +124,8 @@ def asset_metadata(contract: type[DataContract]) -> dict[str, Any]:
         "tier": MetadataValue.text(meta.tier),
         "pii_columns": MetadataValue.int(sum(len(names) for names in classified.values())),
         "classification": MetadataValue.json(classified),
+        "clearance": MetadataValue.text(required_clearance(contract)),
+        "readers": MetadataValue.md(readers_markdown(load_policy(), contract)),
     }
     if meta.owner is not None:
         facts["owner_team"] = MetadataValue.text(meta.owner.team)

@@ -1,0 +1,74 @@
+"""From a person's credentials to what their query may read.
+
+:func:`open_reader` authenticates the person against the directory, lets an
+administrator run as another user, chooses the purpose and builds the reader's
+catalogue of one published state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mesh_platform.access.directory import Directory, DirectoryUser
+from mesh_platform.access.policy import AccessError, Policy, Purpose, ReaderAccess
+from mesh_platform.access.views import ReaderCatalog, reader_catalog
+from mesh_platform.contract.registry import all_contracts, load_contract_modules
+from mesh_platform.engines.replica import Manifest
+
+
+@dataclass(frozen=True)
+class Reader:
+    """An authenticated reader.
+
+    Attributes:
+        actor: who authenticated.
+        user: whose access applies (``actor`` unless an administrator runs as another).
+        access: what ``user`` may read for the purpose.
+    """
+
+    actor: DirectoryUser
+    user: DirectoryUser
+    access: ReaderAccess
+
+
+def identify(
+    directory: Directory,
+    policy: Policy,
+    uid: str,
+    password: str,
+    *,
+    run_as: str | None = None,
+    purpose: Purpose | None = None,
+) -> Reader:
+    """Authenticate ``uid`` and decide the access their query runs with.
+
+    Raises:
+        AccessError: wrong credentials; ``run_as`` by someone who is not in an
+            administrators' group; no purpose given among several; no grant for it.
+    """
+    actor = directory.authenticate(uid, password)
+    user = actor
+    if run_as and run_as != actor.uid:
+        admins = policy.admins()
+        if not actor.groups & admins:
+            raise AccessError(
+                f"{actor.uid} may not run queries as another user: only members of "
+                f"{', '.join(sorted(admins)) or 'an administrators group'} may"
+            )
+        user = directory.lookup(run_as)
+    if purpose is None:
+        held = policy.purposes_of(user.groups)
+        if len(held) != 1:
+            raise AccessError(
+                f"say why you read (--purpose): {user.uid}'s groups grant "
+                f"{', '.join(p.value for p in held) or 'no purpose'}"
+            )
+        purpose = held[0]
+    return Reader(actor, user, policy.access_for(user.groups, purpose))
+
+
+def catalog_for(reader: Reader, root: Path, manifest: Manifest) -> ReaderCatalog:
+    """The products of one published state the reader sees."""
+    load_contract_modules()
+    return reader_catalog(root, manifest, all_contracts(), reader.access)
