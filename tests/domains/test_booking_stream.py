@@ -9,6 +9,7 @@ the rule they broke.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -78,12 +79,8 @@ def warehouse() -> WarehouseEngine:
 def stream(local_pubsub: LocalPubSub) -> tuple[StreamBinding[Any], PubSubEndpoint]:
     """The bookings binding on a topic and subscription of their own (per test)."""
     suffix = uuid.uuid4().hex[:8]
-    binding = StreamBinding(
-        contract=BOOKING_STREAM.contract,
-        message=BOOKING_STREAM.message,
-        topic=f"booking-events-{suffix}",
-        subscription=f"bookings-{suffix}",
-        to_rows=BOOKING_STREAM.to_rows,
+    binding = dataclasses.replace(
+        BOOKING_STREAM, topic=f"booking-events-{suffix}", subscription=f"bookings-{suffix}"
     )
     ensure_subscription(
         local_pubsub.endpoint, binding.topic, binding.subscription, ack_deadline_s=10
@@ -206,16 +203,15 @@ def test_bad_events_land_in_the_dead_letter_table_with_their_rule(
 
 
 KILLED_CONSUMER = """
-import os, signal, sys
+import dataclasses, os, signal, sys
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.engines.factory import get_engine
-from mesh_platform.streams.consumer import StreamConsumer, StreamBinding
+from mesh_platform.streams.consumer import StreamConsumer
 from mesh_platform.streams.pubsub import endpoint_from_environment
 from domains.bookings.stream import BOOKING_STREAM
 
 where, topic, subscription = sys.argv[1:4]
-binding = StreamBinding(BOOKING_STREAM.contract, BOOKING_STREAM.message, topic, subscription,
-                        BOOKING_STREAM.to_rows)
+binding = dataclasses.replace(BOOKING_STREAM, topic=topic, subscription=subscription)
 engine = get_engine()
 batches = 0
 
@@ -299,13 +295,21 @@ def test_the_sensor_appends_a_batch_and_reports_its_figures(
     result = sensor(dg.build_sensor_context())
 
     assert isinstance(result, dg.SensorResult)
-    (materialization,) = result.asset_events
+    materialization, *followers = result.asset_events
     assert isinstance(materialization, dg.AssetMaterialization)
     assert materialization.asset_key == dg.AssetKey(["bookings", "booking_events"])
     figures = {k: v.value for k, v in materialization.metadata.items()}
     assert figures["events_appended"] == 1
     assert figures["dead_lettered"] == 1
     assert figures["dead_letter_rules"] == {"json_invalid": 1}
+    assert figures["events_per_s"] > 0
+    assert figures["oldest_message_lag_s"] >= 0
+    # the products following the stream are reported refreshed, so Dagster sees them fresh
+    assert [m.asset_key for m in followers] == [
+        dg.AssetKey(["bookings", "bookings"]),
+        dg.AssetKey(["bookings", "bookings_live"]),
+    ]
+    assert followers[0].metadata["keys_refreshed"].value == 1
     empty = sensor(dg.build_sensor_context())
     assert isinstance(empty, dg.SensorResult)
     assert empty.skip_reason is not None
@@ -366,3 +370,90 @@ def test_dead_letters_are_listed_and_replay_once_what_they_broke_is_fixed(
     unknown = runner.invoke(app, ["dead-letters", "sales.revenue_by_season"])
     assert unknown.exit_code == 2
     assert "sales.revenue_by_season is not fed by a stream" in unknown.output
+
+
+def _whole(engine: WarehouseEngine, key: str) -> list[dict[str, Any]]:
+    """``key``'s rows as its SQL computes them from scratch (what a batch build publishes)."""
+    from mesh_platform.location import domain_products
+
+    (product,) = [p for p in domain_products("bookings") if p.contract.meta().key == key]
+    return rows(engine, engine.sql(product.render(engine.table_for)))
+
+
+def _published(engine: WarehouseEngine, key: str) -> list[dict[str, Any]]:
+    return rows(engine, f"SELECT * FROM {key}")
+
+
+def _sorted(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(found, key=lambda r: repr(sorted(r.items())))
+
+
+def test_bookings_and_bookings_live_follow_the_stream_key_by_key(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    binding, endpoint = stream
+    belgian = {"customer_account": "BE-1000003", "market": "BE", "village_id": "CUN"}
+    first = [event(1, 1), event(1, 2), event(2, 1), event(3, 1, **belgian)]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in first])
+    consumer = StreamConsumer(binding, warehouse, endpoint, max_messages=2)
+    drain(consumer)
+    assert {r["booking_id"]: r["status"] for r in _published(warehouse, "bookings.bookings")} == {
+        "BK000000001": "confirmed",
+        "BK000000002": "pending",
+        "BK000000003": "pending",
+    }
+
+    # out of order: booking 1's fourth change (moved to CUN) arrives before its third,
+    # booking 2 is cancelled; booking 3 is not touched
+    later = [
+        event(1, 4, village_id="CUN", amount_eur=3100.0),
+        event(1, 3, amount_eur=2900.0),
+        event(2, 2, event_type="cancelled"),
+    ]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in later])
+    results = []
+    while (result := consumer.run_batch()).pulled or not results:
+        results.append(result)
+    consumer.close()
+
+    bookings = {r["booking_id"]: r for r in _published(warehouse, "bookings.bookings")}
+    assert bookings["BK000000001"]["village_id"] == "CUN"  # the latest change wins
+    assert bookings["BK000000001"]["amount_eur"] == 3100.0
+    assert bookings["BK000000001"]["modifications"] == 2
+    assert bookings["BK000000002"]["status"] == "cancelled"
+    live = {
+        (r["village_id"], r["market"]): r for r in _published(warehouse, "bookings.bookings_live")
+    }
+    assert live["VTH", "FR"]["bookings"] == 1  # booking 1 left VTH for CUN
+    assert live["VTH", "FR"]["cancellations"] == 1
+    assert live["CUN", "FR"]["revenue_eur"] == 3100.0
+    assert live["CUN", "BE"]["bookings"] == 1
+    # each batch refreshed only the keys it touched: never booking 3, never CUN/BE
+    refreshed = [r for result in results for r in result.refreshed]
+    assert refreshed
+    assert not any(r.whole for r in refreshed)
+    assert {r.product for r in refreshed} == {"bookings.bookings", "bookings.bookings_live"}
+    assert all(r.keys <= 2 for r in refreshed)
+    # ... and the result is what a whole rebuild computes
+    for key in ("bookings.bookings", "bookings.bookings_live"):
+        assert _sorted(_published(warehouse, key)) == _sorted(_whole(warehouse, key))
+
+
+def test_the_live_view_is_rebuilt_whole_when_its_reference_day_changes(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    binding, endpoint = stream
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    publish(endpoint, binding.topic, [event(1, 1).model_dump_json().encode()])
+    drain(consumer)
+    tomorrow = NOW + dt.timedelta(days=8)  # today's row leaves the window for every key
+    other = event(4, 1, event_time=tomorrow, customer_account="BE-1000003", market="BE")
+    publish(endpoint, binding.topic, [other.model_dump_json().encode()])
+    result = consumer.run_batch()
+    drain(consumer)
+    consumer.close()
+
+    (live,) = [r for r in result.refreshed if r.product == "bookings.bookings_live"]
+    assert live.whole
+    published = _published(warehouse, "bookings.bookings_live")
+    assert [(r["booking_date"], r["market"]) for r in published] == [(tomorrow.date(), "BE")]

@@ -14,9 +14,13 @@ One batch, in :meth:`StreamConsumer.run_batch`:
    :attr:`StreamBinding.to_rows`, which may refuse some with a reason: they become
    dead letters too);
 5. **append** the rows and the dead letters through write-audit-publish
-   (:func:`~mesh_platform.streams.append.append_rows`), each idempotent by its grain;
-6. **acknowledge** the batch, only now: a consumer killed before this point has its
-   messages redelivered, and step 5 adds nothing twice.
+   (:func:`~mesh_platform.wap.publish_product` with ``append=True``), each idempotent
+   by its grain;
+6. **refresh** the products that follow the stream (:mod:`mesh_platform.streams.follow`)
+   for the keys of the batch's valid events, appended or seen again (a batch
+   delivered again after a crash refreshes them again, to the same result);
+7. **acknowledge** the batch, only now: a consumer killed before this point has its
+   messages redelivered, and steps 5 and 6 add nothing twice.
 
 So a message is applied exactly once as readers of the product see it, and a bad
 message never blocks the good ones behind it.
@@ -39,10 +43,11 @@ from sqlglot import exp
 
 from mesh_platform.contract import DataContract
 from mesh_platform.engines.base import WarehouseEngine
-from mesh_platform.streams.append import append_rows, record_left_out
 from mesh_platform.streams.dead_letter import dead_letter_contract
+from mesh_platform.streams.follow import Follower, Followers, Refreshed, keys_condition
 from mesh_platform.streams.pubsub import PubSubEndpoint, subscriber_client
-from mesh_platform.wap_accounting import LeftOutRows
+from mesh_platform.wap import publish_product
+from mesh_platform.wap_accounting import LeftOutRows, record_left_out
 
 if TYPE_CHECKING:
     from google.cloud.pubsub_v1 import SubscriberClient
@@ -92,6 +97,8 @@ class StreamBinding(Generic[M]):
         subscription: the product's subscription to it.
         to_rows: from the valid, new messages of a batch to the product's rows (one per
             message, carrying the grain) and the messages refused, by message id.
+        followers: the domain's SQL products that follow the product, refreshed after
+            each batch for the keys it touched, in this order.
     """
 
     contract: type[DataContract]
@@ -102,6 +109,21 @@ class StreamBinding(Generic[M]):
         [WarehouseEngine, Sequence[tuple[Received, M]]],
         tuple[pd.DataFrame, dict[str, Refusal]],
     ]
+    followers: tuple[Follower, ...] = ()
+
+    def following(self) -> Followers | None:
+        """The followers with their SQL products (read once per process)."""
+        if not self.followers:
+            return None
+        from mesh_platform.location import domain_products
+        from mesh_platform.products.sql import SqlProduct
+
+        products = {
+            p.contract.meta().key: p
+            for p in domain_products(self.contract.meta().domain)
+            if isinstance(p, SqlProduct)
+        }
+        return Followers(self.followers, products)
 
     @property
     def key(self) -> str:
@@ -126,6 +148,7 @@ class BatchResult:
     duration_s: float = 0.0
     rules: dict[str, int] = field(default_factory=dict)
     dead_letter_ids: set[str] = field(default_factory=set)
+    refreshed: list[Refreshed] = field(default_factory=list)
 
     def as_metadata(self) -> dict[str, Any]:
         """A JSON-ready view (the sensor's materialisation metadata, logs)."""
@@ -142,6 +165,7 @@ class BatchResult:
             "dead_letter_rules": dict(self.rules),
             "oldest_message_lag_s": round(lag, 3),
             "batch_duration_s": round(self.duration_s, 3),
+            "events_per_s": round(self.pulled / self.duration_s, 1) if self.duration_s else 0.0,
         }
 
 
@@ -270,15 +294,36 @@ def ingest(
     now = dt.datetime.now(dt.UTC)
     if letters:
         frame = pd.DataFrame(letters).assign(run_id=run_id, recorded_at=now)
-        append_rows(engine, dead_letter_contract(binding.contract), frame, run_id=run_id)
+        publish_product(
+            engine,
+            dead_letter_contract(binding.contract),
+            frame=frame,
+            append=True,
+            run_id=run_id,
+            checksum=False,
+        )
     left_out = LeftOutRows(frame=pd.DataFrame(duplicates)) if duplicates else None
     result.duplicates = len(duplicates)
+    followers = binding.following()
+    before = followers.references(engine) if followers and valid else {}
     if len(rows):
-        appended = append_rows(engine, binding.contract, rows, run_id=run_id, left_out=left_out)
-        result.appended = appended.rows_appended
-        result.duplicates += appended.rows_staged - appended.rows_appended
+        appended = publish_product(
+            engine,
+            binding.contract,
+            frame=rows,
+            append=True,
+            run_id=run_id,
+            checksum=False,
+            left_out=left_out,
+        )
+        result.appended = appended.row_count
+        result.duplicates += (appended.rows_staged or 0) - appended.row_count
     elif left_out is not None:
         record_left_out(engine, binding.contract, left_out, run_id=run_id)
+    if followers and valid:
+        keys = {(getattr(m, key),) for _, m in valid}  # refused ones are in no table
+        changed = {binding.contract.meta().key: keys_condition((key,), keys)}
+        result.refreshed = followers.refresh(engine, changed, before=before, run_id=run_id)
     result.dead_lettered = len(letters)
     result.dead_letter_ids = {str(letter["message_id"]) for letter in letters}
     for letter in letters:

@@ -7,7 +7,7 @@ payload, in an internal table of the product's domain, ``<domain>.<product>__dea
 (one row per Pub/Sub message: a redelivered bad message is kept once). Its columns are
 one contract for every streamed product (:func:`dead_letter_contract`), so that its DDL,
 its checks and its loading are derived like any product's and it is appended through
-write-audit-publish (:func:`mesh_platform.streams.append.append_rows`).
+write-audit-publish (:func:`mesh_platform.wap.publish_product`, appended).
 
 Example:
     >>> from mesh_platform.contract import DataContract, column
