@@ -457,3 +457,50 @@ def test_the_live_view_is_rebuilt_whole_when_its_reference_day_changes(
     assert live.whole
     published = _published(warehouse, "bookings.bookings_live")
     assert [(r["booking_date"], r["market"]) for r in published] == [(tomorrow.date(), "BE")]
+
+
+def test_a_batch_build_of_booking_events_republishes_the_streamed_events(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    from sqlglot import exp
+
+    from contracts.bookings import BookingEvents
+    from mesh_platform.landing import landing_sources
+    from mesh_platform.location import domain_products
+    from mesh_platform.partitions import PartitionRange, partition_condition
+    from mesh_platform.wap import publish_product
+    from mesh_platform.wap_accounting import LeftOutRows
+
+    binding, endpoint = stream
+    events = [event(1, 1), event(1, 2), event(2, 1, channel="agency", children=0)]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in events])
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+    streamed = _sorted(_published(warehouse, "bookings.booking_events"))
+    assert len(streamed) == 3
+    landed = rows(warehouse, "SELECT event_id FROM landing_bookings.booking_events_stream")
+    assert sorted(r["event_id"] for r in landed) == [m.event_id for m in events]
+
+    # the batch build, with an empty extract: its partition is republished from what
+    # the stream landed, the same events, not wiped
+    with warehouse.session():
+        for table, columns in landing_sources("bookings")["landing_bookings"].items():
+            typed = ", ".join(
+                f'"{name}" {exp.DataType.build(kind, dialect="bigquery").sql("duckdb")}'
+                for name, kind in columns.items()
+            )
+            warehouse.execute(f"CREATE TABLE IF NOT EXISTS landing_bookings.{table} ({typed})")
+        (product,) = [p for p in domain_products("bookings") if p.contract is BookingEvents]
+        split = product.render_split(warehouse.table_for)
+        partition = PartitionRange.one("2026-12-01")
+        where = partition_condition(BookingEvents, partition, warehouse.dialect)
+        publish_product(
+            warehouse,
+            BookingEvents,
+            select=exp.select(exp.Star()).from_(split.product.subquery("p")).where(where),
+            partition=partition,
+            run_id="rebuild",
+            left_out=LeftOutRows(select=split.left_out, candidates=split.candidates),
+        )
+    assert _sorted(_published(warehouse, "bookings.booking_events")) == streamed

@@ -13,7 +13,9 @@ One batch, in :meth:`StreamConsumer.run_batch`:
 4. **translate** the valid messages into the product's rows (the domain's
    :attr:`StreamBinding.to_rows`, which may refuse some with a reason: they become
    dead letters too);
-5. **append** the rows and the dead letters through write-audit-publish
+5. **land** the accepted messages in the stream's landing table, which a batch build
+   of the product reads (:mod:`mesh_platform.streams.landed`), then **append** the
+   rows and the dead letters through write-audit-publish
    (:func:`~mesh_platform.wap.publish_product` with ``append=True``), each idempotent
    by its grain;
 6. **refresh** the products that follow the stream (:mod:`mesh_platform.streams.follow`)
@@ -45,6 +47,7 @@ from mesh_platform.contract import DataContract
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.streams.dead_letter import dead_letter_contract
 from mesh_platform.streams.follow import Follower, Followers, Refreshed, keys_condition
+from mesh_platform.streams.landed import landing_contract, landing_rows
 from mesh_platform.streams.pubsub import PubSubEndpoint, subscriber_client
 from mesh_platform.wap import publish_product
 from mesh_platform.wap_accounting import LeftOutRows, record_left_out
@@ -306,6 +309,17 @@ def ingest(
     result.duplicates = len(duplicates)
     followers = binding.following()
     before = followers.references(engine) if followers and valid else {}
+    accepted = [(r, m) for r, m in fresh if r.message_id not in refused]
+    if accepted:  # landed first: a batch build of the product reads them too
+        publish_product(
+            engine,
+            landing_contract(binding.contract, binding.message),
+            frame=landing_rows(accepted),
+            append=True,
+            run_id=run_id,
+            checksum=False,
+            replica=False,
+        )
     if len(rows):
         appended = publish_product(
             engine,
