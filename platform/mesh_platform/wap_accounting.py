@@ -253,7 +253,8 @@ def account(
         ]
         union: exp.Query = parts[0]
         for part in parts[1:]:
-            union = exp.union(union, part, distinct=False)
+            # the parts are fresh: copying the growing union each time is quadratic
+            union = exp.union(union, part, distinct=False, copy=False)
         read.update({r["input"]: int(r["n"]) for r in engine.query_rows(union)})
     counts: tuple[LeftOutCount, ...] = ()
     candidates: dict[str, int] = {}

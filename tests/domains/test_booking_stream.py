@@ -504,3 +504,57 @@ def test_a_batch_build_of_booking_events_republishes_the_streamed_events(
             left_out=LeftOutRows(select=split.left_out, candidates=split.candidates),
         )
     assert _sorted(_published(warehouse, "bookings.booking_events")) == streamed
+
+
+def test_the_emulator_restarted_mid_stream_loses_nothing_and_applies_nothing_twice(
+    warehouse: WarehouseEngine, tmp_path: Path
+) -> None:
+    """The emulator keeps nothing across a restart (unlike Pub/Sub), so the producer
+    publishes again what it cannot know was delivered, as an at-least-once producer
+    does; the consumer, cut off between applying a batch and acknowledging it, applies
+    nothing twice."""
+    from google.api_core.exceptions import GoogleAPIError
+
+    from tests.support.pubsub import start_or_give_up
+
+    emulator = start_or_give_up(LocalPubSub(tmp_path / "pubsub"))
+    try:
+        binding = dataclasses.replace(BOOKING_STREAM, topic="restarted", subscription="restarted")
+        ensure_subscription(emulator.endpoint, binding.topic, binding.subscription)
+        events = [event(400 + n, 1) for n in range(12)] + [event(400, 2), event(401, 2)]
+        payloads = [m.model_dump_json().encode() for m in events]
+        publish(emulator.endpoint, binding.topic, payloads)
+        consumer = StreamConsumer(binding, warehouse, emulator.endpoint, max_messages=5)
+        assert consumer.run_batch().acknowledged == 5
+        acknowledge = consumer.acknowledge
+
+        def cut_off(batch: Any) -> None:  # the emulator stops before the ack arrives
+            emulator.stop()
+            acknowledge(batch)
+
+        consumer.acknowledge = cut_off  # type: ignore[method-assign]
+        with pytest.raises(GoogleAPIError):
+            consumer.run_batch()
+        (applied,) = rows(warehouse, "SELECT count(*) AS n FROM bookings.booking_events")
+        assert applied["n"] > 5  # the cut-off batch was applied, not acknowledged
+
+        emulator = start_or_give_up(LocalPubSub(tmp_path / "pubsub", port=emulator.port))
+        consumer.acknowledge = acknowledge  # type: ignore[method-assign]
+        ensure_subscription(emulator.endpoint, binding.topic, binding.subscription)
+        publish(emulator.endpoint, binding.topic, payloads)  # everything, again
+        drain(consumer)
+        consumer.close()
+    finally:
+        emulator.stop()
+
+    published = rows(
+        warehouse, "SELECT event_id, count(*) AS n FROM bookings.booking_events GROUP BY event_id"
+    )
+    assert sorted(r["event_id"] for r in published) == sorted(m.event_id for m in events)
+    assert {r["n"] for r in published} == {1}
+    landed = rows(warehouse, "SELECT count(*) AS n FROM landing_bookings.booking_events_stream")
+    assert landed == [{"n": len(events)}]
+    states = rows(warehouse, "SELECT status, count(*) AS n FROM bookings.bookings GROUP BY ALL")
+    assert sorted((r["status"], r["n"]) for r in states) == [("confirmed", 2), ("pending", 10)]
+    for key in ("bookings.bookings", "bookings.bookings_live"):
+        assert _sorted(_published(warehouse, key)) == _sorted(_whole(warehouse, key))

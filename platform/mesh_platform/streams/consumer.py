@@ -37,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pandas as pd
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+ACK_TIMEOUT_S = 10.0
+"""The longest an acknowledgement is retried (a batch not acknowledged is redelivered,
+and applies nothing twice)."""
 
 STREAM_STAGE = "stream"
 """The stage of the rows a stream's consumer leaves out, in the rejects table."""
@@ -116,17 +121,7 @@ class StreamBinding(Generic[M]):
 
     def following(self) -> Followers | None:
         """The followers with their SQL products (read once per process)."""
-        if not self.followers:
-            return None
-        from mesh_platform.location import domain_products
-        from mesh_platform.products.sql import SqlProduct
-
-        products = {
-            p.contract.meta().key: p
-            for p in domain_products(self.contract.meta().domain)
-            if isinstance(p, SqlProduct)
-        }
-        return Followers(self.followers, products)
+        return _following(self) if self.followers else None
 
     @property
     def key(self) -> str:
@@ -135,6 +130,19 @@ class StreamBinding(Generic[M]):
         if len(grain) != 1:
             raise ValueError(f"{self.contract.meta().key}: a streamed product needs one key")
         return grain[0]
+
+
+@cache
+def _following(binding: StreamBinding[Any]) -> Followers:
+    from mesh_platform.location import domain_products
+    from mesh_platform.products.sql import SqlProduct
+
+    products = {
+        p.contract.meta().key: p
+        for p in domain_products(binding.contract.meta().domain)
+        if isinstance(p, SqlProduct)
+    }
+    return Followers(binding.followers, products)
 
 
 @dataclass
@@ -248,12 +256,26 @@ def published_keys(
 def ingest(
     engine: WarehouseEngine, binding: StreamBinding[M], batch: Sequence[Received], run_id: str
 ) -> BatchResult:
-    """Validate, deduplicate, translate and append one batch (steps 2 to 5); the
-    caller acknowledges it once this returns."""
+    """Validate, deduplicate, translate, land, append and refresh one batch (steps 2
+    to 6), in one session of the warehouse; the caller acknowledges it once this
+    returns."""
     started = time.monotonic()
     result = BatchResult(run_id=run_id, pulled=len(batch))
     if not batch:
         return result
+    with engine.session():
+        _ingest(engine, binding, batch, result)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def _ingest(
+    engine: WarehouseEngine,
+    binding: StreamBinding[M],
+    batch: Sequence[Received],
+    result: BatchResult,
+) -> None:
+    run_id = result.run_id
     result.oldest_published_at = min(m.published_at for m in batch)
     key = binding.key
     letters: list[dict[str, Any]] = []
@@ -342,8 +364,6 @@ def ingest(
     result.dead_letter_ids = {str(letter["message_id"]) for letter in letters}
     for letter in letters:
         result.rules[letter["rule"]] = result.rules.get(letter["rule"], 0) + 1
-    result.duration_s = time.monotonic() - started
-    return result
 
 
 class StreamConsumer(Generic[M]):
@@ -425,7 +445,8 @@ class StreamConsumer(Generic[M]):
                 request={
                     "subscription": self.subscription_path,
                     "ack_ids": ack_ids[start : start + 1000],
-                }
+                },
+                timeout=ACK_TIMEOUT_S,
             )
 
     def run_batch(self, run_id: str | None = None) -> BatchResult:

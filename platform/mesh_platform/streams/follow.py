@@ -97,20 +97,24 @@ def keys_condition(keys: Sequence[str], values: Iterable[tuple[Any, ...]]) -> ex
     if not ordered:
         return exp.false()
     if len(keys) == 1:
-        return exp.column(keys[0], quoted=True).isin(*(_literal(v[0]) for v in ordered))
-    return exp.or_(
-        *(
-            exp.paren(
-                exp.and_(
-                    *(
-                        exp.column(k, quoted=True).eq(_literal(x))
-                        for k, x in zip(keys, v, strict=True)
-                    )
-                )
-            )
-            for v in ordered
+        return exp.In(
+            this=exp.column(keys[0], quoted=True), expressions=[_literal(v[0]) for v in ordered]
         )
-    )
+    # built node by node: the builders copy their operands, quadratic on long lists
+    matches = [
+        exp.paren(
+            exp.and_(
+                *(
+                    exp.EQ(this=exp.column(k, quoted=True), expression=_literal(x))
+                    for k, x in zip(keys, v, strict=True)
+                ),
+                copy=False,
+            ),
+            copy=False,
+        )
+        for v in ordered
+    ]
+    return exp.or_(*matches, copy=False)
 
 
 def _literal(value: Any) -> exp.Expr:
@@ -155,6 +159,7 @@ class Followers:
                 raise ValueError(f"{follower.product}: a follower cannot be partitioned")
         self.followers = tuple(followers)
         self.products = dict(products)
+        self._references: dict[tuple[str, str], exp.Select] = {}
 
     def references(self, engine: WarehouseEngine) -> dict[str, list[dict[str, Any]]]:
         """The value of every follower's ``rebuild_on`` CTE (taken before a batch)."""
@@ -166,12 +171,17 @@ class Followers:
 
     def _cte_value(self, engine: WarehouseEngine, follower: Follower) -> list[dict[str, Any]]:
         assert follower.rebuild_on is not None
-        query = self.products[follower.product].render_split(engine.table_for).product
-        with_ = query.args.get("with_")
-        if with_ is None or follower.rebuild_on not in {cte.alias for cte in with_.expressions}:
-            raise ValueError(f"{follower.product}: its query has no CTE {follower.rebuild_on!r}")
-        select = exp.select(exp.Star()).from_(follower.rebuild_on)
-        select.set("with_", with_.copy())
+        place = (follower.product, engine.sql(engine.table_for("_", "_")))
+        if (select := self._references.get(place)) is None:
+            query = self.products[follower.product].render_split(engine.table_for).product
+            with_ = query.args.get("with_")
+            if with_ is None or follower.rebuild_on not in {c.alias for c in with_.expressions}:
+                raise ValueError(
+                    f"{follower.product}: its query has no CTE {follower.rebuild_on!r}"
+                )
+            select = exp.select(exp.Star()).from_(follower.rebuild_on)
+            select.set("with_", with_.copy())
+            self._references[place] = select
         try:
             return engine.query_rows(select)
         except Exception:  # the product's inputs are not published yet
