@@ -388,9 +388,16 @@ def _sorted(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: repr(sorted(r.items())))
 
 
+@pytest.mark.parametrize("keys_table_from", [1, 1000], ids=["keys-table", "keys-listed"])
 def test_bookings_and_bookings_live_follow_the_stream_key_by_key(
-    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+    keys_table_from: int,
+    warehouse: WarehouseEngine,
+    stream: tuple[StreamBinding[Any], PubSubEndpoint],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from mesh_platform.streams import follow
+
+    monkeypatch.setattr(follow, "KEYS_TABLE_FROM", keys_table_from)
     binding, endpoint = stream
     belgian = {"customer_account": "BE-1000003", "market": "BE", "village_id": "CUN"}
     first = [event(1, 1), event(1, 2), event(2, 1), event(3, 1, **belgian)]
@@ -558,3 +565,47 @@ def test_the_emulator_restarted_mid_stream_loses_nothing_and_applies_nothing_twi
     assert sorted((r["status"], r["n"]) for r in states) == [("confirmed", 2), ("pending", 10)]
     for key in ("bookings.bookings", "bookings.bookings_live"):
         assert _sorted(_published(warehouse, key)) == _sorted(_whole(warehouse, key))
+
+
+def test_mesh_query_shows_the_last_seconds_bookings_and_the_dead_letters(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    binding, endpoint = stream
+    now = dt.datetime.now(dt.UTC)
+    fresh = [
+        event(500, 1, event_time=now - dt.timedelta(seconds=3)),
+        event(
+            501,
+            1,
+            event_time=now - dt.timedelta(seconds=2),
+            market="BE",
+            customer_account="BE-1000003",
+        ),
+    ]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in fresh] + [b"{"])
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+    runner = CliRunner()
+
+    live = runner.invoke(
+        app,
+        [
+            "query",
+            "SELECT village_id, market, bookings FROM bookings.bookings_live "
+            "WHERE last_event_at > now()::TIMESTAMP - INTERVAL 1 MINUTE ORDER BY market",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert live.exit_code == 0, live.output
+    assert [line.split() for line in live.output.splitlines() if "VTH" in line] == [
+        ["│", "VTH", "│", "BE", "│", "1", "│"],
+        ["│", "VTH", "│", "FR", "│", "1", "│"],
+    ]
+    letters = runner.invoke(app, ["query", "SELECT rule FROM bookings.booking_events__dead_letter"])
+    assert letters.exit_code == 0, letters.output
+    assert "json_invalid" in letters.output

@@ -32,8 +32,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from sqlglot import exp
 
+from mesh_platform.derive.sqltypes import string_type
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.wap import publish_product
@@ -43,6 +45,10 @@ log = logging.getLogger(__name__)
 
 Keys = set[tuple[Any, ...]]
 """Values of a follower's key columns."""
+
+KEYS_TABLE_FROM = 50
+"""From this many keys (of one text column), they are loaded in a table of the run
+and selected with a semi-join, rather than written into every statement."""
 
 
 @dataclass(frozen=True)
@@ -221,28 +227,68 @@ class Followers:
             if not keys and not rebuild:
                 continue
             downstream = [f for f in self.followers if f.reads == follower.product]
-            condition = keys_condition(follower.keys, keys)
-            for other in downstream:  # the rows as they were: a key may move
-                touched.setdefault(other.product, set()).update(
-                    key_values(engine, follower.product, other.keys, condition)
+            condition, table = self._key_set(engine, follower, keys, run_id)
+            try:
+                for other in downstream:  # the rows as they were: a key may move
+                    touched.setdefault(other.product, set()).update(
+                        key_values(engine, follower.product, other.keys, condition)
+                    )
+                done.append(
+                    self._publish(
+                        engine, follower, None if rebuild else condition, len(keys), run_id
+                    )
                 )
-            done.append(self._publish(engine, follower, None if rebuild else keys, run_id))
+                for other in downstream:  # the rows as they are
+                    touched.setdefault(other.product, set()).update(
+                        key_values(engine, follower.product, other.keys, condition)
+                    )
+            finally:
+                if table is not None:
+                    engine.drop_table(table)
             if rebuild:
                 whole.update(other.product for other in downstream)
-            for other in downstream:  # the rows as they are
-                touched.setdefault(other.product, set()).update(
-                    key_values(engine, follower.product, other.keys, condition)
-                )
         return done
 
+    def _key_set(
+        self, engine: WarehouseEngine, follower: Follower, keys: Keys, run_id: str
+    ) -> tuple[exp.Condition, exp.Table | None]:
+        """The condition selecting ``keys``, and the table of the run holding them, if
+        they are many (:data:`KEYS_TABLE_FROM`)."""
+        values = [v[0] for v in keys]
+        if len(follower.keys) > 1 or len(values) < KEYS_TABLE_FROM:
+            return keys_condition(follower.keys, keys), None
+        if not all(isinstance(v, str) for v in values):
+            return keys_condition(follower.keys, keys), None
+        domain, name = follower.product.split(".", 1)
+        engine.cleanup_staging(domain, f"{name}__keys")  # left by a run killed midway
+        table = engine.staging_table_for(domain, f"{name}__keys", run_id)
+        column = exp.to_identifier(follower.keys[0], quoted=True)
+        engine.create_staging(
+            exp.Create(
+                kind="TABLE",
+                this=exp.Schema(
+                    this=table.copy(),
+                    expressions=[exp.ColumnDef(this=column, kind=string_type(engine.dialect))],
+                ),
+            )
+        )
+        engine.load_arrow(table, pa.table({follower.keys[0]: sorted(values)}))
+        keys_query = exp.select(exp.column(column.copy())).from_(table.copy())
+        return exp.In(this=exp.column(column.copy()), query=keys_query.subquery()), table
+
     def _publish(
-        self, engine: WarehouseEngine, follower: Follower, keys: Keys | None, run_id: str
+        self,
+        engine: WarehouseEngine,
+        follower: Follower,
+        condition: exp.Condition | None,
+        keys: int,
+        run_id: str,
     ) -> Refreshed:
+        """Publish ``follower`` for the keys ``condition`` selects (``None``: whole)."""
         started = time.monotonic()
         product = self.products[follower.product]
         contract = product.contract
         domain = contract.meta().domain
-        condition = None if keys is None else keys_condition(follower.keys, keys)
         restrict = {} if condition is None else {follower.reads: condition}
         split = product.render_split(engine.table_for, restrict)
 
@@ -265,9 +311,9 @@ class Followers:
         )
         refreshed = Refreshed(
             product=follower.product,
-            keys=len(keys) if keys is not None else published.row_count,
+            keys=keys if condition is not None else published.row_count,
             rows=published.row_count,
-            whole=keys is None,
+            whole=condition is None,
             duration_s=time.monotonic() - started,
         )
         log.info("%s: %s", follower.product, refreshed.as_metadata())
