@@ -17,13 +17,16 @@ when the lag does not grow: the last quarter's median latency is at most the fir
 by :data:`GROWTH` and :data:`GROWTH_S` (a backlog that builds up shows as a latency
 rising through the run; a batch in flight when publishing stops does not). Last, it checks that
 ``bookings_live`` as the stream left it is what a whole rebuild of its SQL computes.
-The warehouse is the one the settings name; the events appended stay in it.
+The warehouse is the one the settings name; the events appended stay in it. The
+machine's load average (1 min) before and after is printed too: the consumer is
+CPU-bound, and other processes' load shows in every figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -60,6 +63,8 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
     engine = get_engine()
     with engine.session():
         world = BookingWorld.from_warehouse(engine, seed=seed)
+    binding.following()  # read the followers' SQL once, as a running sensor has
+    load_before = os.getloadavg()[0]
     started = dt.datetime.now(dt.UTC)
     with (
         tempfile.TemporaryDirectory(prefix="trident-pubsub-") as folder,
@@ -124,6 +129,7 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
         "latency p95 s": round(_percentile(latencies, 0.95), 3),
         "latency max s": round(max(latencies, default=float("nan")), 3),
         "unapplied at end of publishing": lag_at_end or 0,
+        "load average": f"{load_before:.1f}->{os.getloadavg()[0]:.1f}",
         "p50 first/last quarter s": f"{head:.2f}/{tail:.2f}",
         "sustained": "yes" if sustained else "no",
         "bookings_live = whole rebuild": "yes" if _agrees(engine) else "NO",
