@@ -17,6 +17,10 @@ the same rules ``sql/booking_events.sql`` applies to the batch extract:
 
 Refused events land in ``bookings.booking_events__dead_letter`` with their rule.
 
+The accepted messages are also landed in ``landing_bookings.booking_events_stream``,
+which ``sql/booking_events.sql`` reads beside the stream's extract, so that a batch
+build of ``booking_events`` republishes the streamed events.
+
 ``bookings.bookings`` and ``bookings.bookings_live`` follow the stream, batch by batch,
 for the keys each batch touched (:mod:`mesh_platform.streams.follow`): a booking's
 state depends only on its events, a village and market's figures only on their

@@ -365,6 +365,16 @@ def test_dead_letters_are_listed_and_replay_once_what_they_broke_is_fixed(
     assert rows(warehouse, "SELECT rule FROM bookings.booking_events__dead_letter") == [
         {"rule": "greater_than_equal"}
     ]
+    # the replayed event is landed for batch builds and followed like any other
+    assert rows(warehouse, "SELECT event_id FROM landing_bookings.booking_events_stream") == [
+        {"event_id": newcomer.event_id}
+    ]
+    assert rows(warehouse, "SELECT booking_id, market FROM bookings.bookings") == [
+        {"booking_id": newcomer.booking_id, "market": "DE"}
+    ]
+    assert rows(warehouse, "SELECT market, bookings FROM bookings.bookings_live") == [
+        {"market": "DE", "bookings": 1}
+    ]
     again = runner.invoke(app, ["dead-letters", "bookings.booking_events", "--replay"])
     assert "1 dead letter(s) of bookings.booking_events: 0 resolved" in again.output
     unknown = runner.invoke(app, ["dead-letters", "sales.revenue_by_season"])
