@@ -16,6 +16,15 @@ the same rules ``sql/booking_events.sql`` applies to the batch extract:
   the event, ``guests`` adults + children.
 
 Refused events land in ``bookings.booking_events__dead_letter`` with their rule.
+
+The accepted messages are also landed in ``landing_bookings.booking_events_stream``,
+which ``sql/booking_events.sql`` reads beside the stream's extract, so that a batch
+build of ``booking_events`` republishes the streamed events.
+
+``bookings.bookings`` and ``bookings.bookings_live`` follow the stream, batch by batch,
+for the keys each batch touched (:mod:`mesh_platform.streams.follow`): a booking's
+state depends only on its events, a village and market's figures only on their
+bookings, and the live view is rebuilt whole when its reference day changes.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from contracts.bookings import (
 )
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.streams.consumer import Received, Refusal, StreamBinding
+from mesh_platform.streams.follow import Follower
 
 IDENTITY_MAP = "customers.customer_identity_map"
 VILLAGES = "resorts.villages"
@@ -131,5 +141,14 @@ BOOKING_STREAM = StreamBinding(
     topic=BOOKING_TOPIC,
     subscription=BOOKING_SUBSCRIPTION,
     to_rows=booking_event_rows,
+    followers=(
+        Follower("bookings.bookings", reads="bookings.booking_events", keys=("booking_id",)),
+        Follower(
+            "bookings.bookings_live",
+            reads="bookings.bookings",
+            keys=("village_id", "market"),
+            rebuild_on="reference_day",
+        ),
+    ),
 )
 """``bookings.booking_events`` fed by the booking stream."""

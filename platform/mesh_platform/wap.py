@@ -9,8 +9,10 @@ to bottom in :func:`publish_product`:
 2. **audit**: run the contract's checks on the staging table, in the warehouse and
    in one round trip, and check that a partition's rows are all inside it;
 3. **publish**: if every check passed, replace the published table (or the rows of
-   the partitions published) atomically, then append the rows the run left out to
-   the product's rejects table;
+   the partitions published, or only some rows: the keys a stream touched)
+   atomically, or append the rows whose grain is not published yet (a stream's
+   micro-batch, so that a batch delivered again adds nothing), then append the rows
+   the run left out to the product's rejects table;
 4. **clean**: drop the staging table of a failed run; the next run drops what a run
    killed midway left behind.
 
@@ -32,22 +34,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
-from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.arrow import Frame, to_arrow
-from mesh_platform.derive.checks import (
-    FAILING_ROWS,
-    SAMPLE_KEYS,
-    CheckQuery,
-    CheckResult,
-    check_queries,
-)
+from mesh_platform.derive.checks import CheckResult
 from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
@@ -61,16 +55,16 @@ from mesh_platform.wap_accounting import (
     left_out_staging_for,
     stage_left_out,
 )
+from mesh_platform.wap_audit import (
+    SAMPLE_SIZE,
+    Resolve,
+    check_union,
+    partition_failures,
+    rows_outside,
+    run_checks,
+)
 
 log = logging.getLogger(__name__)
-
-Resolve: TypeAlias = Callable[[str, str], "exp.Table | None"]
-"""Maps ``(domain, product)`` to the table that holds it (``None``: not checked)."""
-
-SAMPLE_SIZE = 5
-"""Keys of offending rows kept per failed check."""
-
-_CHECK_INDEX = "_check_index"
 
 
 @dataclass(frozen=True)
@@ -89,6 +83,8 @@ class PublishResult:
         partition: the partitions published, if any.
         cleaned_staging: leftover staging tables dropped before writing.
         accounting: rows read per input, published and left out by the run.
+        rows_staged: the rows staged and audited (an append writes those not yet
+            published).
     """
 
     product: str
@@ -102,6 +98,7 @@ class PublishResult:
     partition: PartitionRange | None = None
     cleaned_staging: tuple[str, ...] = field(default_factory=tuple)
     accounting: Accounting | None = None
+    rows_staged: int | None = None
 
 
 class AuditFailed(ContractViolation):
@@ -155,12 +152,15 @@ def publish_product(
     select: exp.Query | str | None = None,
     resolve: Resolve | None = None,
     partition: PartitionRange | None = None,
+    rows: exp.Condition | None = None,
+    append: bool = False,
     run_id: str,
     checksum: bool = True,
     left_out: LeftOutRows | None = None,
     inputs: Mapping[str, exp.Table | int] | None = None,
+    replica: bool = True,
 ) -> PublishResult:
-    """Stage, audit and publish one product (or some partitions of it).
+    """Stage, audit and publish one product (or some partitions, or some rows of it).
 
     Args:
         engine: the warehouse.
@@ -171,34 +171,48 @@ def publish_product(
         resolve: maps ``(domain, product)`` to a table, for reference checks
             (default: the engine's published tables).
         partition: the partitions published, for a partitioned product.
+        rows: the published rows replaced, when only some are (e.g. the keys a
+            stream's micro-batch touched): the staged rows must all be such rows.
+        append: add the staged rows whose grain is not published yet, replacing
+            nothing (a stream's micro-batch: a batch delivered again adds nothing).
         run_id: the run's id; names the staging table.
         checksum: compute the published table's checksum for the result.
         left_out: the rows the run leaves out (queries or a frame), if any.
         inputs: what the product reads, per name: a table (its rows are counted) or
             a row count (a Python product's input frame).
+        replica: refresh the product's read replica after publishing.
 
     Returns:
-        What was published.
+        What was published (``row_count``: the rows the run wrote, i.e. appended).
 
     Raises:
-        AuditFailed: a contract check failed, or the rows left out or the change of
-            volume are beyond the contract's tolerance (a :class:`ContractViolation`).
+        AuditFailed: a blocking contract check failed, or the rows left out or the
+            change of volume are beyond the contract's tolerance (a
+            :class:`ContractViolation`).
         ContractViolation: the frame lacks a column or has a value of the wrong type.
         PublishFailed: the query or the publication failed.
+
+    The contract's tolerance (rows left out, change of volume) is judged on a whole
+    product or whole partitions; a publication of some rows or an append is no sample
+    (a redelivered batch is all duplicates) and only its checks are judged.
     """
     if (frame is None) == (select is None):
         raise TypeError("publish_product needs exactly one of frame= and select=")
     meta = contract.meta()
+    if sum(x is not None and x is not False for x in (partition, rows, append)) > 1:
+        raise TypeError("publish_product takes at most one of partition=, rows= and append=")
     if partition is not None and meta.partitioning is None:
         raise ValueError(
             f"{meta.key}: not partitioned, cannot publish partition {str(partition)!r}"
         )
-    if partition is None and meta.partitioning is not None:
+    if partition is None and rows is None and not append and meta.partitioning is not None:
         raise ValueError(f"{meta.key}: partitioned by {meta.partitioning.column}: name a partition")
+    if append and not meta.grain:
+        raise ValueError(f"{meta.key}: an appended product needs a grain")
     started = time.monotonic()
     target = engine.table_for(meta.domain, meta.product)
     staging = engine.staging_table_for(meta.domain, meta.product, run_id)
-    where = partition_condition(contract, partition, engine.dialect) if partition else None
+    where = partition_condition(contract, partition, engine.dialect) if partition else rows
     left_staging = left_out_staging_for(engine, contract, run_id) if left_out is not None else None
     with engine.session():
         engine.ensure_schema(meta.domain)
@@ -223,23 +237,30 @@ def publish_product(
             ]
             if partition is not None and where is not None:
                 failures += partition_failures(engine, contract, staging, partition, where)
-            rows = engine.row_count(staging)
+            elif rows is not None:
+                failures += rows_outside(
+                    engine, contract, staging, rows, column=None, detail="only the rows replaced"
+                )
+            staged = engine.row_count(staging)
             accounting = account(
                 engine,
-                published=rows,
+                published=staged,
                 inputs=inputs or {},
                 left_out=left_staging,
                 rows=left_out,
                 previous=engine.published_table(meta.domain, meta.product),
-                where=where,
+                where=exp.false() if append else where,
             )
-            failures += accounting_failures(
-                contract, accounting, partition=str(partition) if partition else None
-            )
+            if rows is None and not append:
+                failures += accounting_failures(
+                    contract, accounting, partition=str(partition) if partition else None
+                )
             if failures:
                 raise AuditFailed(meta.key, failures, results, accounting)
             step = "publishing"
-            publish(engine, contract, staging, target, where)
+            before = engine.row_count(target) if append and engine.table_exists(target) else 0
+            publish(engine, contract, staging, target, where, append=append)
+            written = engine.row_count(target) - before if append else staged
         except BaseException as exc:
             for table in (staging, left_staging):
                 if table is not None:
@@ -255,25 +276,27 @@ def publish_product(
                 raise PublishFailed(
                     meta.key, "recording the left-out rows", engine.describe(), exc, published=True
                 ) from exc
-        engine.publish_replica(meta.domain, meta.product, run_id)
+        if replica and (written or not append):
+            engine.publish_replica(meta.domain, meta.product, run_id)
         digest = engine.table_checksum(target) if checksum else None
     result = PublishResult(
         product=meta.key,
         table=engine.sql(target),
         engine=engine.name.value,
         run_id=run_id,
-        row_count=rows,
+        row_count=written,
         check_results=tuple(results),
         checksum=digest,
         duration_s=time.monotonic() - started,
         partition=partition,
         cleaned_staging=tuple(cleaned),
         accounting=accounting,
+        rows_staged=staged,
     )
     log.info(
         "%s: published %d rows to %s, left out %d",
         meta.key,
-        rows,
+        written,
         result.table,
         accounting.rows_left_out,
     )
@@ -308,111 +331,6 @@ def stage(
     engine.execute(insert_from(contract, engine.dialect, staging, select))
 
 
-# --- 2. audit ---------------------------------------------------------------------------------
-
-
-def check_union(checks: list[CheckQuery]) -> exp.Query:
-    """Every check query as one query: one row per check, tagged with its index.
-
-    Example:
-        >>> from mesh_platform.contract import DataContract, column
-        >>> class Stay(DataContract, domain="demo", product="stays", grain=("stay_id",),
-        ...            register=False):
-        ...     stay_id: str = column("Stay code.")
-        >>> checks = check_queries(Stay, "duckdb", exp.table_("staging", db="demo"))
-        >>> [check.name for check in checks]
-        ['unique_grain', 'not_null__stay_id']
-        >>> check_union(checks).sql("duckdb").count("UNION ALL")
-        1
-    """
-    parts: list[exp.Query] = [
-        exp.select(
-            exp.Literal.number(i).as_(_CHECK_INDEX),
-            exp.column(FAILING_ROWS, quoted=True),
-            exp.column(SAMPLE_KEYS, quoted=True),
-        ).from_(check.query.subquery(f"_check_{i}"))
-        for i, check in enumerate(checks)
-    ]
-    union = parts[0]
-    for part in parts[1:]:
-        union = exp.union(union, part, distinct=False)
-    return union
-
-
-def run_checks(
-    engine: WarehouseEngine,
-    contract: type[DataContract],
-    table: exp.Table,
-    resolve: Resolve | None = None,
-    *,
-    sample_size: int = SAMPLE_SIZE,
-) -> list[CheckResult]:
-    """Run the contract's in-warehouse checks on ``table``; one result per check.
-
-    ``resolve`` locates referenced products for the reference checks; by default
-    their published tables, when they exist (a reference to a product not yet
-    published is not checked). The checks run in one round trip.
-    """
-    checks = check_queries(
-        contract,
-        engine.dialect,
-        table,
-        resolve=resolve or engine.published_table,
-        sample_size=sample_size,
-    )
-    if not checks:
-        return []
-    rows = {int(row[_CHECK_INDEX]): row for row in engine.query_rows(check_union(checks))}
-    return [CheckResult.from_row(check, rows[i]) for i, check in enumerate(checks)]
-
-
-def partition_failures(
-    engine: WarehouseEngine,
-    contract: type[DataContract],
-    table: exp.Table,
-    partition: PartitionRange,
-    where: exp.Condition,
-    *,
-    sample_size: int = SAMPLE_SIZE,
-) -> list[RuleFailure]:
-    """Rows of ``table`` outside ``partition``, which ``where`` selects (a partition
-    publish holds only its own rows)."""
-    meta = contract.meta()
-    spec = meta.partitioning
-    if spec is None:
-        raise ValueError(
-            f"{meta.key}: not partitioned, cannot publish partition {str(partition)!r}"
-        )
-    outside = exp.not_(exp.func("COALESCE", exp.paren(where.copy()), exp.false()))
-    counted = engine.query_rows(
-        exp.select(exp.func("COUNT", exp.Star()).as_("n")).from_(table.copy()).where(outside)
-    )
-    failing = int(counted[0]["n"]) if counted else 0
-    if not failing:
-        return []
-    keys = list(meta.grain) or [spec.column]
-    sample_rows = engine.query_rows(
-        exp.select(*(exp.column(k) for k in keys))
-        .from_(table.copy())
-        .where(outside.copy())
-        .order_by(*(exp.column(k) for k in keys))
-        .limit(sample_size)
-    )
-    sample = [
-        row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys) for row in sample_rows
-    ]
-    return [
-        RuleFailure(
-            meta.key,
-            spec.column,
-            Rule.PARTITION,
-            failing_rows=failing,
-            sample=tuple(sample),
-            detail=f"only rows of partition {str(partition)!r}",
-        )
-    ]
-
-
 # --- 3. publish -------------------------------------------------------------------------------
 
 
@@ -422,19 +340,58 @@ def publish(
     staging: exp.Table,
     target: exp.Table,
     where: exp.Condition | None = None,
+    *,
+    append: bool = False,
 ) -> None:
     """Make the audited ``staging`` the published ``target`` atomically; drops ``staging``.
 
     The whole table is created anew from the contract's exact DDL (``NOT NULL`` and
-    all); with ``where`` (the partitions published) and a published table, only the
-    rows ``where`` selects are replaced.
+    all); with ``where`` (the partitions or rows published) and a published table,
+    only the rows ``where`` selects are replaced; with ``append``, the staged rows whose
+    grain ``target`` does not hold yet are added (:func:`new_rows`).
     """
+    if append:
+        if not engine.table_exists(target):
+            for statement in ddl_statements(contract, engine.dialect, target):
+                engine.execute(statement)
+        insert = insert_from(contract, engine.dialect, target, new_rows(contract, staging, target))
+        engine.replace_rows(staging, target, where=exp.false(), insert=insert)
+        return
     insert = insert_from(contract, engine.dialect, target, staging)
     if where is None or not engine.table_exists(target):
         create = ddl_statements(contract, engine.dialect, target, replace=True, with_schema=False)
         engine.replace_table(staging, target, create=create, insert=insert)
     else:
         engine.replace_rows(staging, target, where=where.copy(), insert=insert)
+
+
+def new_rows(contract: type[DataContract], staging: exp.Table, target: exp.Table) -> exp.Select:
+    """The rows of ``staging`` whose grain ``target`` does not hold yet (an anti-join).
+
+    Example:
+        >>> from mesh_platform.contract import DataContract, column
+        >>> class Event(DataContract, domain="demo", product="events",
+        ...             grain=("event_id",), register=False):
+        ...     event_id: str = column("Event id.")
+        >>> query = new_rows(Event, exp.table_("s", db="demo"), exp.table_("events", db="demo"))
+        >>> print(query.sql())  # doctest: +NORMALIZE_WHITESPACE
+        SELECT * FROM demo.s AS _new WHERE NOT EXISTS(SELECT 1 FROM demo.events AS _published
+        WHERE "_published"."event_id" = "_new"."event_id")
+    """
+    matches = [
+        exp.column(key, table="_published", quoted=True).eq(
+            exp.column(key, table="_new", quoted=True)
+        )
+        for key in contract.meta().grain
+    ]
+    published = (
+        exp.select("1").from_(exp.alias_(target.copy(), "_published", table=True)).where(*matches)
+    )
+    return (
+        exp.select(exp.Star())
+        .from_(exp.alias_(staging.copy(), "_new", table=True))
+        .where(exp.not_(exp.Exists(this=published)))
+    )
 
 
 # --- 4. clean ---------------------------------------------------------------------------------
@@ -455,3 +412,22 @@ def drop_staging(engine: WarehouseEngine, staging: exp.Table, key: str) -> None:
         engine.drop_table(staging)
     except Exception:  # the next run's cleanup drops it
         log.warning("%s: could not drop %s", key, engine.sql(staging), exc_info=True)
+
+
+__all__ = [
+    "SAMPLE_SIZE",
+    "AuditFailed",
+    "PublishFailed",
+    "PublishResult",
+    "Resolve",
+    "check_union",
+    "clean_leftovers",
+    "drop_staging",
+    "new_rows",
+    "partition_failures",
+    "publish",
+    "publish_product",
+    "rows_outside",
+    "run_checks",
+    "stage",
+]

@@ -14,6 +14,7 @@ DDL and inserts are derived from its contract
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -252,7 +253,8 @@ def account(
         ]
         union: exp.Query = parts[0]
         for part in parts[1:]:
-            union = exp.union(union, part, distinct=False)
+            # the parts are fresh: copying the growing union each time is quadratic
+            union = exp.union(union, part, distinct=False, copy=False)
         read.update({r["input"]: int(r["n"]) for r in engine.query_rows(union)})
     counts: tuple[LeftOutCount, ...] = ()
     candidates: dict[str, int] = {}
@@ -427,6 +429,25 @@ def append_left_out(
     engine.drop_table(staging)
 
 
+def record_left_out(
+    engine: WarehouseEngine, contract: type[DataContract], rows: LeftOutRows, *, run_id: str
+) -> None:
+    """Record a run's left-out rows in the product's rejects table when the run
+    publishes nothing (e.g. a stream's batch of redeliveries only)."""
+    staging = left_out_staging_for(engine, contract, run_id)
+    with engine.session():
+        engine.ensure_schema(contract.meta().domain)
+        try:
+            stage_left_out(
+                engine, contract, staging, rows, run_id=run_id, recorded_at=dt.datetime.now(dt.UTC)
+            )
+            append_left_out(engine, contract, staging)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the next run's cleanup drops it
+                engine.drop_table(staging)
+            raise
+
+
 __all__ = [
     "FRAME_STAGE",
     "Accounting",
@@ -436,6 +457,7 @@ __all__ = [
     "accounting_failures",
     "append_left_out",
     "left_out_staging_for",
+    "record_left_out",
     "rejects_table_for",
     "stage_left_out",
 ]

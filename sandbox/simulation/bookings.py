@@ -73,9 +73,14 @@ a handful of test events name village ``TST``.
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import polars as pl
+from sqlglot import exp
 
+from contracts.bookings import BookingEventMessage, BookingEvents
+from mesh_platform.derive.ddl import ddl_statements
+from mesh_platform.streams.landed import landing_contract
 from sandbox.simulation.accounts import Accounts
 from sandbox.simulation.context import Context
 from sandbox.simulation.frames import dates, frame, numbered, pick, timestamps
@@ -263,6 +268,20 @@ def write_events(
     events = pl.concat([events, redelivered]).sort("publish_time", maintain_order=True)
     columns = ["message_id", *[c for c in events.columns if c != "message_id"]]
     ctx.writer.write("bookings", "booking_events", events.select(columns))
+    create_stream_landing(ctx.writer.connection)
+
+
+def create_stream_landing(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create ``landing_bookings.booking_events_stream`` when missing, empty: where the
+    booking stream's consumer lands the events it accepts (``mesh dev --stream``,
+    ``mesh simulate bookings``). Never replaced, so a new simulation keeps them."""
+    contract = landing_contract(BookingEvents, BookingEventMessage)
+    meta = contract.meta()
+    table = exp.table_(meta.product, db=meta.domain, quoted=True)
+    for statement in ddl_statements(contract, "duckdb", table):
+        if isinstance(statement, exp.Create):
+            statement.set("exists", True)
+            connection.execute(statement.sql("duckdb"))
 
 
 def _test_events(ctx: Context, rng: np.random.Generator) -> pl.DataFrame:

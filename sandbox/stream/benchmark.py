@@ -8,15 +8,25 @@ at that rate for the duration (with its default defects), and the bookings domai
 consumer pulling micro-batches in this process as the sensor does, until the stream is
 drained. It prints events published, applied, dead-lettered, duplicates applied (must
 be 0) and lost (must be 0: valid events published and not applied), the latency from
-an event's time to its visibility in ``bookings.booking_events`` (p50, p95, max) and the
-consumer's lag at the end of publishing (messages still unapplied). The warehouse is the
-one the settings name; the events appended stay in it.
+an event's time to its visibility in ``bookings.bookings_live`` (p50, p95, max: the
+batch that appended it has refreshed ``bookings`` and ``bookings_live`` and their read
+replicas, which ``mesh query`` reads), the consumer's lag at the end of publishing
+(messages still unapplied), and whether the lag grows: the median latency of the
+events of the first and of the last quarter of the publishing time. A rate is sustained
+when the lag does not grow: the last quarter's median latency is at most the first's
+by :data:`GROWTH` and :data:`GROWTH_S` (a backlog that builds up shows as a latency
+rising through the run; a batch in flight when publishing stops does not). Last, it checks that
+``bookings_live`` as the stream left it is what a whole rebuild of its SQL computes.
+The warehouse is the one the settings name; the events appended stay in it. The
+machine's load average (1 min) before and after is printed too: the consumer is
+CPU-bound, and other processes' load shows in every figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -33,6 +43,10 @@ from sandbox.stream.bookings import BookingWorld
 from sandbox.stream.publisher import PublishReport, publish_bookings
 
 PRODUCT = "bookings.booking_events"
+GROWTH = 1.25
+GROWTH_S = 1.0
+"""The most the median latency may rise from the first to the last quarter of a run
+for the rate to count as sustained: by a quarter, and a second."""
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -49,6 +63,8 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
     engine = get_engine()
     with engine.session():
         world = BookingWorld.from_warehouse(engine, seed=seed)
+    binding.following()  # read the followers' SQL once, as a running sensor has
+    load_before = os.getloadavg()[0]
     started = dt.datetime.now(dt.UTC)
     with (
         tempfile.TemporaryDirectory(prefix="trident-pubsub-") as folder,
@@ -68,6 +84,7 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
         publisher.start()
         consumer = StreamConsumer(binding, engine, endpoint, max_wait_s=0.2)
         latencies: list[float] = []
+        timeline: list[tuple[float, float]] = []  # (seconds since start, latency)
         seen: set[str] = set()
         applied = dead = duplicates = 0
         lag_at_end: int | None = None
@@ -88,11 +105,16 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
                     seen.add(row["event_id"])
                     event_at = row["event_at"].replace(tzinfo=dt.UTC)
                     latencies.append((visible - event_at).total_seconds())
+                    timeline.append(((event_at - started).total_seconds(), latencies[-1]))
         consumer.close()
         publisher.join()
     with engine.session():
         counts = engine.query_rows(_counts(engine, started))[0]
     applied_ids = {row["event_id"] for row in _streamed(engine, started)}
+    first = [lat for at, lat in timeline if at < duration_s / 4]
+    last = [lat for at, lat in timeline if at >= duration_s * 3 / 4]
+    head, tail = _percentile(first, 0.5), _percentile(last, 0.5)
+    sustained = tail <= head * GROWTH + GROWTH_S
     return {
         "rate": rate,
         "duration_s": duration_s,
@@ -107,7 +129,38 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
         "latency p95 s": round(_percentile(latencies, 0.95), 3),
         "latency max s": round(max(latencies, default=float("nan")), 3),
         "unapplied at end of publishing": lag_at_end or 0,
+        "load average": f"{load_before:.1f}->{os.getloadavg()[0]:.1f}",
+        "p50 first/last quarter s": f"{head:.2f}/{tail:.2f}",
+        "sustained": "yes" if sustained else "no",
+        "bookings_live = whole rebuild": "yes" if _agrees(engine) else "NO",
     }
+
+
+def _agrees(engine: Any) -> bool:
+    """Whether ``bookings_live`` as published is what its SQL computes from scratch
+    (amounts to the cent: sums taken in another order differ in their last bits)."""
+    from mesh_platform.location import domain_products
+    from mesh_platform.products.sql import SqlProduct
+
+    (product,) = [
+        p
+        for p in domain_products("bookings")
+        if isinstance(p, SqlProduct) and p.contract.meta().key == "bookings.bookings_live"
+    ]
+    table = engine.table_for("bookings", "bookings_live")
+    with engine.session():
+        published = engine.query_rows(exp.select(exp.Star()).from_(table))
+        whole = engine.query_rows(product.render(engine.table_for))
+
+    def keyed(found: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {
+            (r["booking_date"], r["village_id"], r["market"]): {
+                k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()
+            }
+            for r in found
+        }
+
+    return keyed(published) == keyed(whole)
 
 
 def _since(started: dt.datetime) -> exp.Condition:

@@ -9,12 +9,14 @@ the rule they broke.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +80,8 @@ def warehouse() -> WarehouseEngine:
 def stream(local_pubsub: LocalPubSub) -> tuple[StreamBinding[Any], PubSubEndpoint]:
     """The bookings binding on a topic and subscription of their own (per test)."""
     suffix = uuid.uuid4().hex[:8]
-    binding = StreamBinding(
-        contract=BOOKING_STREAM.contract,
-        message=BOOKING_STREAM.message,
-        topic=f"booking-events-{suffix}",
-        subscription=f"bookings-{suffix}",
-        to_rows=BOOKING_STREAM.to_rows,
+    binding = dataclasses.replace(
+        BOOKING_STREAM, topic=f"booking-events-{suffix}", subscription=f"bookings-{suffix}"
     )
     ensure_subscription(
         local_pubsub.endpoint, binding.topic, binding.subscription, ack_deadline_s=10
@@ -206,16 +204,15 @@ def test_bad_events_land_in_the_dead_letter_table_with_their_rule(
 
 
 KILLED_CONSUMER = """
-import os, signal, sys
+import dataclasses, os, signal, sys
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.engines.factory import get_engine
-from mesh_platform.streams.consumer import StreamConsumer, StreamBinding
+from mesh_platform.streams.consumer import StreamConsumer
 from mesh_platform.streams.pubsub import endpoint_from_environment
 from domains.bookings.stream import BOOKING_STREAM
 
 where, topic, subscription = sys.argv[1:4]
-binding = StreamBinding(BOOKING_STREAM.contract, BOOKING_STREAM.message, topic, subscription,
-                        BOOKING_STREAM.to_rows)
+binding = dataclasses.replace(BOOKING_STREAM, topic=topic, subscription=subscription)
 engine = get_engine()
 batches = 0
 
@@ -299,13 +296,21 @@ def test_the_sensor_appends_a_batch_and_reports_its_figures(
     result = sensor(dg.build_sensor_context())
 
     assert isinstance(result, dg.SensorResult)
-    (materialization,) = result.asset_events
+    materialization, *followers = result.asset_events
     assert isinstance(materialization, dg.AssetMaterialization)
     assert materialization.asset_key == dg.AssetKey(["bookings", "booking_events"])
     figures = {k: v.value for k, v in materialization.metadata.items()}
     assert figures["events_appended"] == 1
     assert figures["dead_lettered"] == 1
     assert figures["dead_letter_rules"] == {"json_invalid": 1}
+    assert figures["events_per_s"] > 0
+    assert figures["oldest_message_lag_s"] >= 0
+    # the products following the stream are reported refreshed, so Dagster sees them fresh
+    assert [m.asset_key for m in followers] == [
+        dg.AssetKey(["bookings", "bookings"]),
+        dg.AssetKey(["bookings", "bookings_live"]),
+    ]
+    assert followers[0].metadata["keys_refreshed"].value == 1
     empty = sensor(dg.build_sensor_context())
     assert isinstance(empty, dg.SensorResult)
     assert empty.skip_reason is not None
@@ -361,8 +366,270 @@ def test_dead_letters_are_listed_and_replay_once_what_they_broke_is_fixed(
     assert rows(warehouse, "SELECT rule FROM bookings.booking_events__dead_letter") == [
         {"rule": "greater_than_equal"}
     ]
+    # the replayed event is landed for batch builds and followed like any other
+    assert rows(warehouse, "SELECT event_id FROM landing_bookings.booking_events_stream") == [
+        {"event_id": newcomer.event_id}
+    ]
+    assert rows(warehouse, "SELECT booking_id, market FROM bookings.bookings") == [
+        {"booking_id": newcomer.booking_id, "market": "DE"}
+    ]
+    assert rows(warehouse, "SELECT market, bookings FROM bookings.bookings_live") == [
+        {"market": "DE", "bookings": 1}
+    ]
     again = runner.invoke(app, ["dead-letters", "bookings.booking_events", "--replay"])
     assert "1 dead letter(s) of bookings.booking_events: 0 resolved" in again.output
     unknown = runner.invoke(app, ["dead-letters", "sales.revenue_by_season"])
     assert unknown.exit_code == 2
     assert "sales.revenue_by_season is not fed by a stream" in unknown.output
+
+
+def _whole(engine: WarehouseEngine, key: str) -> list[dict[str, Any]]:
+    """``key``'s rows as its SQL computes them from scratch (what a batch build publishes)."""
+    from mesh_platform.location import domain_products
+
+    (product,) = [p for p in domain_products("bookings") if p.contract.meta().key == key]
+    return rows(engine, engine.sql(product.render(engine.table_for)))
+
+
+def _published(engine: WarehouseEngine, key: str) -> list[dict[str, Any]]:
+    return rows(engine, f"SELECT * FROM {key}")
+
+
+def _sorted(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(found, key=lambda r: repr(sorted(r.items())))
+
+
+@pytest.mark.parametrize("keys_table_from", [1, 1000], ids=["keys-table", "keys-listed"])
+def test_bookings_and_bookings_live_follow_the_stream_key_by_key(
+    keys_table_from: int,
+    warehouse: WarehouseEngine,
+    stream: tuple[StreamBinding[Any], PubSubEndpoint],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mesh_platform.streams import follow
+
+    monkeypatch.setattr(follow, "KEYS_TABLE_FROM", keys_table_from)
+    binding, endpoint = stream
+    belgian = {"customer_account": "BE-1000003", "market": "BE", "village_id": "CUN"}
+    first = [event(1, 1), event(1, 2), event(2, 1), event(3, 1, **belgian)]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in first])
+    consumer = StreamConsumer(binding, warehouse, endpoint, max_messages=2)
+    drain(consumer)
+    assert {r["booking_id"]: r["status"] for r in _published(warehouse, "bookings.bookings")} == {
+        "BK000000001": "confirmed",
+        "BK000000002": "pending",
+        "BK000000003": "pending",
+    }
+
+    # out of order: booking 1's fourth change (moved to CUN) arrives before its third,
+    # booking 2 is cancelled; booking 3 is not touched
+    later = [
+        event(1, 4, village_id="CUN", amount_eur=3100.0),
+        event(1, 3, amount_eur=2900.0),
+        event(2, 2, event_type="cancelled"),
+    ]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in later])
+    results = []
+    while (result := consumer.run_batch()).pulled or not results:
+        results.append(result)
+    consumer.close()
+
+    bookings = {r["booking_id"]: r for r in _published(warehouse, "bookings.bookings")}
+    assert bookings["BK000000001"]["village_id"] == "CUN"  # the latest change wins
+    assert bookings["BK000000001"]["amount_eur"] == 3100.0
+    assert bookings["BK000000001"]["modifications"] == 2
+    assert bookings["BK000000002"]["status"] == "cancelled"
+    live = {
+        (r["village_id"], r["market"]): r for r in _published(warehouse, "bookings.bookings_live")
+    }
+    assert live["VTH", "FR"]["bookings"] == 1  # booking 1 left VTH for CUN
+    assert live["VTH", "FR"]["cancellations"] == 1
+    assert live["CUN", "FR"]["revenue_eur"] == 3100.0
+    assert live["CUN", "BE"]["bookings"] == 1
+    # each batch refreshed only the keys it touched: never booking 3, never CUN/BE
+    refreshed = [r for result in results for r in result.refreshed]
+    assert refreshed
+    assert not any(r.whole for r in refreshed)
+    assert {r.product for r in refreshed} == {"bookings.bookings", "bookings.bookings_live"}
+    assert all(r.keys <= 2 for r in refreshed)
+    # ... and the result is what a whole rebuild computes
+    for key in ("bookings.bookings", "bookings.bookings_live"):
+        assert _sorted(_published(warehouse, key)) == _sorted(_whole(warehouse, key))
+
+
+def test_the_live_view_is_rebuilt_whole_when_its_reference_day_changes(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    binding, endpoint = stream
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    publish(endpoint, binding.topic, [event(1, 1).model_dump_json().encode()])
+    drain(consumer)
+    tomorrow = NOW + dt.timedelta(days=8)  # today's row leaves the window for every key
+    other = event(4, 1, event_time=tomorrow, customer_account="BE-1000003", market="BE")
+    publish(endpoint, binding.topic, [other.model_dump_json().encode()])
+    result = consumer.run_batch()
+    drain(consumer)
+    consumer.close()
+
+    (live,) = [r for r in result.refreshed if r.product == "bookings.bookings_live"]
+    assert live.whole
+    published = _published(warehouse, "bookings.bookings_live")
+    assert [(r["booking_date"], r["market"]) for r in published] == [(tomorrow.date(), "BE")]
+
+
+def test_a_batch_build_of_booking_events_republishes_the_streamed_events(
+    warehouse: WarehouseEngine, stream: tuple[StreamBinding[Any], PubSubEndpoint]
+) -> None:
+    from sqlglot import exp
+
+    from contracts.bookings import BookingEvents
+    from mesh_platform.landing import landing_sources
+    from mesh_platform.location import domain_products
+    from mesh_platform.partitions import PartitionRange, partition_condition
+    from mesh_platform.wap import publish_product
+    from mesh_platform.wap_accounting import LeftOutRows
+
+    binding, endpoint = stream
+    events = [event(1, 1), event(1, 2), event(2, 1, channel="agency", children=0)]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in events])
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+    streamed = _sorted(_published(warehouse, "bookings.booking_events"))
+    assert len(streamed) == 3
+    landed = rows(warehouse, "SELECT event_id FROM landing_bookings.booking_events_stream")
+    assert sorted(r["event_id"] for r in landed) == [m.event_id for m in events]
+
+    # the batch build, with an empty extract: its partition is republished from what
+    # the stream landed, the same events, not wiped
+    with warehouse.session():
+        for table, columns in landing_sources("bookings")["landing_bookings"].items():
+            typed = ", ".join(
+                f'"{name}" {exp.DataType.build(kind, dialect="bigquery").sql("duckdb")}'
+                for name, kind in columns.items()
+            )
+            warehouse.execute(f"CREATE TABLE IF NOT EXISTS landing_bookings.{table} ({typed})")
+        (product,) = [p for p in domain_products("bookings") if p.contract is BookingEvents]
+        split = product.render_split(warehouse.table_for)
+        partition = PartitionRange.one("2026-12-01")
+        where = partition_condition(BookingEvents, partition, warehouse.dialect)
+        publish_product(
+            warehouse,
+            BookingEvents,
+            select=exp.select(exp.Star()).from_(split.product.subquery("p")).where(where),
+            partition=partition,
+            run_id="rebuild",
+            left_out=LeftOutRows(select=split.left_out, candidates=split.candidates),
+        )
+    assert _sorted(_published(warehouse, "bookings.booking_events")) == streamed
+
+
+def test_the_emulator_restarted_mid_stream_loses_nothing_and_applies_nothing_twice(
+    warehouse: WarehouseEngine, tmp_path: Path
+) -> None:
+    """The emulator keeps nothing across a restart (unlike Pub/Sub), so the producer
+    publishes again what it cannot know was delivered, as an at-least-once producer
+    does; the consumer, cut off between applying a batch and acknowledging it, applies
+    nothing twice."""
+    from google.api_core.exceptions import GoogleAPIError
+
+    from tests.support.pubsub import start_or_give_up
+
+    emulator = start_or_give_up(LocalPubSub(tmp_path / "pubsub"))
+    try:
+        binding = dataclasses.replace(BOOKING_STREAM, topic="restarted", subscription="restarted")
+        ensure_subscription(emulator.endpoint, binding.topic, binding.subscription)
+        events = [event(400 + n, 1) for n in range(12)] + [event(400, 2), event(401, 2)]
+        payloads = [m.model_dump_json().encode() for m in events]
+        publish(emulator.endpoint, binding.topic, payloads)
+        consumer = StreamConsumer(binding, warehouse, emulator.endpoint, max_messages=5)
+        assert consumer.run_batch().acknowledged == 5
+        acknowledge = consumer.acknowledge
+
+        def cut_off(batch: Any) -> None:  # the emulator stops before the ack arrives
+            emulator.stop()
+            acknowledge(batch)
+
+        consumer.acknowledge = cut_off  # type: ignore[method-assign]
+        with pytest.raises(GoogleAPIError):
+            consumer.run_batch()
+        (applied,) = rows(warehouse, "SELECT count(*) AS n FROM bookings.booking_events")
+        assert applied["n"] > 5  # the cut-off batch was applied, not acknowledged
+
+        emulator = start_or_give_up(LocalPubSub(tmp_path / "pubsub", port=emulator.port))
+        consumer.acknowledge = acknowledge  # type: ignore[method-assign]
+        ensure_subscription(emulator.endpoint, binding.topic, binding.subscription)
+        publish(emulator.endpoint, binding.topic, payloads)  # everything, again
+        drain(consumer)
+        consumer.close()
+    finally:
+        emulator.stop()
+
+    published = rows(
+        warehouse, "SELECT event_id, count(*) AS n FROM bookings.booking_events GROUP BY event_id"
+    )
+    assert sorted(r["event_id"] for r in published) == sorted(m.event_id for m in events)
+    assert {r["n"] for r in published} == {1}
+    landed = rows(warehouse, "SELECT count(*) AS n FROM landing_bookings.booking_events_stream")
+    assert landed == [{"n": len(events)}]
+    states = rows(warehouse, "SELECT status, count(*) AS n FROM bookings.bookings GROUP BY ALL")
+    assert sorted((r["status"], r["n"]) for r in states) == [("confirmed", 2), ("pending", 10)]
+    for key in ("bookings.bookings", "bookings.bookings_live"):
+        assert _sorted(_published(warehouse, key)) == _sorted(_whole(warehouse, key))
+
+
+def test_mesh_query_shows_the_last_seconds_bookings_and_the_dead_letters(
+    warehouse: WarehouseEngine,
+    stream: tuple[StreamBinding[Any], PubSubEndpoint],
+    reader_env: Callable[[str], None],
+) -> None:
+    from typer.testing import CliRunner
+
+    from mesh_platform.cli import app
+
+    binding, endpoint = stream
+    now = dt.datetime.now(dt.UTC)
+    fresh = [
+        event(500, 1, event_time=now - dt.timedelta(seconds=3)),
+        event(
+            501,
+            1,
+            event_time=now - dt.timedelta(seconds=2),
+            market="BE",
+            customer_account="BE-1000003",
+        ),
+    ]
+    publish(endpoint, binding.topic, [m.model_dump_json().encode() for m in fresh] + [b"{"])
+    consumer = StreamConsumer(binding, warehouse, endpoint)
+    drain(consumer)
+    consumer.close()
+    runner = CliRunner()
+    reader_env("bastien")  # the bookings team reads its own domain's products
+
+    live = runner.invoke(
+        app,
+        [
+            "query",
+            "SELECT village_id, market, bookings FROM bookings.bookings_live "
+            "WHERE last_event_at > now()::TIMESTAMP - INTERVAL 1 MINUTE ORDER BY market",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert live.exit_code == 0, live.output
+    assert [line.split() for line in live.output.splitlines() if "VTH" in line] == [
+        ["│", "VTH", "│", "BE", "│", "1", "│"],
+        ["│", "VTH", "│", "FR", "│", "1", "│"],
+    ]
+    letters = runner.invoke(app, ["query", "SELECT rule FROM bookings.booking_events__dead_letter"])
+    assert letters.exit_code == 0, letters.output
+    assert "json_invalid" in letters.output
+    # a dead letter's payload may hold anything a producer sent: personal data, hidden
+    # below the clearance for direct PII, read raw by the data protection officer
+    payload = "SELECT raw_payload FROM bookings.booking_events__dead_letter"
+    hidden = runner.invoke(app, ["query", payload])
+    assert hidden.exit_code != 0
+    assert "raw_payload" in hidden.output, hidden.output
+    reader_env("dora")
+    raw = runner.invoke(app, ["query", payload, "--purpose", "service"])
+    assert raw.exit_code == 0, raw.output
+    assert "{" in raw.output

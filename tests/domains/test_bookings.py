@@ -453,7 +453,11 @@ def test_bookings_live_counts_today_and_the_week_before() -> None:
             _event(5, 1, "created", today - dt.timedelta(days=8), amount_eur=900.0),
         ]
     )
-    out = run_product("bookings.bookings_live", products={"bookings.booking_events": events})
+    bookings = run_product("bookings.bookings", products={"bookings.booking_events": events})
+    out = run_product(
+        "bookings.bookings_live",
+        products={"bookings.booking_events": events, "bookings.bookings": bookings},
+    )
     out["booking_date"] = out["booking_date"].map(as_date)
     rows = out.set_index(["booking_date", "village_id", "market"]).sort_index()
     assert len(rows) == 3

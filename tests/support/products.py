@@ -105,6 +105,7 @@ def run_product(
 ) -> pd.DataFrame:
     """Publish ``products`` and ``landing``, build ``key``, and return its published rows.
 
+    When ``landing`` names some of the domain's landing tables, the others are empty.
     With ``contract_tolerance`` the contract's own tolerance applies; by default any
     share of rows may be left out for any reason of the vocabulary.
 
@@ -112,6 +113,14 @@ def run_product(
         dagster.Failure: the product broke its contract (the message names the rules).
     """
     engine = DuckDBEngine()
+    if landing:
+        domain = key.split(".", maxsplit=1)[0]
+        empty = {
+            f"{schema}.{name}": landing_frame(f"{schema}.{name}", [])
+            for schema, tables in landing_sources(domain).items()
+            for name in tables
+        }
+        landing = {**empty, **landing}
     with engine.connection() as connection:
         for table, frame in (landing or {}).items():
             schema, name = table.split(".", 1)

@@ -1,6 +1,9 @@
 -- bookings.booking_events: the booking event stream, cleaned.
 --
--- 1. The stream as delivered (at least once): the producer's test events (village
+-- 1. The stream as delivered (at least once): the extract of the stream
+--    (landing_bookings.booking_events) and the events the stream's consumer accepted
+--    (landing_bookings.booking_events_stream, landed as they came, so that a build
+--    republishes the streamed events instead of wiping them). The producer's test events (village
 --    TST, account TEST-...) are left out (test_record), and so is an event naming no
 --    village (missing_value:village_code); Pub/Sub redeliveries (same
 --    message_id) and producer retries (same event_id, new message) collapse into one
@@ -22,7 +25,32 @@
 --
 -- The query returns every event; the platform keeps the partitions (event_date)
 -- being built.
-WITH delivered AS (
+WITH channels AS (
+  -- the reservation system's sales channel codes, and the channel each one is
+  SELECT 'INT' AS code, 'web' AS channel
+  UNION ALL SELECT 'TEL', 'call_centre'
+  UNION ALL SELECT 'AGE', 'agency'
+  UNION ALL SELECT 'VIL', 'village'
+),
+
+arrived AS (
+  SELECT
+    e.message_id, e.publish_time, e.event_id, e.booking_id, e.event_type,
+    e.sequence_number, e.event_time, e.payer_account_code, e.holder_account_code,
+    e.village_code, e.market_code, e.sales_channel_code, e.arrival_date,
+    e.departure_date, e.nb_adults, e.nb_children, e.total_amount
+  FROM landing_bookings.booking_events AS e
+  UNION ALL
+  SELECT
+    s.message_id, CAST(s.published_at AS DATETIME), s.event_id, s.booking_id,
+    s.event_type, s.sequence_number, CAST(s.event_time AS DATETIME),
+    CAST(NULL AS STRING), s.customer_account, s.village_id, s.market, ch.code,
+    s.arrival_date, s.departure_date, s.adults, s.children, s.amount_eur
+  FROM landing_bookings.booking_events_stream AS s
+  LEFT JOIN channels AS ch ON ch.channel = s.channel
+),
+
+delivered AS (
   SELECT
     UPPER(TRIM(e.event_id)) AS source_event_id,
     UPPER(TRIM(e.booking_id)) AS booking_id,
@@ -59,7 +87,7 @@ WITH delivered AS (
       ) > 1 THEN 'duplicate'
     END AS _left_out,
     COALESCE(UPPER(TRIM(e.event_id)), CAST(e.message_id AS STRING)) AS _left_out_key
-  FROM landing_bookings.booking_events AS e
+  FROM arrived AS e
 ),
 
 contracts AS (
@@ -201,12 +229,7 @@ SELECT
   e.customer_id,
   e.village_id,
   e.market,
-  CASE e.channel_code
-    WHEN 'INT' THEN 'web'
-    WHEN 'TEL' THEN 'call_centre'
-    WHEN 'AGE' THEN 'agency'
-    WHEN 'VIL' THEN 'village'
-  END AS channel,
+  ch.channel,
   e.arrival_date,
   e.departure_date,
   e.adults,
@@ -214,3 +237,4 @@ SELECT
   e.adults + e.children AS guests,
   e.amount_eur
 FROM resolved AS e
+LEFT JOIN channels AS ch ON ch.code = e.channel_code

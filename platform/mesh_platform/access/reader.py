@@ -13,8 +13,11 @@ from pathlib import Path
 from mesh_platform.access.directory import Directory, DirectoryUser
 from mesh_platform.access.policy import AccessError, Policy, Purpose, ReaderAccess
 from mesh_platform.access.views import ReaderCatalog, reader_catalog
+from mesh_platform.contract import DataContract
 from mesh_platform.contract.registry import all_contracts, load_contract_modules
+from mesh_platform.derive.left_out_table import left_out_contract
 from mesh_platform.engines.replica import Manifest
+from mesh_platform.streams.dead_letter import dead_letter_contract
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,21 @@ def identify(
     return Reader(actor, user, policy.access_for(user.groups, purpose))
 
 
+def readable_contracts() -> dict[str, type[DataContract]]:
+    """The contract of every table a published state may hold, by ``domain.product``.
+
+    The products' own, and those of the tables derived from them: their rows left out
+    and their streams' dead letters, internal to their domain, whose columns keeping a
+    whole input row are classified as personal data.
+    """
+    load_contract_modules()
+    found = all_contracts()
+    for contract in list(found.values()):
+        for derived in (left_out_contract(contract), dead_letter_contract(contract)):
+            found[derived.meta().key] = derived
+    return found
+
+
 def catalog_for(reader: Reader, root: Path, manifest: Manifest) -> ReaderCatalog:
     """The products of one published state the reader sees."""
-    load_contract_modules()
-    return reader_catalog(root, manifest, all_contracts(), reader.access)
+    return reader_catalog(root, manifest, readable_contracts(), reader.access)

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -44,6 +45,17 @@ class Classification(StrEnum):
     @property
     def is_pii(self) -> bool:
         return self is not Classification.NONE
+
+    @classmethod
+    def highest(cls, classes: Iterable[Classification]) -> Classification:
+        """The most sensitive of ``classes`` (``NONE`` when there are none).
+
+        Example:
+            >>> Classification.highest([Classification.DIRECT_PII, Classification.INDIRECT_PII])
+            <Classification.DIRECT_PII: 'direct_pii'>
+        """
+        order = list(cls)
+        return max(classes, key=order.index, default=cls.NONE)
 
 
 class AccessLevel(StrEnum):

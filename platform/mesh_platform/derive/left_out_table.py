@@ -28,7 +28,8 @@ from functools import cache
 
 from sqlglot import exp
 
-from mesh_platform.contract import AccessLevel, DataContract, column
+from mesh_platform.contract import AccessLevel, Classification, DataContract, column
+from mesh_platform.contract.columns import columns_of
 from mesh_platform.derive.ddl import create_table
 from mesh_platform.derive.sqltypes import Dialect
 
@@ -49,6 +50,31 @@ class LeftOutRow(DataContract):
     recorded_at: dt.datetime = column("When the run recorded it (UTC).")
 
 
+HELD_RATIONALE = (
+    "holds an input row as it was received, which may carry any personal data of the "
+    "product's sources"
+)
+"""Why the columns that keep a whole input row are classified (GDPR purpose)."""
+
+
+def held_classification(contract: type[DataContract]) -> Classification:
+    """How to classify a column that keeps a whole input row of ``contract``'s sources.
+
+    At least direct PII (a source row may hold anything its landing table holds), and
+    the product's own most sensitive class when that is higher.
+
+    Example:
+        >>> from mesh_platform.contract import DataContract, column
+        >>> class Stay(DataContract, domain="demo", product="stays", register=False):
+        ...     nights: int = column("Nights booked.")
+        >>> held_classification(Stay).value
+        'direct_pii'
+    """
+    return Classification.highest(
+        [Classification.DIRECT_PII, *(spec.classification for spec in columns_of(contract))]
+    )
+
+
 def left_out_name(product: str) -> str:
     """The rejects table's name of ``product``."""
     return f"{product}{LEFT_OUT_SUFFIX}"
@@ -58,10 +84,26 @@ def left_out_name(product: str) -> str:
 def left_out_contract(contract: type[DataContract]) -> type[DataContract]:
     """The contract of ``contract``'s rejects table (internal to its domain)."""
     meta = contract.meta()
+    held = held_classification(contract)
     return type(
         "LeftOutRows",
         (LeftOutRow,),
-        {"__doc__": f"The rows runs of {meta.key} left out, with the run and the reason."},
+        {
+            "__doc__": f"The rows runs of {meta.key} left out, with the run and the reason.",
+            "__annotations__": {"row_key": "str | None", "row_json": "str | None"},
+            "row_key": column(
+                "The key of the input row left out, if the product names it.",
+                default=None,
+                classification=Classification.highest([held, Classification.INDIRECT_PII]),
+                rationale=HELD_RATIONALE,
+            ),
+            "row_json": column(
+                "The row as the product saw it, as JSON.",
+                default=None,
+                classification=held,
+                rationale=HELD_RATIONALE,
+            ),
+        },
         domain=meta.domain,
         product=left_out_name(meta.product),
         owner=meta.owner,
@@ -84,4 +126,12 @@ def left_out_ddl(
     )
 
 
-__all__ = ["LEFT_OUT_SUFFIX", "LeftOutRow", "left_out_contract", "left_out_ddl", "left_out_name"]
+__all__ = [
+    "HELD_RATIONALE",
+    "LEFT_OUT_SUFFIX",
+    "LeftOutRow",
+    "held_classification",
+    "left_out_contract",
+    "left_out_ddl",
+    "left_out_name",
+]

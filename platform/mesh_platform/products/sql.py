@@ -79,17 +79,30 @@ class SqlProduct:
         :meth:`render_split` also gives the queries of those rows."""
         return self.render_split(table_for).product
 
-    def render_split(self, table_for: Callable[[str, str], exp.Table]) -> SplitQuery:
+    def render_split(
+        self,
+        table_for: Callable[[str, str], exp.Table],
+        restrict: Mapping[str, exp.Condition] | None = None,
+    ) -> SplitQuery:
         """The rendered query split into the product's rows, the rows its CTEs leave out
         and the candidate counts of those CTEs (:mod:`mesh_platform.products.left_out`);
-        a query without ``_left_out`` gives its product query unchanged."""
-        return split_left_out(self._mapped(table_for))
+        a query without ``_left_out`` gives its product query unchanged.
 
-    def _mapped(self, table_for: Callable[[str, str], exp.Table]) -> exp.Query:
+        ``restrict`` reads only some rows of some inputs, by ``schema.table``: each read
+        of such a table becomes a read of its rows the condition selects (an
+        incremental refresh reads only the keys it refreshes).
+        """
+        return split_left_out(self._mapped(table_for, restrict or {}))
+
+    def _mapped(
+        self, table_for: Callable[[str, str], exp.Table], restrict: Mapping[str, exp.Condition]
+    ) -> exp.Query:
         query = self.expression.copy()
         for table in source_tables(query):
-            target = table_for(table.db, table.name).copy()
+            target: exp.Expr = table_for(table.db, table.name).copy()
             alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
+            if (condition := restrict.get(f"{table.db}.{table.name}")) is not None:
+                target = exp.select(exp.Star()).from_(target).where(condition.copy()).subquery()
             target.set("alias", alias)
             table.replace(target)
         return query

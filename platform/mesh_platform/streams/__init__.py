@@ -6,6 +6,7 @@ rest, the same way for every stream (:mod:`mesh_platform.streams.consumer`): pul
 micro-batch, validate every message, set aside the invalid ones in the product's
 dead-letter table with the rule they broke and their raw payload
 (:mod:`mesh_platform.streams.dead_letter`), drop the events already published, append
-the others through write-audit-publish (:mod:`mesh_platform.streams.append`), and
-acknowledge the batch only once it is published.
+the others through write-audit-publish (:func:`mesh_platform.wap.publish_product`),
+refresh the products that follow the stream for the keys the batch touched
+(:mod:`mesh_platform.streams.follow`), and acknowledge the batch only then.
 """

@@ -13,10 +13,16 @@ One batch, in :meth:`StreamConsumer.run_batch`:
 4. **translate** the valid messages into the product's rows (the domain's
    :attr:`StreamBinding.to_rows`, which may refuse some with a reason: they become
    dead letters too);
-5. **append** the rows and the dead letters through write-audit-publish
-   (:func:`~mesh_platform.streams.append.append_rows`), each idempotent by its grain;
-6. **acknowledge** the batch, only now: a consumer killed before this point has its
-   messages redelivered, and step 5 adds nothing twice.
+5. **land** the accepted messages in the stream's landing table, which a batch build
+   of the product reads (:mod:`mesh_platform.streams.landed`), then **append** the
+   rows and the dead letters through write-audit-publish
+   (:func:`~mesh_platform.wap.publish_product` with ``append=True``), each idempotent
+   by its grain;
+6. **refresh** the products that follow the stream (:mod:`mesh_platform.streams.follow`)
+   for the keys of the batch's valid events, appended or seen again (a batch
+   delivered again after a crash refreshes them again, to the same result);
+7. **acknowledge** the batch, only now: a consumer killed before this point has its
+   messages redelivered, and steps 5 and 6 add nothing twice.
 
 So a message is applied exactly once as readers of the product see it, and a bad
 message never blocks the good ones behind it.
@@ -31,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pandas as pd
@@ -39,10 +46,12 @@ from sqlglot import exp
 
 from mesh_platform.contract import DataContract
 from mesh_platform.engines.base import WarehouseEngine
-from mesh_platform.streams.append import append_rows, record_left_out
 from mesh_platform.streams.dead_letter import dead_letter_contract
+from mesh_platform.streams.follow import Follower, Followers, Refreshed, keys_condition
+from mesh_platform.streams.landed import landing_contract, landing_rows
 from mesh_platform.streams.pubsub import PubSubEndpoint, subscriber_client
-from mesh_platform.wap_accounting import LeftOutRows
+from mesh_platform.wap import publish_product
+from mesh_platform.wap_accounting import LeftOutRows, record_left_out
 
 if TYPE_CHECKING:
     from google.cloud.pubsub_v1 import SubscriberClient
@@ -50,6 +59,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+ACK_TIMEOUT_S = 10.0
+"""The longest an acknowledgement is retried (a batch not acknowledged is redelivered,
+and applies nothing twice)."""
 
 STREAM_STAGE = "stream"
 """The stage of the rows a stream's consumer leaves out, in the rejects table."""
@@ -92,6 +105,8 @@ class StreamBinding(Generic[M]):
         subscription: the product's subscription to it.
         to_rows: from the valid, new messages of a batch to the product's rows (one per
             message, carrying the grain) and the messages refused, by message id.
+        followers: the domain's SQL products that follow the product, refreshed after
+            each batch for the keys it touched, in this order.
     """
 
     contract: type[DataContract]
@@ -102,6 +117,11 @@ class StreamBinding(Generic[M]):
         [WarehouseEngine, Sequence[tuple[Received, M]]],
         tuple[pd.DataFrame, dict[str, Refusal]],
     ]
+    followers: tuple[Follower, ...] = ()
+
+    def following(self) -> Followers | None:
+        """The followers with their SQL products (read once per process)."""
+        return _following(self) if self.followers else None
 
     @property
     def key(self) -> str:
@@ -110,6 +130,19 @@ class StreamBinding(Generic[M]):
         if len(grain) != 1:
             raise ValueError(f"{self.contract.meta().key}: a streamed product needs one key")
         return grain[0]
+
+
+@cache
+def _following(binding: StreamBinding[Any]) -> Followers:
+    from mesh_platform.location import domain_products
+    from mesh_platform.products.sql import SqlProduct
+
+    products = {
+        p.contract.meta().key: p
+        for p in domain_products(binding.contract.meta().domain)
+        if isinstance(p, SqlProduct)
+    }
+    return Followers(binding.followers, products)
 
 
 @dataclass
@@ -126,6 +159,7 @@ class BatchResult:
     duration_s: float = 0.0
     rules: dict[str, int] = field(default_factory=dict)
     dead_letter_ids: set[str] = field(default_factory=set)
+    refreshed: list[Refreshed] = field(default_factory=list)
 
     def as_metadata(self) -> dict[str, Any]:
         """A JSON-ready view (the sensor's materialisation metadata, logs)."""
@@ -142,6 +176,7 @@ class BatchResult:
             "dead_letter_rules": dict(self.rules),
             "oldest_message_lag_s": round(lag, 3),
             "batch_duration_s": round(self.duration_s, 3),
+            "events_per_s": round(self.pulled / self.duration_s, 1) if self.duration_s else 0.0,
         }
 
 
@@ -221,12 +256,26 @@ def published_keys(
 def ingest(
     engine: WarehouseEngine, binding: StreamBinding[M], batch: Sequence[Received], run_id: str
 ) -> BatchResult:
-    """Validate, deduplicate, translate and append one batch (steps 2 to 5); the
-    caller acknowledges it once this returns."""
+    """Validate, deduplicate, translate, land, append and refresh one batch (steps 2
+    to 6), in one session of the warehouse; the caller acknowledges it once this
+    returns."""
     started = time.monotonic()
     result = BatchResult(run_id=run_id, pulled=len(batch))
     if not batch:
         return result
+    with engine.session():
+        _ingest(engine, binding, batch, result)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def _ingest(
+    engine: WarehouseEngine,
+    binding: StreamBinding[M],
+    batch: Sequence[Received],
+    result: BatchResult,
+) -> None:
+    run_id = result.run_id
     result.oldest_published_at = min(m.published_at for m in batch)
     key = binding.key
     letters: list[dict[str, Any]] = []
@@ -270,21 +319,51 @@ def ingest(
     now = dt.datetime.now(dt.UTC)
     if letters:
         frame = pd.DataFrame(letters).assign(run_id=run_id, recorded_at=now)
-        append_rows(engine, dead_letter_contract(binding.contract), frame, run_id=run_id)
+        publish_product(
+            engine,
+            dead_letter_contract(binding.contract),
+            frame=frame,
+            append=True,
+            run_id=run_id,
+            checksum=False,
+        )
     left_out = LeftOutRows(frame=pd.DataFrame(duplicates)) if duplicates else None
     result.duplicates = len(duplicates)
+    followers = binding.following()
+    before = followers.references(engine) if followers and valid else {}
+    accepted = [(r, m) for r, m in fresh if r.message_id not in refused]
+    if accepted:  # landed first: a batch build of the product reads them too
+        publish_product(
+            engine,
+            landing_contract(binding.contract, binding.message),
+            frame=landing_rows(accepted),
+            append=True,
+            run_id=run_id,
+            checksum=False,
+            replica=False,
+        )
     if len(rows):
-        appended = append_rows(engine, binding.contract, rows, run_id=run_id, left_out=left_out)
-        result.appended = appended.rows_appended
-        result.duplicates += appended.rows_staged - appended.rows_appended
+        appended = publish_product(
+            engine,
+            binding.contract,
+            frame=rows,
+            append=True,
+            run_id=run_id,
+            checksum=False,
+            left_out=left_out,
+        )
+        result.appended = appended.row_count
+        result.duplicates += (appended.rows_staged or 0) - appended.row_count
     elif left_out is not None:
         record_left_out(engine, binding.contract, left_out, run_id=run_id)
+    if followers and valid:
+        keys = {(getattr(m, key),) for _, m in valid}  # refused ones are in no table
+        changed = {binding.contract.meta().key: keys_condition((key,), keys)}
+        result.refreshed = followers.refresh(engine, changed, before=before, run_id=run_id)
     result.dead_lettered = len(letters)
     result.dead_letter_ids = {str(letter["message_id"]) for letter in letters}
     for letter in letters:
         result.rules[letter["rule"]] = result.rules.get(letter["rule"], 0) + 1
-    result.duration_s = time.monotonic() - started
-    return result
 
 
 class StreamConsumer(Generic[M]):
@@ -366,7 +445,8 @@ class StreamConsumer(Generic[M]):
                 request={
                     "subscription": self.subscription_path,
                     "ack_ids": ack_ids[start : start + 1000],
-                }
+                },
+                timeout=ACK_TIMEOUT_S,
             )
 
     def run_batch(self, run_id: str | None = None) -> BatchResult:

@@ -7,7 +7,7 @@ payload, in an internal table of the product's domain, ``<domain>.<product>__dea
 (one row per Pub/Sub message: a redelivered bad message is kept once). Its columns are
 one contract for every streamed product (:func:`dead_letter_contract`), so that its DDL,
 its checks and its loading are derived like any product's and it is appended through
-write-audit-publish (:func:`mesh_platform.streams.append.append_rows`).
+write-audit-publish (:func:`mesh_platform.wap.publish_product`, appended).
 
 Example:
     >>> from mesh_platform.contract import DataContract, column
@@ -24,6 +24,7 @@ import datetime as dt
 from functools import cache
 
 from mesh_platform.contract import AccessLevel, DataContract, column
+from mesh_platform.derive.left_out_table import HELD_RATIONALE, held_classification
 
 DEAD_LETTER_SUFFIX = "__dead_letter"
 """Appended to a product's name for its dead-letter table."""
@@ -66,7 +67,15 @@ def dead_letter_contract(contract: type[DataContract]) -> type[DataContract]:
     return type(
         "DeadLetters",
         (DeadLetterRow,),
-        {"__doc__": f"The messages of {meta.key}'s stream it could not take, with why."},
+        {
+            "__doc__": f"The messages of {meta.key}'s stream it could not take, with why.",
+            "__annotations__": {"raw_payload": "str"},
+            "raw_payload": column(
+                "The message's data as received (bytes that are not UTF-8 replaced), for replay.",
+                classification=held_classification(contract),
+                rationale=HELD_RATIONALE,
+            ),
+        },
         domain=meta.domain,
         product=dead_letter_name(meta.product),
         owner=meta.owner,

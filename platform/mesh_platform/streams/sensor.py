@@ -7,8 +7,11 @@ the tick's time limit) whose failure is visible and retried at the next tick, an
 since messages are acknowledged only after their batch is published, a tick cut short
 loses nothing. Each tick that takes messages reports an ``AssetMaterialization`` of
 the product with the batch's figures (events appended, duplicates, dead letters, the
-oldest message's lag, the batch's duration), so throughput and lag show on the
-asset's page and plots; a tick that takes none says so in its skip reason. The cost
+oldest message's lag, the batch's duration, the events per second), so throughput and
+lag show on the asset's page and plots, and one of every product that follows the
+stream (keys and rows refreshed, whether rebuilt whole), so that Dagster sees them
+up to date and does not rebuild them whole after the stream's materialization; a
+tick that takes none says so in its skip reason. The cost
 is latency: a message waits for the next tick (the interval, a few seconds), which
 fits the product's near-real-time promise; a lower latency would need a streaming
 pull in a process of its own.
@@ -49,6 +52,25 @@ def _configured() -> bool:
     return bool(os.environ.get(EMULATOR_HOST_VARIABLE)) or get_settings().env != Environment.LOCAL
 
 
+def _followers(results: list[BatchResult]) -> dict[str, dict[str, Any]]:
+    """Per product following the stream, its refreshes' figures over the tick."""
+    found: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for refreshed in result.refreshed:
+            figures = found.setdefault(
+                refreshed.product,
+                {"refreshes": 0, "keys_refreshed": 0, "rows_published": 0, "rebuilt_whole": 0},
+            )
+            figures["refreshes"] += 1
+            figures["keys_refreshed"] += refreshed.keys
+            figures["rows_published"] += refreshed.rows
+            figures["rebuilt_whole"] += int(refreshed.whole)
+            figures["refresh_duration_s"] = round(
+                figures.get("refresh_duration_s", 0.0) + refreshed.duration_s, 3
+            )
+    return found
+
+
 def _merge(results: list[BatchResult]) -> dict[str, Any]:
     total = BatchResult(run_id=results[-1].run_id)
     for result in results:
@@ -63,7 +85,12 @@ def _merge(results: list[BatchResult]) -> dict[str, Any]:
             total.oldest_published_at = min(
                 filter(None, (total.oldest_published_at, result.oldest_published_at))
             )
-    return {**total.as_metadata(), "batches": len(results)}
+    elapsed = sum(r.duration_s for r in results)
+    return {
+        **total.as_metadata(),
+        "batches": len(results),
+        "events_per_s": round(total.pulled / elapsed, 1) if elapsed else 0.0,
+    }
 
 
 def stream_sensor(
@@ -104,9 +131,16 @@ def stream_sensor(
             return dg.SensorResult(skip_reason=f"no message on {binding.subscription}")
         metadata = _merge(results)
         context.log.info(f"{meta.key}: {metadata}")
-        return dg.SensorResult(
-            asset_events=[dg.AssetMaterialization(asset_key=asset_key, metadata=metadata)]
-        )
+        events = [dg.AssetMaterialization(asset_key=asset_key, metadata=metadata)]
+        for product, figures in _followers(results).items():
+            context.log.info(f"{product}: {figures}")
+            events.append(
+                dg.AssetMaterialization(
+                    asset_key=dg.AssetKey(product.split(".")),
+                    metadata={**figures, "oldest_message_lag_s": metadata["oldest_message_lag_s"]},
+                )
+            )
+        return dg.SensorResult(asset_events=events)
 
     return _stream
 
