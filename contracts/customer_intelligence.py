@@ -25,7 +25,8 @@ from contracts.common import (
     Timestamp,
     VillageId,
 )
-from mesh_platform.contract import Classification, DataContract, column
+from contracts.customers.customer_consent import consent_for
+from mesh_platform.contract import Classification, DataContract, Privacy, Tolerance, column
 from mesh_platform.contract.ranking import Ranking, register_ranking
 
 Segment = Literal["ADDICTS", "FIDELES", "OCCASIONNELS", "ONE TIMER", "NOUVEAUX", "INACTIFS"]
@@ -222,7 +223,11 @@ class LeadScores(
     owner=CRM_LAB,
     grain=("customer_id", "village_id", "season"),
     freshness=WEEKLY,
-    tags=("crm", "scoring", "personalisation"),
+    tags=("crm", "scoring", "personalisation", "gdpr"),
+    # Scores are used to contact customers (e-mail campaigns, call-centre call lists):
+    # only customers who may be contacted on one of those channels are published.
+    privacy=Privacy(consent=consent_for("marketing", "email", "phone")),
+    tolerance=Tolerance(left_out={"out_of_scope:no_consent": 0.5}),
 ):
     """Purchase potential of each customer for a stay in a village during a season.
 
@@ -244,6 +249,10 @@ class LeadScores(
     dated search or a sales call about the village in the last 30 days, ``warm``
     after a session on the village or a campaign click in the last 90 days,
     ``cold`` otherwise.
+
+    Consent: only customers contactable (``customers.customer_consent``) by e-mail or
+    phone when the product is built are published; the others' scores are left out
+    (``out_of_scope:no_consent``). Deciles are ranked among every scored row.
     """
 
     customer_id: CustomerId = column(
@@ -283,7 +292,10 @@ class CampaignAppetence(
     owner=CRM_LAB,
     grain=("customer_id",),
     freshness=WEEKLY,
-    tags=("crm", "campaigns", "prediction", "personalisation"),
+    tags=("crm", "campaigns", "prediction", "personalisation", "gdpr"),
+    # Recommendations drive e-mail campaigns: only customers who may be e-mailed.
+    privacy=Privacy(consent=consent_for("marketing", "email")),
+    tolerance=Tolerance(left_out={"out_of_scope:no_consent": 0.5}),
 ):
     """Per customer, the campaign settings most likely to trigger an action, and their effect.
 
@@ -316,6 +328,10 @@ class CampaignAppetence(
     segment minus that of the current segment; ``avoided_loss_eur`` (DOWN only,
     else 0) = the drop in mean season amount x ``appetence_gain``. The seed's totals
     (movements UP and DOWN, gains, avoided losses) are sums over this product.
+
+    Consent: only customers contactable by e-mail (``customers.customer_consent``)
+    when the product is built are published; the others are left out
+    (``out_of_scope:no_consent``). The model learns from every send.
     """
 
     customer_id: CustomerId = column(

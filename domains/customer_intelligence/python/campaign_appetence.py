@@ -48,6 +48,7 @@ from domains.customer_intelligence.python._send_history import (
     rfm_by_customer,
     send_log,
 )
+from mesh_platform.privacy.consent import consent_input, keep_consented
 from mesh_platform.products.python import Input, ProductOutput, python_product
 from mesh_platform.settings import get_settings
 
@@ -107,14 +108,17 @@ def _choose_programmes(
         "segments": RFM,
         "members": MEMBERS,
         "households": Input("customers.households", ("household_id", "size", "stays")),
+        "consent": consent_input(CampaignAppetence),
     },
 )
 def campaign_appetence(
+    *,
     sends: pd.DataFrame,
     bookings: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
     households: pd.DataFrame,
+    consent: pd.DataFrame,
 ) -> ProductOutput:
     """Each customer's best campaign settings, their appetence gain and the segment move.
 
@@ -135,7 +139,9 @@ def campaign_appetence(
     season-to-season transitions, fed with the recommended probability as the
     household's action rate. Customers are those with a send whose household has a
     segment in the latest season (the others have no segment to move from); their
-    household comes from ``customers.customer_profile``.
+    household comes from ``customers.customer_profile``. Only the customers holding the
+    consent the contract declares are published; the others are left out
+    (:func:`~mesh_platform.privacy.consent.keep_consented`).
     """
     seed = get_settings().seed
     rng = np.random.default_rng(seed)
@@ -299,6 +305,7 @@ def campaign_appetence(
             "scored_at": today,
         }
     )
+    out, left_out = keep_consented(CampaignAppetence, out, consent)
     moves = out["predicted_move"]
     totals = {
         "customers": len(out),
@@ -337,5 +344,6 @@ def campaign_appetence(
         "evaluation": {"split": "20% of customers held out", **evaluation},
         "segment_model": seg_metrics,
         "totals": totals,
+        "left_out_without_consent": len(left_out),
     }
-    return ProductOutput(out, metadata)
+    return ProductOutput(out, metadata, left_out=left_out if len(left_out) else None)

@@ -36,6 +36,7 @@ from domains.customer_intelligence.python._models import (
     season_start_year,
     sigmoid,
 )
+from mesh_platform.privacy.consent import consent_input, keep_consented
 from mesh_platform.products.python import Input, ProductOutput, python_product
 from mesh_platform.settings import get_settings
 
@@ -61,6 +62,7 @@ LEAD_MAX_TRAINING_ROWS = 1_000_000
         "villages": Input("resorts.villages", ("village_id", "village_type", "is_operating")),
         "segments": RFM,
         "members": MEMBERS,
+        "consent": consent_input(LeadScores),
     },
 )
 def lead_scores(
@@ -74,6 +76,7 @@ def lead_scores(
     villages: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
+    consent: pd.DataFrame,
 ) -> ProductOutput:
     """Purchase potential of each customer for each village, this season and the next.
 
@@ -86,7 +89,9 @@ def lead_scores(
     RFM segment of T-1. Its quality is measured on the last complete season, held out
     from a first fit; the published scores come from a second fit on every past
     season, applied with the features known today (the latest event in the data).
-    The customer's household comes from ``customers.customer_profile``.
+    The customer's household comes from ``customers.customer_profile``. Only the
+    customers holding the consent the contract declares are published; the others'
+    rows are left out (:func:`~mesh_platform.privacy.consent.keep_consented`).
     """
     seed = get_settings().seed
     ev = lead_events(
@@ -201,4 +206,6 @@ def lead_scores(
         "evaluation": evaluation,
         "scored_rows": len(out),
     }
-    return ProductOutput(out, metadata)
+    out, left_out = keep_consented(LeadScores, out, consent)
+    metadata["left_out_without_consent"] = len(left_out)
+    return ProductOutput(out, metadata, left_out=left_out if len(left_out) else None)

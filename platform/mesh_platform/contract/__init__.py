@@ -17,7 +17,7 @@ from mesh_platform.contract.model import (
     Tolerance,
     column,
 )
-from mesh_platform.contract.privacy import Consent, Privacy
+from mesh_platform.contract.privacy import Consent, Privacy, Purpose
 from mesh_platform.contract.registry import all_contracts, get_contract
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Partitioning",
     "Privacy",
     "ProductMeta",
+    "Purpose",
     "Reconciliation",
     "Semantic",
     "Tolerance",

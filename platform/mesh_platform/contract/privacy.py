@@ -46,9 +46,12 @@ class Consent(BaseModel):
     )
     column: str = Field("customer_id", description="This product's customer column.")
     register_customer: str = Field("customer_id", description="The register's customer column.")
-    register_channel: str = Field("channel", description="The register's channel column.")
-    register_flag: str = Field(
-        "is_contactable", description="The register's column that is true when consented."
+    register_channel: str | None = Field(
+        "channel", description="The register's channel column (none: one row per customer)."
+    )
+    register_flag: str | None = Field(
+        "is_contactable",
+        description="The register's column that is true when consented (none: a row is one).",
     )
     applies_to: str | None = Field(
         None,
@@ -60,9 +63,10 @@ class Consent(BaseModel):
         """The promise, for people."""
         where = f" ({self.applies_to})" if self.applies_to else ""
         channels = " or ".join(self.channels)
+        flag = f" ({self.register_flag})" if self.register_flag else ""
         return (
-            f"every {self.column}{where} holds a valid {channels} consent in {self.source} "
-            f"({self.register_flag}) for {self.purpose}"
+            f"every {self.column}{where} holds a valid {channels} consent in {self.source}"
+            f"{flag} for {self.purpose}"
         )
 
 
