@@ -38,7 +38,7 @@ from typing import TypeAlias
 
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract
+from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.arrow import Frame, to_arrow
 from mesh_platform.derive.checks import (
@@ -52,6 +52,7 @@ from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
 from mesh_platform.partitions import PartitionRange, partition_condition
+from mesh_platform.privacy.erasure import suppress_left_out, suppress_staged
 from mesh_platform.wap_accounting import (
     Accounting,
     LeftOutRows,
@@ -206,6 +207,8 @@ def publish_product(
         try:
             step = "writing the staging table"
             stage(engine, contract, staging, frame=frame, select=select)
+            step = "leaving out the people erased"
+            suppress_staged(engine, contract, staging, all_contracts())
             if left_out is not None and left_staging is not None:
                 step = "writing the left-out rows"
                 stage_left_out(
@@ -216,6 +219,7 @@ def publish_product(
                     run_id=run_id,
                     recorded_at=dt.datetime.now(dt.UTC),
                 )
+                suppress_left_out(engine, left_staging)
             step = "auditing the staging table"
             results = run_checks(engine, contract, staging, resolve)
             failures = [

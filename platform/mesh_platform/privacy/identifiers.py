@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
@@ -109,13 +110,13 @@ class _Resolver:
         branches = [b for b in _branches(source) if isinstance(b.expression, exp.Select)]
         if not branches:
             return frozenset()
-        names = [p.alias_or_name for p in branches[0].expression.selects]
+        names = [p.alias_or_name for p in cast(exp.Select, branches[0].expression).selects]
         if column.name not in names:
             return frozenset()
         position = names.index(column.name)  # a UNION's branches match by position
         found: set[tuple[str, str]] = set()
         for branch in branches:
-            selects = branch.expression.selects
+            selects = cast(exp.Select, branch.expression).selects
             if position < len(selects):
                 for inner in selects[position].find_all(exp.Column):
                     found |= self.bases(inner, branch)
