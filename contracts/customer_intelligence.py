@@ -26,7 +26,8 @@ from contracts.common import (
     Timestamp,
     VillageId,
 )
-from mesh_platform.contract import Classification, DataContract, column
+from contracts.customers.customer_consent import consent_for
+from mesh_platform.contract import Classification, DataContract, Privacy, Tolerance, column
 from mesh_platform.contract.ranking import Ranking, register_ranking
 
 Segment = Literal["ADDICTS", "FIDELES", "OCCASIONNELS", "ONE TIMER", "NOUVEAUX", "INACTIFS"]
@@ -223,7 +224,11 @@ class LeadScores(
     owner=CRM_LAB,
     grain=("customer_id", "village_id", "season"),
     freshness=WEEKLY,
-    tags=("crm", "scoring", "personalisation"),
+    tags=("crm", "scoring", "personalisation", "gdpr"),
+    # Scores are used to contact customers (e-mail campaigns, call-centre call lists):
+    # only customers who may be contacted on one of those channels are published.
+    privacy=Privacy(consent=consent_for("marketing", "email", "phone")),
+    tolerance=Tolerance(left_out={"out_of_scope:no_consent": 0.5}),
 ):
     """Purchase potential of each customer for a stay in a village (the resort) during
     a season (the period): the seed's *capacité à réserver un séjour dans tel resort à
@@ -270,6 +275,10 @@ class LeadScores(
       moves the calibration with it; the next season is scored with today's features,
       further ahead than the model learnt; candidates outside the customer's history
       and the popular villages are not scored.
+
+    Consent: only customers contactable (``customers.customer_consent``) by e-mail or
+    phone when the product is built are published; the others' scores are left out
+    (``out_of_scope:no_consent``). Deciles are ranked among every scored row.
     """
 
     customer_id: CustomerId = column(
@@ -312,7 +321,10 @@ class CampaignAppetence(
     owner=CRM_LAB,
     grain=("customer_id",),
     freshness=WEEKLY,
-    tags=("crm", "campaigns", "prediction", "personalisation", "uplift"),
+    tags=("crm", "campaigns", "prediction", "personalisation", "uplift", "gdpr"),
+    # Recommendations drive e-mail campaigns: only customers who may be e-mailed.
+    privacy=Privacy(consent=consent_for("marketing", "email")),
+    tolerance=Tolerance(left_out={"out_of_scope:no_consent": 0.5}),
 ):
     """Per customer, the campaign settings most likely to trigger an action, and the
     segment movements and euros those settings generate.
@@ -395,6 +407,10 @@ class CampaignAppetence(
       rate and segment moves in past seasons, not from an experiment; euros are
       segment means, not household amounts; a household's customers receive their
       own settings but share one move.
+
+    Consent: only customers contactable by e-mail (``customers.customer_consent``)
+    when the product is built are published; the others are left out
+    (``out_of_scope:no_consent``). The model learns from every send.
     """
 
     customer_id: CustomerId = column(

@@ -24,7 +24,15 @@ from contracts.common import (
     Rate,
     VillageId,
 )
-from mesh_platform.contract import Classification, DataContract, Semantic, Tolerance, column
+from contracts.customers.customer_consent import consent_for
+from mesh_platform.contract import (
+    Classification,
+    DataContract,
+    Privacy,
+    Semantic,
+    Tolerance,
+    column,
+)
 
 MediaCampaignId = Annotated[
     str,
@@ -108,6 +116,11 @@ class AudienceSuppression(
     grain=("customer_id", "audience", "reason", "valid_from"),
     freshness=HOURLY,
     tags=("media", "audiences", "activation", "gdpr"),
+    # A row that puts a customer into an audience needs the advertising consent;
+    # suppressions need none (they keep people out).
+    privacy=Privacy(
+        consent=consent_for("marketing", "advertising", applies_to="action = 'in_resort_offer'")
+    ),
 ):
     """Customers to leave out of, or move into, advertising audiences, and until when.
 

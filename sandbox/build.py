@@ -12,12 +12,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from mesh_platform.domains import DOMAINS
 from mesh_platform.settings import MeshSettings, get_settings
+
+if TYPE_CHECKING:
+    from mesh_platform.engines.duckdb import DuckDBEngine
 
 
 @dataclass
@@ -121,12 +124,28 @@ def simulate_landing(scale: str, settings: MeshSettings | None = None) -> dict[s
     engine = DuckDBEngine(settings)
     with engine.connection(write=True) as connection:
         report = simulate(connection, scale=scale, seed=settings.seed)
+    erased = honour_erasures(engine, settings)
+    with engine.connection(write=True) as connection:
         if settings.engine_name is EngineName.BIGQUERY:
             from mesh_platform.engines.bigquery import BigQueryEngine
             from sandbox.landing_load import load_landing
 
             return load_landing(BigQueryEngine(settings), connection).rows
-    return dict(report.tables)
+    return {table: rows - erased.get(table, 0) for table, rows in report.tables.items()}
+
+
+def honour_erasures(landing: DuckDBEngine, settings: MeshSettings) -> dict[str, int]:
+    """Drop from the simulated landing zone the source records of the people erased on
+    the engine in force (its suppression list), as production's extracts are filtered;
+    rows removed per landing table."""
+    from mesh_platform.engines import get_engine
+    from mesh_platform.privacy.erasure import suppress_landing, suppressed
+    from mesh_platform.privacy.landing import mesh_landing_columns
+
+    erased = suppressed(get_engine(settings)).get("source_customer_id", [])
+    if not erased:
+        return {}
+    return suppress_landing(landing, mesh_landing_columns(), erased)
 
 
 def build(

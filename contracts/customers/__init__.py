@@ -12,7 +12,7 @@ One module per product (``customers/<product>.py``), and ``shared.py`` for the v
 and PII rationales they share; every name is importable from ``contracts.customers``.
 """
 
-from contracts.customers.customer_consent import CustomerConsent
+from contracts.customers.customer_consent import CustomerConsent, consent_for
 from contracts.customers.customer_identity_map import CustomerIdentityMap
 from contracts.customers.customer_profile import CustomerProfile
 from contracts.customers.households import Households
@@ -38,4 +38,5 @@ __all__ = [
     "Households",
     "IdentityResolution",
     "MatchRule",
+    "consent_for",
 ]

@@ -13,7 +13,14 @@ from contracts.customers.shared import (
     ConsentChannel,
     ConsentSource,
 )
-from mesh_platform.contract import Classification, DataContract, Tolerance, column
+from mesh_platform.contract import (
+    Classification,
+    Consent,
+    DataContract,
+    Purpose,
+    Tolerance,
+    column,
+)
 
 
 class CustomerConsent(
@@ -65,4 +72,21 @@ class CustomerConsent(
     )
     source: ConsentSource | None = column(
         "Where the latest decision was collected; null when none was recorded.", default=None
+    )
+
+
+def consent_for(
+    purpose: Purpose, *channels: ConsentChannel, applies_to: str | None = None
+) -> Consent:
+    """The consent a product's customers must hold, in this register: valid
+    (``is_contactable``) on one of ``channels`` for ``purpose``, on the rows
+    ``applies_to`` selects (a GoogleSQL condition; every row by default)."""
+    return Consent(
+        purpose=purpose,
+        channels=channels,
+        source=CustomerConsent.meta().key,
+        register_customer="customer_id",
+        register_channel="channel",
+        register_flag="is_contactable",
+        applies_to=applies_to,
     )

@@ -12,6 +12,7 @@ from contracts.customers.shared import (
     CUSTOMER_RATIONALE,
     SOURCE_RECORD_RATIONALE,
     MatchRule,
+    SourceCustomerId,
 )
 from mesh_platform.contract import Classification, DataContract, column
 
@@ -45,7 +46,7 @@ class CustomerIdentityMap(
         pattern=r"^[a-z][a-z_]{1,31}$",
         examples=["crm", "reservations"],
     )
-    source_customer_id: str = column(
+    source_customer_id: SourceCustomerId = column(
         "Identifier of the record in its source system, as extracted.",
         min_length=1,
         max_length=64,

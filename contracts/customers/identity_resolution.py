@@ -25,6 +25,7 @@ from contracts.customers.shared import (
     AddressStatus,
     ContactQuality,
     MatchRule,
+    SourceCustomerId,
 )
 from mesh_platform.contract import AccessLevel, Classification, DataContract, Tolerance, column
 
@@ -87,7 +88,7 @@ class IdentityResolution(
         pattern=r"^[a-z][a-z_]{1,31}$",
         examples=["crm", "reservations"],
     )
-    source_customer_id: str = column(
+    source_customer_id: SourceCustomerId = column(
         "Identifier of the record in its source system, as extracted.",
         min_length=1,
         max_length=64,

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from mesh_platform.contract import Semantic
+
+SourceCustomerId = Annotated[
+    str,
+    Semantic(
+        "source_customer_id",
+        "A customer record's identifier in its source system, as extracted: the key "
+        "that finds a person's rows in the landing zone.",
+    ),
+]
 
 ContactQuality = Literal["valid", "invalid", "missing"]
 """Quality of a contact point (the seed's ``INT_CLIENT_QUALITE_*_VALIDE`` flags):

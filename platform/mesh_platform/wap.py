@@ -39,13 +39,14 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract
+from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.derive.arrow import Frame, to_arrow
 from mesh_platform.derive.checks import CheckResult
 from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
 from mesh_platform.partitions import PartitionRange, partition_condition
+from mesh_platform.privacy.erasure import suppress_left_out, suppress_staged
 from mesh_platform.wap_accounting import (
     Accounting,
     LeftOutRows,
@@ -85,6 +86,9 @@ class PublishResult:
         accounting: rows read per input, published and left out by the run.
         rows_staged: the rows staged and audited (an append writes those not yet
             published).
+        rows_erased: the rows of people erased (``mesh gdpr erase``) the run produced,
+            as product rows or left-out rows, and did not keep (counted apart from the
+            rows left out for a reason).
     """
 
     product: str
@@ -99,6 +103,7 @@ class PublishResult:
     cleaned_staging: tuple[str, ...] = field(default_factory=tuple)
     accounting: Accounting | None = None
     rows_staged: int | None = None
+    rows_erased: int = 0
 
 
 class AuditFailed(ContractViolation):
@@ -220,6 +225,8 @@ def publish_product(
         try:
             step = "writing the staging table"
             stage(engine, contract, staging, frame=frame, select=select)
+            step = "leaving out the people erased"
+            erased = suppress_staged(engine, contract, staging, all_contracts())
             if left_out is not None and left_staging is not None:
                 step = "writing the left-out rows"
                 stage_left_out(
@@ -230,6 +237,7 @@ def publish_product(
                     run_id=run_id,
                     recorded_at=dt.datetime.now(dt.UTC),
                 )
+                erased += suppress_left_out(engine, left_staging)
             step = "auditing the staging table"
             results = run_checks(engine, contract, staging, resolve)
             failures = [
@@ -292,13 +300,15 @@ def publish_product(
         cleaned_staging=tuple(cleaned),
         accounting=accounting,
         rows_staged=staged,
+        rows_erased=erased,
     )
     log.info(
-        "%s: published %d rows to %s, left out %d",
+        "%s: published %d rows to %s, left out %d, erased people's rows dropped %d",
         meta.key,
         written,
         result.table,
         accounting.rows_left_out,
+        erased,
     )
     return result
 

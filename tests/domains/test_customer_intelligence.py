@@ -22,7 +22,7 @@ from domains.customer_intelligence.python.campaign_appetence import (
 from domains.customer_intelligence.python.lead_scores import lead_scores
 from mesh_platform.products.python import ProductOutput
 from mesh_platform.settings import get_settings
-from tests.support.products import run_product
+from tests.support.products import left_out_rows, run_product
 
 CURRENT_YEAR = 2023
 """The hand-made history ends in season 2023-24 (the latest sale date is in it)."""
@@ -34,6 +34,22 @@ def season(year: int) -> str:
 
 def customer(n: int) -> str:
     return f"CU{n:08d}"
+
+
+def consent(customers: pd.Series, refused: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every customer's e-mail and phone consent: valid, except for the ``refused``."""
+    rows = [
+        {
+            "customer_id": who,
+            "channel": channel,
+            "opted_in": who not in refused,
+            "is_valid": True,
+            "is_contactable": who not in refused,
+        }
+        for who in customers
+        for channel in ("email", "phone")
+    ]
+    return pd.DataFrame(rows)
 
 
 def household(n: int) -> str:
@@ -402,6 +418,7 @@ def lead_world() -> dict[str, pd.DataFrame]:
         "resorts.villages": villages,
         "customer_intelligence.rfm_segments": segments,
         "customers.customer_profile": profile,
+        "customers.customer_consent": consent(profile["customer_id"]),
     }
 
 
@@ -450,6 +467,7 @@ def test_lead_scores_publish_their_holdout_metrics() -> None:
         "villages": world["resorts.villages"],
         "segments": world["customer_intelligence.rfm_segments"],
         "members": world["customers.customer_profile"],
+        "consent": world["customers.customer_consent"],
     }
     result = lead_scores(**frames)
     assert isinstance(result, ProductOutput)
@@ -469,6 +487,20 @@ def test_lead_scores_publish_their_holdout_metrics() -> None:
     assert result.metadata["seed"] == get_settings().seed
     again = lead_scores(**frames)
     pd.testing.assert_frame_equal(result.frame, again.frame)
+
+
+def test_lead_scores_publish_only_customers_who_may_be_contacted() -> None:
+    world = lead_world()
+    refused = (customer(3), customer(9))
+    world["customers.customer_consent"] = consent(
+        world["customers.customer_profile"]["customer_id"], refused
+    )
+    out = run_product("customer_intelligence.lead_scores", products=world, contract_tolerance=True)
+    assert not out["customer_id"].isin(refused).any()
+    assert out["customer_id"].isin([customer(2), customer(6)]).any()
+    rejects = left_out_rows("customer_intelligence.lead_scores")
+    assert {reason for _, reason, _ in rejects} == {"out_of_scope:no_consent"}
+    assert {key for _, _, key in rejects} == {f"customer_id={who}" for who in refused}
 
 
 # --- campaign appetence -------------------------------------------------------------------
@@ -543,6 +575,7 @@ def appetence_world() -> dict[str, pd.DataFrame]:
         "customer_intelligence.rfm_segments": segments,
         "customers.customer_profile": profile,
         "customers.households": households,
+        "customers.customer_consent": consent(profile["customer_id"]),
     }
 
 
@@ -555,6 +588,7 @@ def appetence_inputs() -> dict[str, pd.DataFrame]:
         "segments": world["customer_intelligence.rfm_segments"],
         "members": world["customers.customer_profile"],
         "households": world["customers.households"],
+        "consent": world["customers.customer_consent"],
     }
 
 

@@ -196,7 +196,9 @@ def test_reference_checks_the_table_the_resolver_names() -> None:
         exp.Create(
             this=elsewhere.copy(),
             kind="TABLE",
-            expression=exp.select(exp.column("customer_id", quoted=True))
+            expression=exp.select(
+                exp.column("customer_id", quoted=True), exp.column("country", quoted=True)
+            )
             .from_(product_table(SampleCustomer))
             .where(exp.column("customer_id", quoted=True).eq("CU00000002")),
         ).sql("duckdb")

@@ -169,6 +169,15 @@ BROKEN_CASES: tuple[BrokenCase, ...] = (
         "orders",
         sql={"daily_revenue": f"{REVENUE.replace(' FROM', ', 1 AS orders FROM')} GROUP BY 1"},
     ),
+    BrokenCase(
+        "undeclared_pii",
+        "shop.top_items",
+        "item_id",
+        sql={
+            "top_items": "SELECT 1 AS rank, LOWER(customer_email) AS item_id, amount_eur AS "
+            "revenue_eur FROM shop.orders"
+        },
+    ),
     BrokenCase("input_parameter", "shop.top_items", python=(wrong_parameter,)),
     BrokenCase("input_columns", "shop.top_items", python=(twice,)),
     BrokenCase("unknown_column", "shop.top_items", "amount", python=(unknown_input_column,)),

@@ -27,7 +27,14 @@ from contracts.common import (
     Season,
     Timestamp,
 )
-from mesh_platform.contract import AccessLevel, Classification, DataContract, column
+from mesh_platform.contract import (
+    AccessLevel,
+    Classification,
+    Consent,
+    DataContract,
+    Privacy,
+    column,
+)
 
 
 class SampleCustomer(
@@ -79,6 +86,17 @@ class SampleHouseholdSeason(
     grain=("household_id", "season"),
     access=AccessLevel.INTERNAL,
     tier="silver",
+    privacy=Privacy(
+        consent=Consent(
+            purpose="marketing",
+            channels=("FR", "IT"),
+            source="customers.sample_customer",
+            column="lead_customer_id",
+            register_channel="country",  # a register by country, for the checks' tests
+            register_flag=None,
+            applies_to="channel != 'agency'",
+        )
+    ),
     register=False,
 ):
     """One row per household and season: what the household spent and how often it came."""

@@ -57,6 +57,7 @@ from domains.customer_intelligence.python._send_history import (
     send_log,
 )
 from domains.customer_intelligence.python._uplift import evaluate_uplift
+from mesh_platform.privacy.consent import consent_input, keep_consented
 from mesh_platform.products.python import Input, ProductOutput, python_product
 from mesh_platform.settings import get_settings
 
@@ -116,14 +117,17 @@ def _choose_programmes(
         "segments": RFM,
         "members": MEMBERS,
         "households": Input("customers.households", ("household_id", "size", "stays")),
+        "consent": consent_input(CampaignAppetence),
     },
 )
 def campaign_appetence(
+    *,
     sends: pd.DataFrame,
     bookings: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
     households: pd.DataFrame,
+    consent: pd.DataFrame,
 ) -> ProductOutput:
     """Each customer's best campaign settings, their appetence gain and the segment move.
 
@@ -147,7 +151,9 @@ def campaign_appetence(
     ``_movements`` and the contract). The same action model, refitted on the seasons
     before the latest one, is evaluated as uplift on the latest one (``_uplift``).
     Customers are those with a send whose household has a segment in the latest
-    season (the others have no segment to move from); their household comes from
+    season (the others have no segment to move from) and who hold the consent the
+    contract declares (the settings reach no one else; the others are left out,
+    :func:`~mesh_platform.privacy.consent.keep_consented`); their household comes from
     ``customers.customer_profile``.
     """
     seed = get_settings().seed
@@ -203,7 +209,15 @@ def campaign_appetence(
     current = segments[segment_year == latest]
     segment_of = current.set_index("household_id")["segment"]
     scope_households = pd.Series(log.customers).map(household_of)
-    in_scope = scope_households.isin(set(segment_of.index)).to_numpy()
+    in_segment = scope_households.isin(set(segment_of.index)).to_numpy()
+    candidates = pd.DataFrame(
+        {
+            "customer_id": log.customers[in_segment],
+            "household_id": scope_households[in_segment].to_numpy(),
+        }
+    )
+    kept, left_out = keep_consented(CampaignAppetence, candidates, consent)
+    in_scope = in_segment & pd.Series(log.customers).isin(set(kept["customer_id"])).to_numpy()
     scope = np.flatnonzero(in_scope)
     n_scope = scope.size
     now = np.full(n_scope, log.n_seasons)
@@ -375,5 +389,6 @@ def campaign_appetence(
             str(c): round(float(v), 2) for c, v in zip(classes, seg_values, strict=True)
         },
         "totals": movement_totals(out),
+        "left_out_without_consent": len(left_out),
     }
-    return ProductOutput(out, metadata)
+    return ProductOutput(out, metadata, left_out=left_out if len(left_out) else None)

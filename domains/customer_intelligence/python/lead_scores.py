@@ -37,6 +37,7 @@ from domains.customer_intelligence.python._models import (
     season_start_year,
     sigmoid,
 )
+from mesh_platform.privacy.consent import consent_input, keep_consented
 from mesh_platform.products.python import Input, ProductOutput, python_product
 from mesh_platform.settings import get_settings
 
@@ -62,6 +63,7 @@ LEAD_MAX_TRAINING_ROWS = 1_000_000
         "villages": Input("resorts.villages", ("village_id", "village_type", "is_operating")),
         "segments": RFM,
         "members": MEMBERS,
+        "consent": consent_input(LeadScores),
     },
 )
 def lead_scores(
@@ -75,6 +77,7 @@ def lead_scores(
     villages: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
+    consent: pd.DataFrame,
 ) -> ProductOutput:
     """Purchase potential of each customer for each village, this season and the next.
 
@@ -91,7 +94,9 @@ def lead_scores(
     ``_calibration``). The published scores are that model, calibrated, applied with
     the features known today (the latest event in the data), so the model evaluated is
     the model published. The customer's household comes from
-    ``customers.customer_profile``.
+    ``customers.customer_profile``. Only the customers holding the consent the contract
+    declares are published; the others' rows are left out
+    (:func:`~mesh_platform.privacy.consent.keep_consented`).
     """
     seed = get_settings().seed
     ev = lead_events(
@@ -210,4 +215,6 @@ def lead_scores(
         "calibration": {"model_version": version, **calibration},
         "scored_rows": len(out),
     }
-    return ProductOutput(out, metadata)
+    out, left_out = keep_consented(LeadScores, out, consent)
+    metadata["left_out_without_consent"] = len(left_out)
+    return ProductOutput(out, metadata, left_out=left_out if len(left_out) else None)

@@ -30,6 +30,7 @@ from mesh_platform.cli import (
     dead_letters,
     deploy,
     domains,
+    gdpr,
     query,
     rejects,
 )
@@ -53,6 +54,7 @@ HELP_ORDER = (
     "simulate",
     "domains",
     "deploy",
+    "gdpr",
 )
 """The order of the commands in ``mesh --help``, the order a newcomer meets them (those
 added by entry point included); a command not named here comes after these."""
@@ -92,6 +94,7 @@ def _commands() -> dict[str, Callable[..., Any] | typer.Typer]:
         "dead-letters": dead_letters.dead_letters_command,
         "domains": domains.app,
         "deploy": deploy.app,
+        "gdpr": gdpr.app,
     }
     for entry_point in entry_points(group=COMMANDS_GROUP):
         commands.setdefault(entry_point.name, entry_point.load())

@@ -17,6 +17,7 @@ from mesh_platform.contract.model import (
     Tolerance,
     column,
 )
+from mesh_platform.contract.privacy import Consent, Privacy, Purpose
 from mesh_platform.contract.registry import all_contracts, get_contract
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "AccessLevel",
     "Classification",
     "ColumnSpec",
+    "Consent",
     "ContractDeclarationError",
     "DataContract",
     "Deprecation",
@@ -31,7 +33,9 @@ __all__ = [
     "LogicalType",
     "Owner",
     "Partitioning",
+    "Privacy",
     "ProductMeta",
+    "Purpose",
     "Reconciliation",
     "Semantic",
     "Tolerance",

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mesh_platform.contract.privacy import Privacy
 from mesh_platform.contract.reasons import UnknownReason, parse_reason
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
@@ -255,6 +256,7 @@ class ProductMeta:
     tolerance: Tolerance = field(default_factory=Tolerance, hash=False)
     deprecation: Deprecation | None = None
     reconciliations: tuple[Reconciliation, ...] = ()
+    privacy: Privacy = field(default_factory=Privacy, hash=False)
 
     @property
     def key(self) -> str:
@@ -301,7 +303,8 @@ class DataContract(BaseModel):
     ``freshness``, ``tags``, ``partitioning``, ``tier``, ``tolerance`` (the rows a
     run may leave out, the volume change allowed), ``deprecation`` (an old major
     version published beside its successor until a date) and ``reconciliations``
-    (aggregates agreeing with another domain's product). The docstring is the
+    (aggregates agreeing with another domain's product) and ``privacy`` (the consent
+    its customers must hold, the smallest group it aggregates). The docstring is the
     product description. ``register=False`` keeps a class out of the mesh registry
     (for tests and examples).
     """
@@ -326,6 +329,7 @@ class DataContract(BaseModel):
         tolerance: Tolerance | None = None,
         deprecation: Deprecation | None = None,
         reconciliations: tuple[Reconciliation, ...] | list[Reconciliation] = (),
+        privacy: Privacy | None = None,
         register: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -352,6 +356,7 @@ class DataContract(BaseModel):
             tolerance=tolerance if tolerance is not None else Tolerance(),
             deprecation=deprecation,
             reconciliations=tuple(reconciliations),
+            privacy=privacy if privacy is not None else Privacy(),
         )
         if register:
             REGISTRY.add(cls)

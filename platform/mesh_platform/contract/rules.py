@@ -53,6 +53,7 @@ class Rule(StrEnum):
     ACCEPTED_VALUES = "accepted_values"
     UNIQUE_GRAIN = "unique_grain"
     REFERENCE = "reference"
+    CONSENT = "consent"
     PARTITION = "partition"
     LEFT_OUT_TOLERANCE = "left_out_tolerance"
     VOLUME_CHANGE = "volume_change"
@@ -86,7 +87,7 @@ class Rule(StrEnum):
     @property
     def in_frame_schema(self) -> bool:
         """Whether the derived pandera schemas carry the rule."""
-        return self not in (Rule.REFERENCE, Rule.PARTITION) and not self.accounting
+        return self not in (Rule.REFERENCE, Rule.CONSENT, Rule.PARTITION) and not self.accounting
 
 
 _DESCRIPTIONS: dict[Rule, str] = {
@@ -100,6 +101,10 @@ _DESCRIPTIONS: dict[Rule, str] = {
     Rule.ACCEPTED_VALUES: "values among the column's accepted values (a Literal)",
     Rule.UNIQUE_GRAIN: "one row per grain key",
     Rule.REFERENCE: "values present in the referenced product's column (NULL allowed)",
+    Rule.CONSENT: (
+        "every customer of a row holds the consent the contract declares (its register, "
+        "channels and purpose), valid when the product is built"
+    ),
     Rule.PARTITION: "a partition's publish holds only rows of that partition",
     Rule.LEFT_OUT_TOLERANCE: (
         "rows left out per reason within the contract's tolerance (a share of a stage's "

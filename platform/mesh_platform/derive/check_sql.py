@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import sqlglot
 from sqlglot import exp
 
 from mesh_platform.contract import ColumnSpec, DataContract, LogicalType, columns_of
@@ -192,6 +193,57 @@ class CheckBuilder:
             rule=constraint.rule,
             columns=(col.name,),
             description=constraint.expectation,
+            query=self._summary(offending),
+        )
+
+    def consent(self, resolve: Resolver | None) -> BuiltCheck | None:
+        """Rows whose customer holds no valid consent in the register the contract's
+        :class:`~mesh_platform.contract.privacy.Consent` names (only the rows it applies
+        to; a NULL customer is left to ``not_null``); ``None`` when the contract declares
+        no consent or ``resolve`` does not locate the register."""
+        consent = self.meta.privacy.consent
+        if consent is None or resolve is None:
+            return None
+        domain, product = consent.source.split(".")
+        register = resolve(domain, product)
+        if register is None:
+            return None
+        conditions: list[exp.Expr] = []
+        if consent.register_channel:
+            channels = [exp.Literal.string(c) for c in consent.channels]
+            conditions.append(_col(consent.register_channel, table=None).isin(*channels))
+        if consent.register_flag:
+            conditions.append(exp.EQ(this=_col(consent.register_flag, None), expression=exp.true()))
+        ref_key = exp.column(_REF_KEY, table=_REF, quoted=True)
+        keys = (
+            exp.select(exp.alias_(_col(consent.register_customer, None), _REF_KEY, quoted=True))
+            .distinct()
+            .from_(register.copy())
+        )
+        if conditions:
+            keys = keys.where(exp.and_(*conditions))
+        customer = _col(consent.column)
+        where: list[exp.Expr] = [customer.is_(exp.null()).not_(), ref_key.copy().is_(exp.null())]
+        if consent.applies_to:
+            applies = sqlglot.parse_one(consent.applies_to, read="bigquery")
+            for column in applies.find_all(exp.Column):
+                column.set("table", exp.to_identifier(_T, quoted=True))
+            where.append(exp.paren(applies))
+        offending = (
+            exp.select(exp.alias_(self._key(self._key_columns()), _SAMPLE_KEY, quoted=True))
+            .from_(self._table_as_t())
+            .join(
+                keys.subquery(exp.to_identifier(_REF, quoted=True)),
+                on=exp.EQ(this=customer.copy(), expression=ref_key),
+                join_type="left",
+            )
+            .where(exp.and_(*where))
+        )
+        return BuiltCheck(
+            name=f"{Rule.CONSENT.value}__{consent.column}",
+            rule=Rule.CONSENT,
+            columns=(consent.column,),
+            description=consent.describe(),
             query=self._summary(offending),
         )
 

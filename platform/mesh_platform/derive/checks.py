@@ -27,6 +27,9 @@ max_length     a string longer than ``max_length`` characters.
 reference      a non-NULL value absent from the referenced ``domain.product.column``
                (NULLs are not orphans); generated only when ``resolve`` locates that
                product's table.
+consent        a row (of those the contract's ``Consent`` applies to) whose customer
+               holds no valid consent for the declared channels in the register; one
+               query per table, last, when ``resolve`` locates the register.
 ============== ===================================================================
 
 Except for ``not_null``, NULL values never break a rule (nullable columns carry their
@@ -182,7 +185,8 @@ def check_queries(
     Returns:
         ``unique_grain`` first (if the contract has a grain), then for each column in
         declaration order: ``not_null``, ``accepted_values``, ``range``, ``pattern``,
-        ``min_length``, ``max_length``, ``reference``.
+        ``min_length``, ``max_length``, ``reference``; then ``consent`` when the contract
+        declares one.
     """
     dialect = check_dialect(dialect)
     if sample_size < 1:
@@ -194,6 +198,9 @@ def check_queries(
         built.extend(builder.column_checks(col, resolve))
         if col.reference_severity == "warn":
             warn_only.add(col.name)
+    consent = builder.consent(resolve)
+    if consent is not None:
+        built.append(consent)
     return [
         CheckQuery(
             b.name,
@@ -214,10 +221,26 @@ def contract_checks(contract: type[DataContract]) -> list[CheckQuery]:
     meta = contract.meta()
     placeholder = exp.table_(meta.product, db=meta.domain)
 
-    def same_domain(ref_domain: str, ref_product: str) -> exp.Table | None:
-        return exp.table_(ref_product, db=ref_domain) if ref_domain == meta.domain else None
+    return check_queries(contract, "duckdb", placeholder, resolve=checked_upstream(contract))
 
-    return check_queries(contract, "duckdb", placeholder, resolve=same_domain)
+
+def checked_upstream(contract: type[DataContract], locate: Resolver | None = None) -> Resolver:
+    """The resolver of the products a contract's checks read: its own domain's (the
+    references a publish checks; another domain's are reconciled apart) and its consent
+    register, located by ``locate`` (by default, named ``domain.product``)."""
+    meta = contract.meta()
+    consent = meta.privacy.consent
+
+    def resolve(ref_domain: str, ref_product: str) -> exp.Table | None:
+        if ref_domain != meta.domain and (
+            consent is None or consent.source != f"{ref_domain}.{ref_product}"
+        ):
+            return None
+        if locate is None:
+            return exp.table_(ref_product, db=ref_domain)
+        return locate(ref_domain, ref_product)
+
+    return resolve
 
 
 def run_checks_duckdb(
@@ -246,5 +269,6 @@ __all__ = [
     "DuckDBConnection",
     "Resolver",
     "check_queries",
+    "checked_upstream",
     "run_checks_duckdb",
 ]

@@ -33,6 +33,7 @@ from mesh_platform.governance.rules.reconciliation import reconciliation
 from mesh_platform.governance.rules.reference_type_mismatch import reference_type_mismatch
 from mesh_platform.governance.rules.single_implementation import single_implementation
 from mesh_platform.governance.rules.single_query import single_query
+from mesh_platform.governance.rules.undeclared_pii import undeclared_pii
 from mesh_platform.governance.rules.unexpected_column import unexpected_column
 from mesh_platform.governance.rules.unknown_column import unknown_column
 from mesh_platform.governance.rules.unknown_contract import unknown_contract
@@ -75,6 +76,7 @@ DEFINITION_RULES: tuple[Rule, ...] = (
     missing_column,
     unexpected_column,
     duplicate_column,
+    undeclared_pii,
     input_parameter,
     input_columns,
     deprecation_expired,

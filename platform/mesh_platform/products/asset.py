@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from mesh_platform.contract import DataContract, all_contracts, columns_of
 from mesh_platform.contract.rules import Rule
-from mesh_platform.derive.checks import CheckResult, contract_checks
+from mesh_platform.derive.checks import CheckResult, checked_upstream, contract_checks
 from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.derive.ddl import insert_from
 from mesh_platform.engines import WarehouseEngine, get_engine
@@ -274,8 +274,7 @@ def _publish(
     contract = product.contract
     meta = contract.meta()
 
-    def resolve(domain: str, name: str) -> exp.Table | None:
-        return engine.published_table(domain, name) if domain == meta.domain else None
+    resolve = checked_upstream(contract, engine.published_table)
 
     if isinstance(product, SqlProduct):
         split = product.render_split(engine.table_for)
@@ -439,6 +438,7 @@ def _result_metadata(result: PublishResult) -> dict[str, Any]:
         "checksum": result.checksum or "",
         "duration_s": round(result.duration_s, 3),
         **({"partition": str(result.partition)} if result.partition else {}),
+        **({"rows_erased": result.rows_erased} if result.rows_erased else {}),
         **(_accounting_metadata(result.accounting) if result.accounting else {}),
     }
 

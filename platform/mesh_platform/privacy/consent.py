@@ -1,0 +1,95 @@
+"""Consent in Python products: the register as an input, the rows it lets through.
+
+A contract declares the consent its customers must hold
+(:class:`~mesh_platform.contract.privacy.Consent`); the platform checks it in the
+warehouse on every publish (the blocking ``consent__<column>`` check of
+:mod:`mesh_platform.derive.checks`). A SQL product honours it in its query; a Python
+product reads the register with :func:`consent_input` and keeps its rows with
+:func:`keep_consented`, which accounts for the others as left out
+(``out_of_scope:no_consent``), so the rule is read from the contract, never rewritten.
+
+Example:
+    >>> import pandas as pd
+    >>> from mesh_platform.contract import Consent, DataContract, Privacy, column
+    >>> class Targets(DataContract, domain="crm", product="targets", grain=("customer_id",),
+    ...               privacy=Privacy(consent=Consent(purpose="marketing", channels=("email",),
+    ...                   source="customers.customer_consent")), register=False):
+    ...     '''One row per customer to write to.'''
+    ...     customer_id: str = column("The customer.")
+    >>> consent_input(Targets).columns
+    ('customer_id', 'channel', 'is_contactable')
+    >>> register = pd.DataFrame({"customer_id": ["A", "B"], "channel": ["email", "email"],
+    ...                          "is_contactable": [True, False]})
+    >>> kept, left_out = keep_consented(Targets, pd.DataFrame({"customer_id": ["A", "B"]}),
+    ...                                 register)
+    >>> list(kept.customer_id), list(left_out.reason), list(left_out.row_key)
+    (['A'], ['out_of_scope:no_consent'], ['customer_id=B'])
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mesh_platform.contract import Consent, DataContract
+from mesh_platform.products.python import Input
+
+NO_CONSENT = "out_of_scope:no_consent"
+"""The left-out reason of a row whose customer holds no valid consent."""
+
+
+def declared_consent(contract: type[DataContract]) -> Consent:
+    """The consent ``contract`` declares.
+
+    Raises:
+        ValueError: naming the product, when it declares none.
+    """
+    consent = contract.meta().privacy.consent
+    if consent is None:
+        raise ValueError(
+            f"{contract.meta().key}: the contract declares no consent "
+            "(privacy=Privacy(consent=Consent(...)))"
+        )
+    return consent
+
+
+def consent_input(contract: type[DataContract]) -> Input:
+    """The register ``contract``'s consent names, as a Python product's input (only the
+    columns the rule reads)."""
+    consent = declared_consent(contract)
+    names = (consent.register_customer, consent.register_channel, consent.register_flag)
+    return Input(consent.source, tuple(name for name in names if name))
+
+
+def consented_customers(contract: type[DataContract], register: pd.DataFrame) -> set[str]:
+    """The customers holding the consent ``contract`` declares, in ``register``."""
+    consent = declared_consent(contract)
+    valid = pd.Series(True, index=register.index)
+    if consent.register_channel:
+        valid &= register[consent.register_channel].isin(consent.channels)
+    if consent.register_flag:
+        valid &= register[consent.register_flag].fillna(False).astype(bool)
+    return set(register.loc[valid, consent.register_customer])
+
+
+def keep_consented(
+    contract: type[DataContract], frame: pd.DataFrame, register: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``frame`` whose customer holds the declared consent, and the others as
+    left-out rows (``reason`` :data:`NO_CONSENT`, ``row_key`` the customer).
+
+    Raises:
+        ValueError: the consent applies to some rows only (``applies_to`` is a SQL
+            condition: a SQL product honours it in its query).
+    """
+    consent = declared_consent(contract)
+    if consent.applies_to:
+        raise ValueError(
+            f"{contract.meta().key}: a consent that applies to some rows only "
+            f"({consent.applies_to}) is honoured in SQL, not by keep_consented"
+        )
+    customers = frame[consent.column]
+    kept = customers.isin(consented_customers(contract, register))
+    left_out = frame.loc[~kept].copy()
+    left_out["reason"] = NO_CONSENT
+    left_out["row_key"] = f"{consent.column}=" + customers[~kept].astype(str)
+    return frame.loc[kept].reset_index(drop=True), left_out.reset_index(drop=True)
