@@ -28,6 +28,7 @@ from sqlglot.lineage import lineage
 from sqlglot.optimizer.scope import build_scope
 
 from mesh_platform.contract import DataContract
+from mesh_platform.definition import cache
 from mesh_platform.definition.reader import (
     AUTHORING_DIALECT,
     DomainDefinition,
@@ -125,6 +126,7 @@ def sql_product(definition: SqlDefinition) -> SqlProduct:
     ):
         raise ValueError(f"{definition.file}: not a valid product definition")
     outputs = definition.outputs
+    schema = definition.schema
     upstreams: list[Upstream] = []
     for read in definition.tables:
         upstream = Upstream(read.table.db, read.table.name, is_product=read.kind == "product")
@@ -136,7 +138,16 @@ def sql_product(definition: SqlDefinition) -> SqlProduct:
         sql=definition.sql,
         expression=definition.expression,
         upstreams=tuple(upstreams),
-        column_lineage=_column_lineage(qualified, definition.schema, outputs),
+        column_lineage=(
+            cache.cached(
+                "lineage",
+                definition.key,
+                definition.digest,
+                lambda: _column_lineage(qualified, schema, outputs),
+            )
+            if definition.digest
+            else _column_lineage(qualified, schema, outputs)
+        ),
     )
 
 
