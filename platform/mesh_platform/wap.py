@@ -9,7 +9,8 @@ to bottom in :func:`publish_product`:
 2. **audit**: run the contract's checks on the staging table, in the warehouse and
    in one round trip, and check that a partition's rows are all inside it;
 3. **publish**: if every check passed, replace the published table (or the rows of
-   the partitions published) atomically, then append the rows the run left out to
+   the partitions published) atomically (a whole table by renaming staging, where the
+   engine can), then append the rows the run left out to
    the product's rejects table;
 4. **clean**: drop the staging table of a failed run; the next run drops what a run
    killed midway left behind.
@@ -49,6 +50,7 @@ from mesh_platform.derive.checks import (
     check_queries,
 )
 from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
+from mesh_platform.derive.swap import swap_statements
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
 from mesh_platform.partitions import PartitionRange, partition_condition
@@ -425,14 +427,17 @@ def publish(
 ) -> None:
     """Make the audited ``staging`` the published ``target`` atomically; drops ``staging``.
 
-    The whole table is created anew from the contract's exact DDL (``NOT NULL`` and
-    all); with ``where`` (the partitions published) and a published table, only the
-    rows ``where`` selects are replaced.
+    The whole table is replaced by staging itself where the engine can rename it in
+    one transaction (DuckDB: no row is copied), else created anew from the contract's
+    exact DDL (``NOT NULL`` and all) and filled from staging; with ``where`` (the
+    partitions published) and a published table, only the rows ``where`` selects are
+    replaced.
     """
     insert = insert_from(contract, engine.dialect, target, staging)
     if where is None or not engine.table_exists(target):
         create = ddl_statements(contract, engine.dialect, target, replace=True, with_schema=False)
-        engine.replace_table(staging, target, create=create, insert=insert)
+        swap = swap_statements(contract, engine.dialect, staging, target)
+        engine.replace_table(staging, target, create=create, insert=insert, swap=swap)
     else:
         engine.replace_rows(staging, target, where=where.copy(), insert=insert)
 
