@@ -10,11 +10,25 @@ table in the same transaction.
 
 from __future__ import annotations
 
+import logging
+
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract, columns_of
 from mesh_platform.derive.ddl import comment_statements
 from mesh_platform.derive.sqltypes import Dialect, check_dialect
+
+_SQLGLOT_QUIRK = "Unsupported ALTER COLUMN syntax"
+"""What sqlglot logs when it writes ``ALTER COLUMN ... SET NOT NULL``, which it writes
+right: its check reads the ``allow_null=False`` it needs as a missing clause."""
+
+
+class _SetNotNullIsSupported(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _SQLGLOT_QUIRK
+
+
+logging.getLogger("sqlglot").addFilter(_SetNotNullIsSupported())
 
 
 def swap_statements(
