@@ -190,6 +190,7 @@ class DuckDBEngine(WarehouseEngine):
                 delay = min(delay * 2, 2.0)
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET threads = ?", [self.settings.duckdb_threads])
+        connection.execute("SET memory_limit = ?", [self.settings.duckdb_memory_limit])
         return connection
 
     # -- raw SQL

@@ -93,7 +93,43 @@ class SqlProduct:
             alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
             target.set("alias", alias)
             table.replace(target)
-        return query
+        return exact_sums(query)
+
+
+EXACT_SUM_TYPE = "DECIMAL(38, 9)"
+"""What ``SUM`` and ``AVG`` add up in: BigQuery's ``NUMERIC``, exact to the
+billionth (cents and rates alike), up to 10^29."""
+
+
+def exact_sums(query: exp.Query) -> exp.Query:
+    """``query`` with every ``SUM`` and ``AVG`` (windowed or not) adding its argument as
+    an exact decimal (:data:`EXACT_SUM_TYPE`).
+
+    Floating-point addition depends on its order, and a warehouse adds a group's values
+    in whatever order its threads deliver them: the same rows would sum to different
+    last digits from one build to the next. Decimal addition is exact, so a product is
+    the same bits on every run and on any number of threads. Integers add up as they
+    did; a float argument is rounded to the billionth first; the output is cast to the
+    contract's type as always.
+
+    Example:
+        >>> import sqlglot
+        >>> query = sqlglot.parse_one("SELECT k, SUM(x) AS s, AVG(y) AS a FROM t GROUP BY k")
+        >>> print(exact_sums(query).sql("duckdb", pretty=True))
+        SELECT
+          k,
+          SUM(CAST(x AS DECIMAL(38, 9))) AS s,
+          AVG(CAST(y AS DECIMAL(38, 9))) AS a
+        FROM t
+        GROUP BY
+          k
+    """
+    for aggregate in list(query.find_all(exp.Sum, exp.Avg)):
+        argument = aggregate.this
+        if isinstance(argument, exp.Cast) and argument.to.is_type(*exp.DataType.REAL_TYPES):
+            argument = argument.this  # the cast to a float would undo the exact addition
+        aggregate.set("this", exp.cast(argument.copy(), exp.DataType.build(EXACT_SUM_TYPE)))
+    return query
 
 
 def load_sql_product(
@@ -191,6 +227,7 @@ __all__ = [
     "SourceSchemas",
     "SqlProduct",
     "Upstream",
+    "exact_sums",
     "load_sql_product",
     "source_tables",
     "sql_product",
