@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,7 @@ def _instance(settings: MeshSettings) -> dg.DagsterInstance:
     return dg.DagsterInstance.local_temp(str(home))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _unsynced_sqlite(home: Path) -> None:
     """Let this process's writes to the local instance's SQLite files skip ``fsync``.
 
