@@ -50,7 +50,8 @@ def test_a_reading_is_kept_and_used_again_as_it_was(
     monkeypatch.setattr(reader, "qualify", _no_qualify)
     again = read_sql(orders, "shop", CONTRACTS, SOURCES)
     assert again.digest == first.digest
-    assert again.qualified is not None and first.qualified is not None
+    assert again.qualified is not None
+    assert first.qualified is not None
     assert again.qualified.sql("bigquery") == first.qualified.sql("bigquery")
     assert again.expression == first.expression
     assert [(t.key, t.kind, t.contract) for t in again.tables] == [
