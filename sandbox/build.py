@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -59,14 +60,33 @@ class BuildReport:
         return all(o.success for o in self.outcomes)
 
 
-@lru_cache(maxsize=1)
-def mesh_definitions() -> dg.Definitions:
-    """The twelve code locations merged into one Definitions (for in-process builds)."""
+@lru_cache(maxsize=4)
+def mesh_definitions(domains: tuple[str, ...] = DOMAINS) -> dg.Definitions:
+    """The code locations of ``domains`` (all twelve by default) merged into one
+    Definitions, for in-process builds; a product of another domain they read is an
+    upstream they do not build."""
     import importlib
 
     return dg.Definitions.merge(
-        *(importlib.import_module(f"domains.{d}.definitions").defs for d in DOMAINS)
+        *(importlib.import_module(f"domains.{d}.definitions").defs for d in domains)
     )
+
+
+def selected_domains(patterns: Iterable[str]) -> tuple[str, ...]:
+    """The domains whose locations a selection needs, in the mesh's order: those its
+    ``domain`` or ``domain.product`` patterns name, all of them without patterns (a
+    pattern naming no domain selects nothing, which :func:`select_keys` reports).
+
+    Example:
+        >>> selected_domains(["sales", "resorts.villages", "sales.revenue_by_season"])
+        ('sales', 'resorts')
+        >>> len(selected_domains([])) == len(DOMAINS)
+        True
+    """
+    named = {pattern.replace("/", ".").split(".", 1)[0] for pattern in patterns}
+    if not named:
+        return DOMAINS
+    return tuple(d for d in DOMAINS if d in named)
 
 
 def product_order(defs: dg.Definitions) -> list[dg.AssetKey]:
@@ -106,7 +126,35 @@ def select_keys(keys: Sequence[dg.AssetKey], patterns: Iterable[str]) -> list[dg
 def _instance(settings: MeshSettings) -> dg.DagsterInstance:
     from sandbox.dagster_home import prepare_home
 
-    return dg.DagsterInstance.local_temp(str(prepare_home(settings.dagster_home)))
+    home = prepare_home(settings.dagster_home)
+    _unsynced_sqlite(home)
+    return dg.DagsterInstance.local_temp(str(home))
+
+
+@cache
+def _unsynced_sqlite(home: Path) -> None:
+    """Let this process's writes to the local instance's SQLite files skip ``fsync``.
+
+    Dagster opens a connection per event and the last one closed checkpoints the
+    write-ahead log: a product's some hundred events cost as many disk flushes, most of
+    a small product's time. Without them a killed build loses nothing (the writes are
+    in the system's cache); only a crash of the machine itself could lose the last
+    events of the local instance, never the warehouse (its own file, synced by DuckDB).
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    prefix = str(home.resolve())
+
+    def pragma(connection: Any, _: Any) -> None:
+        module = type(connection).__module__
+        if not module.startswith("sqlite3"):
+            return
+        files = [row[2] for row in connection.execute("PRAGMA database_list")]
+        if any(str(f).startswith(prefix) for f in files):
+            connection.execute("PRAGMA synchronous = OFF")
+
+    event.listen(Engine, "connect", pragma)
 
 
 def simulate_landing(scale: str, settings: MeshSettings | None = None) -> dict[str, int]:
@@ -160,7 +208,8 @@ def build(
     """Simulate the landing zone (``simulate``) and materialise the selected products."""
     settings = get_settings()
     report = BuildReport(scale=scale)
-    defs = mesh_definitions()
+    select = list(select)
+    defs = mesh_definitions(selected_domains(select))  # only the locations it builds
     keys = select_keys(product_order(defs), select)  # a bad selection fails before any work
     if simulate:
         started = time.monotonic()

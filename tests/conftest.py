@@ -36,6 +36,7 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.delenv("MESH_ENGINE", raising=False)
     monkeypatch.delenv("MESH_ENV", raising=False)
     monkeypatch.delenv("MESH_DUCKDB_THREADS", raising=False)
+    monkeypatch.delenv("MESH_DUCKDB_MEMORY_LIMIT", raising=False)
     get_settings.cache_clear()
     yield state
     get_settings.cache_clear()

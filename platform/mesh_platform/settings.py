@@ -7,6 +7,7 @@ which BigQuery project and datasets) reads :func:`get_settings`. Values come fro
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -98,12 +99,20 @@ class MeshSettings(BaseSettings):
         None, description="The audit log of queries; default in state_dir."
     )
     duckdb_threads: int = Field(
-        1,
+        default_factory=lambda: os.cpu_count() or 1,
         ge=1,
-        description="DuckDB worker threads. With one, sums and averages of floats add up in "
-        "one order, so two builds from one seed publish the same bits (parallel hash "
-        "aggregation varies in the last digit, and the models downstream amplify it); "
-        "more threads build faster but not bit for bit the same.",
+        description="DuckDB worker threads, every core by default. Two builds from one seed "
+        "publish the same bits on any number: products add up sums and averages exactly "
+        "(mesh_platform.products.sql.exact_sums), Python products get their rows in a "
+        "fixed order.",
+    )
+
+    duckdb_memory_limit: str = Field(
+        "1GB",
+        description="The most memory DuckDB's buffers take (DuckDB's memory_limit, e.g. "
+        "'1GB'); beyond it, joins, sorts and aggregations spill to the temporary folder "
+        "beside the warehouse. DuckDB's own default, 80% of the machine, let one build take "
+        "gigabytes it did not need.",
     )
 
     @property

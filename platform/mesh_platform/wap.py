@@ -10,9 +10,10 @@ to bottom in :func:`publish_product`:
    in one round trip, and check that a partition's rows are all inside it;
 3. **publish**: if every check passed, replace the published table (or the rows of
    the partitions published, or only some rows: the keys a stream touched)
-   atomically, or append the rows whose grain is not published yet (a stream's
-   micro-batch, so that a batch delivered again adds nothing), then append the rows
-   the run left out to the product's rejects table;
+   atomically (a whole table by renaming staging, where the engine can), or append
+   the rows whose grain is not published yet (a stream's micro-batch, so that a batch
+   delivered again adds nothing), then append the rows the run left out to the
+   product's rejects table;
 4. **clean**: drop the staging table of a failed run; the next run drops what a run
    killed midway left behind.
 
@@ -43,6 +44,7 @@ from mesh_platform.contract import DataContract, all_contracts
 from mesh_platform.derive.arrow import Frame, to_arrow
 from mesh_platform.derive.checks import CheckResult
 from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
+from mesh_platform.derive.swap import swap_statements
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.errors import ContractViolation, MeshError, RuleFailure
 from mesh_platform.partitions import PartitionRange, partition_condition
@@ -355,10 +357,12 @@ def publish(
 ) -> None:
     """Make the audited ``staging`` the published ``target`` atomically; drops ``staging``.
 
-    The whole table is created anew from the contract's exact DDL (``NOT NULL`` and
-    all); with ``where`` (the partitions or rows published) and a published table,
-    only the rows ``where`` selects are replaced; with ``append``, the staged rows whose
-    grain ``target`` does not hold yet are added (:func:`new_rows`).
+    The whole table is replaced by staging itself where the engine can rename it in
+    one transaction (DuckDB: no row is copied), else created anew from the contract's
+    exact DDL (``NOT NULL`` and all) and filled from staging; with ``where`` (the
+    partitions or rows published) and a published table, only the rows ``where``
+    selects are replaced; with ``append``, the staged rows whose grain ``target`` does
+    not hold yet are added (:func:`new_rows`).
     """
     if append:
         if not engine.table_exists(target):
@@ -370,7 +374,8 @@ def publish(
     insert = insert_from(contract, engine.dialect, target, staging)
     if where is None or not engine.table_exists(target):
         create = ddl_statements(contract, engine.dialect, target, replace=True, with_schema=False)
-        engine.replace_table(staging, target, create=create, insert=insert)
+        swap = swap_statements(contract, engine.dialect, staging, target)
+        engine.replace_table(staging, target, create=create, insert=insert, swap=swap)
     else:
         engine.replace_rows(staging, target, where=where.copy(), insert=insert)
 

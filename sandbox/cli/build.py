@@ -23,7 +23,7 @@ from sandbox.cli.storage import StorageOption, chosen_settings, instance_storage
 from sandbox.simulation.scales import SCALES
 
 
-def _known_scale(value: str) -> str:
+def known_scale(value: str) -> str:
     if value not in SCALES:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(SCALES)}")
     return value
@@ -33,7 +33,7 @@ def build(
     scale: Annotated[
         str,
         typer.Option(
-            help=f"Size of the simulated world: {', '.join(SCALES)}.", callback=_known_scale
+            help=f"Size of the simulated world: {', '.join(SCALES)}.", callback=known_scale
         ),
     ] = "small",
     select: Annotated[

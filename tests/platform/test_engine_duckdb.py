@@ -8,12 +8,14 @@ import os
 import pandas as pd
 import pyarrow as pa
 import pytest
+import sqlglot
 from sqlglot import exp
 
 from mesh_platform.engines import WarehouseLockTimeout, get_engine, staging_name
 from mesh_platform.engines.base import drop_statement, is_staging_of, sanitize_run_id
 from mesh_platform.engines.bigquery import BigQueryEngine
 from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.products.sql import exact_sums
 from mesh_platform.settings import MeshSettings, get_settings
 from mesh_platform.wap import stage
 from tests.support.engine_contracts import Village, villages_frame
@@ -155,30 +157,52 @@ def test_sessions_nest_on_one_connection(engine: DuckDBEngine) -> None:
     pd.testing.assert_frame_equal(frame, pd.DataFrame({"x": pd.array([1], dtype="int32")}))
 
 
-def test_duckdb_runs_on_the_configured_threads_one_by_default(
+def test_duckdb_runs_on_the_configured_threads_every_core_by_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """One thread by default: float aggregates then add up in one order, build after
-    build; MESH_DUCKDB_THREADS trades that for speed."""
+    """Every core by default (products add up exactly whatever the threads, see below);
+    MESH_DUCKDB_THREADS sets another number."""
     threads = "select current_setting('threads') as threads"
-    assert DuckDBEngine().query_rows(threads) == [{"threads": 1}]
+    assert DuckDBEngine().query_rows(threads) == [{"threads": os.cpu_count() or 1}]
 
-    monkeypatch.setenv("MESH_DUCKDB_THREADS", "2")
+    monkeypatch.setenv("MESH_DUCKDB_THREADS", "3")
     get_settings.cache_clear()
-    assert DuckDBEngine().query_rows(threads) == [{"threads": 2}]
+    assert DuckDBEngine().query_rows(threads) == [{"threads": 3}]
 
 
-def test_float_sums_are_the_same_bits_run_after_run() -> None:
-    """Sixteen row groups of values whose sum depends on the order of addition: the
-    default engine adds them in one order every time."""
-    engine = DuckDBEngine()
-    engine.execute(
-        "CREATE TABLE noisy AS SELECT (i % 997) * 0.1 + 1e-7 * i AS x, i % 7 AS k "
-        "FROM range(2000000) AS t(i)"
+def test_duckdb_keeps_its_buffers_under_the_configured_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limit = "select current_setting('memory_limit') as m"
+    assert DuckDBEngine().query_rows(limit) == [{"m": "953.6 MiB"}]  # 1GB, DuckDB's words
+    monkeypatch.setenv("MESH_DUCKDB_MEMORY_LIMIT", "500MB")
+    get_settings.cache_clear()
+    assert DuckDBEngine().query_rows(limit) == [{"m": "476.8 MiB"}]
+
+
+def test_product_sums_are_the_same_bits_on_any_number_of_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sixteen row groups of values whose float sum depends on the order of addition: a
+    product's query adds them exactly (:func:`exact_sums`), the same bits on one thread
+    and on four, run after run."""
+    query = exact_sums(
+        sqlglot.parse_one(
+            "SELECT k, SUM(x) AS total, AVG(x) AS mean FROM noisy GROUP BY k ORDER BY k",
+            read="bigquery",
+        )
     )
-    query = "SELECT k, SUM(x) AS total, AVG(x) AS mean FROM noisy GROUP BY k ORDER BY k"
-    first = engine.query_rows(query)
-    assert all(engine.query_rows(query) == first for _ in range(3))
+    results = []
+    for threads in ("1", "4"):
+        monkeypatch.setenv("MESH_DUCKDB_THREADS", threads)
+        get_settings.cache_clear()
+        engine = DuckDBEngine()
+        engine.execute(
+            "CREATE OR REPLACE TABLE noisy AS SELECT (i % 997) * 0.1 + 1e-7 * i AS x, "
+            "i % 7 AS k FROM range(2000000) AS t(i)"
+        )
+        results.extend(engine.query_rows(query) for _ in range(3))
+    assert all(result == results[0] for result in results)
 
 
 def test_a_table_is_read_in_the_order_asked_whatever_order_it_is_stored_in(

@@ -8,7 +8,14 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from mesh_platform.cli import COMMANDS_GROUP, HELP_ORDER, app
+from mesh_platform.cli import (
+    COMMANDS_GROUP,
+    HELP_ORDER,
+    app,
+    command_targets,
+    declared_help,
+    load_command,
+)
 from mesh_platform.settings import get_settings
 
 runner = CliRunner()
@@ -24,10 +31,11 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return state
 
 
-def test_the_sandbox_adds_build_dev_new_and_simulate_to_mesh_in_the_help_order() -> None:
+def test_the_sandbox_adds_build_bench_dev_new_and_simulate_to_mesh_in_the_help_order() -> None:
     from importlib.metadata import entry_points
 
     assert {e.name for e in entry_points(group=COMMANDS_GROUP)} == {
+        "bench",
         "build",
         "dev",
         "new",
@@ -39,6 +47,31 @@ def test_the_sandbox_adds_build_dev_new_and_simulate_to_mesh_in_the_help_order()
     names = [line[2:].split()[0] for line in result.stdout.splitlines() if line[:3][-1:].isalpha()]
     listed = [name for name in names if name in HELP_ORDER]
     assert listed == list(HELP_ORDER)
+
+
+def test_mesh_help_reads_each_command_help_from_source_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from mesh_platform.cli import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('dagster', 'pandas', 'duckdb', 'sqlglot', 'polars', 'pyarrow')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    # what the help shows is what each command declares once imported
+    for name, target in command_targets().items():
+        command = load_command(name, target)
+        assert declared_help(target) == command.help, name
 
 
 def _tables(path: Path) -> set[tuple[str, str]]:

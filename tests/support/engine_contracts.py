@@ -13,8 +13,8 @@ Run as a module, this file is the program the multi-process tests start::
 It publishes ``PRODUCT`` on the DuckDB warehouse of ``MESH_STATE_DIR``. With
 ``--pause-at``, it writes ``--marker`` and sleeps forever at that step (for a SIGKILL
 test): ``audit`` (the staging table is written), ``publish`` (inside the publishing
-transaction, after the old rows were deleted) or ``replica`` (the publication committed
-and its read replica exported, the manifest not yet swapped).
+transaction, after the old rows or the old table were dropped) or ``replica`` (the
+publication committed and its read replica exported, the manifest not yet swapped).
 """
 
 from __future__ import annotations
@@ -304,11 +304,16 @@ def _pausing_engine(pause_at: str | None, marker: Path | None) -> Any:
 
         def _run(self, connection: duckdb.DuckDBPyConnection, statement: exp.Expr | str) -> None:
             super()._run(connection, statement)
-            if pause_at == "publish" and isinstance(statement, exp.Delete | exp.Create):
+            if pause_at == "publish" and isinstance(statement, exp.Delete | exp.Create | exp.Drop):
                 if isinstance(statement, exp.Create) and statement.kind != "TABLE":
                     return
                 if isinstance(statement, exp.Create) and not statement.args.get("replace"):
                     return
+                dropped = (
+                    statement.args.get("tables") or [] if isinstance(statement, exp.Drop) else []
+                )
+                if any(t.name.startswith("_staging") for t in dropped):
+                    return  # a staging table, not the published one
                 pause()
 
     return PausingEngine()

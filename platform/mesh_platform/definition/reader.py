@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +31,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
 from mesh_platform.contract import DataContract, columns_of
+from mesh_platform.definition import cache
 from mesh_platform.definition.macros import expand_macros
 from mesh_platform.derive.sqltypes import Dialect, sql_type
 
@@ -59,8 +62,16 @@ def tables_read(sql: str) -> set[tuple[str, str]]:
 
 def contract_schema(contracts: Mapping[str, type[DataContract]]) -> SchemaDict:
     """The contracts as a sqlglot schema: ``{domain: {product: {column: type}}}``."""
+    return {
+        domain: {product: dict(columns) for product, columns in products.items()}
+        for domain, products in _contract_schema(tuple(contracts.items())).items()
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _contract_schema(contracts: tuple[tuple[str, type[DataContract]], ...]) -> SchemaDict:
     schema: SchemaDict = {}
-    for key, contract in contracts.items():
+    for key, contract in contracts:
         domain, product = key.split(".", 1)
         schema.setdefault(domain, {})[product] = {
             c.name: sql_type(c.logical_type, AUTHORING_DIALECT).sql(AUTHORING_DIALECT)
@@ -112,6 +123,9 @@ class SqlDefinition:
         qualified: the query with every column qualified (when every table is known).
         qualify_error: why the query could not be qualified (e.g. an unknown column).
         schema: the tables the query could read, as a sqlglot schema.
+        digest: what the reading depends on (the text, the tables it may read, the
+            code), when it is complete: the key of what is kept of it
+            (:mod:`mesh_platform.definition.cache`).
     """
 
     path: Path
@@ -127,6 +141,7 @@ class SqlDefinition:
     qualified: exp.Expr | None = None
     qualify_error: SqlglotError | None = None
     schema: SchemaDict | None = None
+    digest: str = ""
 
     @property
     def file(self) -> str:
@@ -160,6 +175,24 @@ def read_sql(
     contract = contract or contracts.get(key)
     sql = path.read_text()
     read = SqlDefinition(path, domain, key, contract, sql, reads_sources=bool(sources))
+    sources = sources or {}
+    schema = contract_schema(contracts)
+    for db, names in sources.items():
+        for name, cols in names.items():
+            schema.setdefault(db, {})[name] = dict(cols)
+    digest = cache.digest_of((domain, key, sql, json.dumps(schema, sort_keys=True)))
+    kept = cache.load("sql", key, digest)
+    if kept is not None:  # parsed, expanded and qualified before: the same text and tables
+        expression, tables, qualified = kept
+        return replace(
+            read,
+            statements=1,
+            expression=expression,
+            tables=tuple(_table_read(t, domain, contracts, sources) for t in tables),
+            qualified=qualified,
+            schema=schema,
+            digest=digest,
+        )
     try:
         parsed = [s for s in sqlglot.parse(sql, read=AUTHORING_DIALECT) if s is not None]
         statements = [expand_macros(s) for s in parsed]  # raises MacroError, a ParseError
@@ -168,15 +201,10 @@ def read_sql(
     expression = statements[0] if len(statements) == 1 else None
     if not isinstance(expression, exp.Query):
         return replace(read, statements=len(statements))
-    sources = sources or {}
     tables = tuple(_table_read(t, domain, contracts, sources) for t in source_tables(expression))
     read = replace(read, statements=1, expression=expression, tables=tables)
     if any(t.kind == "unknown" or t.names_project for t in tables):
         return read  # the tables are reported; the columns cannot be resolved
-    schema = contract_schema(contracts)
-    for db, names in sources.items():
-        for name, cols in names.items():
-            schema.setdefault(db, {})[name] = dict(cols)
     try:
         qualified = qualify(
             expression.copy(),
@@ -187,7 +215,8 @@ def read_sql(
         )
     except SqlglotError as error:
         return replace(read, qualify_error=error, schema=schema)
-    return replace(read, qualified=qualified, schema=schema)
+    cache.keep("sql", key, digest, (expression, [t.table for t in tables], qualified))
+    return replace(read, qualified=qualified, schema=schema, digest=digest)
 
 
 def _table_read(

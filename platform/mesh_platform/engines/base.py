@@ -196,8 +196,10 @@ class WarehouseEngine(ABC):
         *,
         create: Sequence[exp.Expr],
         insert: exp.Insert,
+        swap: Sequence[exp.Expr] | None = None,
     ) -> None:
-        """Replace ``target`` atomically with ``staging``'s rows, then drop ``staging``.
+        """Replace ``target`` atomically with ``staging``'s rows; ``staging`` is gone
+        afterwards.
 
         Args:
             staging: the audited staging table.
@@ -205,6 +207,10 @@ class WarehouseEngine(ABC):
             create: the statements creating ``target`` (``CREATE OR REPLACE TABLE``
                 and, where the engine has them, ``COMMENT ON`` statements).
             insert: ``INSERT INTO target ... SELECT ... FROM staging``.
+            swap: the statements that make ``staging`` the target by renaming it
+                (:func:`~mesh_platform.derive.ddl.swap_statements`), for an engine
+                that runs them in one transaction instead of copying the rows;
+                ``None`` where the engine cannot.
         """
 
     @abstractmethod

@@ -274,8 +274,11 @@ class BigQueryEngine(WarehouseEngine):
         *,
         create: Sequence[exp.Expr],
         insert: exp.Insert,
+        swap: Sequence[exp.Expr] | None = None,
     ) -> None:
-        """``CREATE OR REPLACE TABLE target (<contract DDL>) AS SELECT``, then drop staging."""
+        """``CREATE OR REPLACE TABLE target (<contract DDL>) AS SELECT``, then drop staging
+        (one statement, atomic; BigQuery has no transaction to rename in, ``swap`` is
+        not used)."""
         for statement in self.replace_statements(create, insert):
             self.execute(statement)
         self._drop_staging(staging)

@@ -190,6 +190,7 @@ class DuckDBEngine(WarehouseEngine):
                 delay = min(delay * 2, 2.0)
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET threads = ?", [self.settings.duckdb_threads])
+        connection.execute("SET memory_limit = ?", [self.settings.duckdb_memory_limit])
         return connection
 
     # -- raw SQL
@@ -274,13 +275,18 @@ class DuckDBEngine(WarehouseEngine):
         *,
         create: Sequence[exp.Expr],
         insert: exp.Insert,
+        swap: Sequence[exp.Expr] | None = None,
     ) -> None:
-        """One transaction: create the target anew, fill it, drop staging.
+        """One transaction: drop the target and rename staging in its place (``swap``),
+        else create the target anew, fill it and drop staging.
 
-        The published table is created from the contract's exact DDL (NOT NULL and
-        all); a crash before COMMIT leaves it as it was.
+        The published table has the contract's exact DDL (NOT NULL and all) either
+        way; a crash before COMMIT leaves it as it was. Renaming copies no row.
         """
-        self._transaction([*create, insert, drop_statement(staging)])
+        if swap is not None:
+            self._transaction(swap)
+        else:
+            self._transaction([*create, insert, drop_statement(staging)])
 
     def replace_rows(
         self,

@@ -28,6 +28,7 @@ from sqlglot.lineage import lineage
 from sqlglot.optimizer.scope import build_scope
 
 from mesh_platform.contract import DataContract
+from mesh_platform.definition import cache
 from mesh_platform.definition.reader import (
     AUTHORING_DIALECT,
     DomainDefinition,
@@ -105,7 +106,43 @@ class SqlProduct:
                 target = exp.select(exp.Star()).from_(target).where(condition.copy()).subquery()
             target.set("alias", alias)
             table.replace(target)
-        return query
+        return exact_sums(query)
+
+
+EXACT_SUM_TYPE = "DECIMAL(38, 9)"
+"""What ``SUM`` and ``AVG`` add up in: BigQuery's ``NUMERIC``, exact to the
+billionth (cents and rates alike), up to 10^29."""
+
+
+def exact_sums(query: exp.Query) -> exp.Query:
+    """``query`` with every ``SUM`` and ``AVG`` (windowed or not) adding its argument as
+    an exact decimal (:data:`EXACT_SUM_TYPE`).
+
+    Floating-point addition depends on its order, and a warehouse adds a group's values
+    in whatever order its threads deliver them: the same rows would sum to different
+    last digits from one build to the next. Decimal addition is exact, so a product is
+    the same bits on every run and on any number of threads. Integers add up as they
+    did; a float argument is rounded to the billionth first; the output is cast to the
+    contract's type as always.
+
+    Example:
+        >>> import sqlglot
+        >>> query = sqlglot.parse_one("SELECT k, SUM(x) AS s, AVG(y) AS a FROM t GROUP BY k")
+        >>> print(exact_sums(query).sql("duckdb", pretty=True))
+        SELECT
+          k,
+          SUM(CAST(x AS DECIMAL(38, 9))) AS s,
+          AVG(CAST(y AS DECIMAL(38, 9))) AS a
+        FROM t
+        GROUP BY
+          k
+    """
+    for aggregate in list(query.find_all(exp.Sum, exp.Avg)):
+        argument = aggregate.this
+        if isinstance(argument, exp.Cast) and argument.to.is_type(*exp.DataType.REAL_TYPES):
+            argument = argument.this  # the cast to a float would undo the exact addition
+        aggregate.set("this", exp.cast(argument.copy(), exp.DataType.build(EXACT_SUM_TYPE)))
+    return query
 
 
 def load_sql_product(
@@ -138,6 +175,7 @@ def sql_product(definition: SqlDefinition) -> SqlProduct:
     ):
         raise ValueError(f"{definition.file}: not a valid product definition")
     outputs = definition.outputs
+    schema = definition.schema
     upstreams: list[Upstream] = []
     for read in definition.tables:
         upstream = Upstream(read.table.db, read.table.name, is_product=read.kind == "product")
@@ -149,7 +187,16 @@ def sql_product(definition: SqlDefinition) -> SqlProduct:
         sql=definition.sql,
         expression=definition.expression,
         upstreams=tuple(upstreams),
-        column_lineage=_column_lineage(qualified, definition.schema, outputs),
+        column_lineage=(
+            cache.cached(
+                "lineage",
+                definition.key,
+                definition.digest,
+                lambda: _column_lineage(qualified, schema, outputs),
+            )
+            if definition.digest
+            else _column_lineage(qualified, schema, outputs)
+        ),
     )
 
 
@@ -193,6 +240,7 @@ __all__ = [
     "SourceSchemas",
     "SqlProduct",
     "Upstream",
+    "exact_sums",
     "load_sql_product",
     "source_tables",
     "sql_product",
