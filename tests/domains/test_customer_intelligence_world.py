@@ -1,4 +1,7 @@
-"""The CRM lab's two models on the simulated world the tests build once (``tiny``).
+"""The CRM lab's two models on the simulated world the tests build once (``tiny``), or
+on a world built at another scale: ``MESH_TEST_WORLD=.mesh deploy/local/run pytest
+tests/domains/test_customer_intelligence_world.py`` checks the ``small`` world the
+README's main command builds (on a copy of it).
 
 The hand-made worlds of ``test_customer_intelligence.py`` prove the rules; these tests
 read what the whole mesh published: the campaign appetence's totals are recomputed
@@ -18,7 +21,7 @@ import pandas as pd
 import pytest
 
 from sandbox.simulation.planted import PLANTED_ODDS_RATIO
-from tests.support.tiny_mesh import TinyMesh
+from tests.support.tiny_mesh import BuiltWorld
 
 pytestmark = pytest.mark.slow
 
@@ -28,20 +31,20 @@ observed on the held-out season, relative to it (the tiny world holds a few thou
 held-out sends)."""
 
 
-def _frame(tiny_mesh: TinyMesh, query: str) -> pd.DataFrame:
-    return pd.DataFrame(tiny_mesh.rows(query))
+def _frame(built_world: BuiltWorld, query: str) -> pd.DataFrame:
+    return pd.DataFrame(built_world.rows(query))
 
 
 @pytest.fixture(scope="module")
-def appetence(tiny_mesh: TinyMesh) -> pd.DataFrame:
-    rows = _frame(tiny_mesh, "SELECT * FROM customer_intelligence.campaign_appetence")
-    assert len(rows) > 100, "too few customers in scope to judge the tiny world"
+def appetence(built_world: BuiltWorld) -> pd.DataFrame:
+    rows = _frame(built_world, "SELECT * FROM customer_intelligence.campaign_appetence")
+    assert len(rows) > 100, "too few customers in scope to judge the world"
     return rows
 
 
 @pytest.fixture(scope="module")
-def appetence_metadata(tiny_mesh: TinyMesh) -> dict[str, Any]:
-    return tiny_mesh.materialization_metadata("customer_intelligence.campaign_appetence")
+def appetence_metadata(built_world: BuiltWorld) -> dict[str, Any]:
+    return built_world.materialization_metadata("customer_intelligence.campaign_appetence")
 
 
 def test_published_totals_are_recomputed_from_the_rows(
@@ -106,13 +109,13 @@ def test_no_household_gains_more_than_its_probabilities_and_segments_allow(
     assert (per_household.loc[still, "change"].abs() <= cents[still]).all()
 
 
-def test_the_planted_effect_is_in_the_campaign_history(tiny_mesh: TinyMesh) -> None:
+def test_the_planted_effect_is_in_the_campaign_history(built_world: BuiltWorld) -> None:
     """E-mails carrying LIVE are opened more: each recipient's odds are doubled, so the
     odds ratio over all recipients, of unequal appetite, lies between 1 and 2 (a
     marginal odds ratio is pulled towards 1; the simulation's own tests check the
     doubling itself)."""
     rows = _frame(
-        tiny_mesh,
+        built_world,
         "SELECT secondary_highlight = 'LIVE' AS live, COUNT(*) AS sends,"
         " AVG(CASE WHEN opens_count > 0 THEN 1.0 ELSE 0.0 END) AS rate"
         " FROM campaigns.campaign_sends WHERE channel = 'email' GROUP BY 1",
@@ -145,8 +148,8 @@ def test_the_model_recovers_the_planted_effect(
     assert uplift["qini_coefficient"] is not None
 
 
-def test_lead_scores_are_calibrated_with_a_reliability_table(tiny_mesh: TinyMesh) -> None:
-    metadata = tiny_mesh.materialization_metadata("customer_intelligence.lead_scores")
+def test_lead_scores_are_calibrated_with_a_reliability_table(built_world: BuiltWorld) -> None:
+    metadata = built_world.materialization_metadata("customer_intelligence.lead_scores")
     calibration = metadata["calibration"]
     assert calibration["model_version"] == metadata["model_version"]
     assert calibration["season"] == metadata["evaluation"]["holdout_season"]
@@ -161,7 +164,7 @@ def test_lead_scores_are_calibrated_with_a_reliability_table(tiny_mesh: TinyMesh
     assert calibrated["calibration_error"] < 0.05
     assert calibrated["roc_auc"] == pytest.approx(raw["roc_auc"], abs=1e-3)  # ranking kept
     published = _frame(
-        tiny_mesh,
+        built_world,
         "SELECT season, COUNT(DISTINCT village_id) AS villages, MIN(score) AS low,"
         " MAX(score) AS high FROM customer_intelligence.lead_scores GROUP BY season",
     )

@@ -9,6 +9,8 @@ of the session; tests read it, they never write to it.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,11 +26,10 @@ from sandbox.build import BuildReport, build
 
 
 @dataclass(frozen=True)
-class TinyMesh:
-    """A mesh built at the tiny scale: its state folder and the build's report."""
+class BuiltWorld:
+    """A mesh built at some scale, read through its state folder."""
 
     state: Path
-    report: BuildReport
 
     @property
     def settings(self) -> MeshSettings:
@@ -69,6 +70,35 @@ class TinyMesh:
         """Every OpenLineage event the build emitted, in order."""
         path = self.settings.lineage_path
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class TinyMesh(BuiltWorld):
+    """A mesh built at the tiny scale: its state folder and the build's report."""
+
+    report: BuildReport
+
+
+WORLD_VARIABLE = "MESH_TEST_WORLD"
+"""A state folder of a mesh built at another scale (e.g. ``small`` by the README's main
+command) that the ``built_world`` tests read instead of the session's tiny mesh: it is
+copied first, so the tests never touch it."""
+
+
+@pytest.fixture(scope="session")
+def built_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltWorld:
+    """The session's tiny mesh, or a copy of the world :data:`WORLD_VARIABLE` names."""
+    source = os.environ.get(WORLD_VARIABLE)
+    if not source:
+        tiny: TinyMesh = request.getfixturevalue("tiny_mesh")
+        return tiny
+    if not MeshSettings(state_dir=Path(source)).warehouse_path.exists():
+        pytest.fail(f"{WORLD_VARIABLE}={source}: no warehouse there; build it first", pytrace=False)
+    copy = tmp_path_factory.mktemp("built-world")
+    shutil.copytree(source, copy, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
+    return BuiltWorld(state=copy)
 
 
 @pytest.fixture(scope="session")
