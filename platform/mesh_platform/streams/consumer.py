@@ -245,10 +245,11 @@ def published_keys(
     if table is None or not values:
         return set()
     column = exp.column(key, quoted=True)
+    listed = [exp.Literal.string(v) for v in sorted(set(values))]
     query = (
         exp.select(column)
         .from_(table)
-        .where(column.isin(*(exp.Literal.string(v) for v in sorted(set(values)))))
+        .where(exp.In(this=column.copy(), expressions=listed), copy=False)
     )
     return {str(row[key]) for row in engine.query_rows(query)}
 
