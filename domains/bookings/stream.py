@@ -67,9 +67,7 @@ def _lookup(
     listed = [exp.Literal.string(v) for v in sorted(values)]
     condition = exp.In(this=column.copy(), expressions=listed)
     query = (
-        exp.select(column, exp.column(value, quoted=True))
-        .from_(table)
-        .where(condition, copy=False)
+        exp.select(column, exp.column(value, quoted=True)).from_(table).where(condition, copy=False)
     )
     if where is not None:
         query = query.where(where, copy=False)

@@ -35,7 +35,7 @@ from typing import Any
 from sqlglot import exp
 
 from mesh_platform.engines.factory import get_engine
-from mesh_platform.streams.consumer import StreamConsumer
+from mesh_platform.streams.consumer import MAX_BATCH, StreamConsumer
 from mesh_platform.streams.pubsub import ensure_subscription
 from mesh_platform.streams.replay import binding_for
 from sandbox.services.pubsub import LocalPubSub
@@ -82,7 +82,7 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
 
         publisher = threading.Thread(target=publish)
         publisher.start()
-        consumer = StreamConsumer(binding, engine, endpoint, max_wait_s=0.2)
+        consumer = StreamConsumer(binding, engine, endpoint, max_wait_s=0.2, max_batch=MAX_BATCH)
         latencies: list[float] = []
         timeline: list[tuple[float, float]] = []  # (seconds since start, latency)
         seen: set[str] = set()

@@ -50,6 +50,11 @@ KEYS_TABLE_FROM = 50
 """From this many keys (of text columns), they are loaded in a table of the run
 and selected with a semi-join, rather than written into every statement."""
 
+STREAM_STAGING = "stream"
+"""The staging tables of a stream's publications are named by this, not by the batch:
+one batch at a time, so each product's audit is built once
+(:func:`mesh_platform.wap_audit.audit_for`)."""
+
 KEY_PREFIX = "_key__"
 """The prefix of the columns of a table of several key columns (and its alias)."""
 
@@ -335,6 +340,7 @@ class Followers:
             rows=condition,
             resolve=resolve,
             run_id=run_id,
+            stage_as=STREAM_STAGING,
             checksum=False,
             left_out=(
                 LeftOutRows(select=split.left_out, candidates=split.candidates)
@@ -353,4 +359,11 @@ class Followers:
         return refreshed
 
 
-__all__ = ["Follower", "Followers", "Refreshed", "key_values", "keys_condition"]
+__all__ = [
+    "STREAM_STAGING",
+    "Follower",
+    "Followers",
+    "Refreshed",
+    "key_values",
+    "keys_condition",
+]

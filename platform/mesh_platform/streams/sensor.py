@@ -31,7 +31,12 @@ import dagster as dg
 
 from mesh_platform.engines.factory import get_engine
 from mesh_platform.settings import Environment, get_settings
-from mesh_platform.streams.consumer import BatchResult, StreamBinding, StreamConsumer
+from mesh_platform.streams.consumer import (
+    MAX_BATCH,
+    BatchResult,
+    StreamBinding,
+    StreamConsumer,
+)
 from mesh_platform.streams.pubsub import EMULATOR_HOST_VARIABLE, endpoint_from_environment
 
 TICK_BUDGET_S = 20.0
@@ -116,7 +121,9 @@ def stream_sensor(
                 skip_reason=f"no Pub/Sub to pull {binding.subscription!r} from: locally, "
                 f"`mesh dev --stream` starts the emulator and sets {EMULATOR_HOST_VARIABLE}"
             )
-        consumer = StreamConsumer(binding, get_engine(), endpoint_from_environment())
+        consumer = StreamConsumer(
+            binding, get_engine(), endpoint_from_environment(), max_batch=MAX_BATCH
+        )
         results: list[BatchResult] = []
         deadline = time.monotonic() + budget_s
         try:
