@@ -3,7 +3,7 @@
 One batch, in :meth:`StreamConsumer.run_batch`:
 
 1. **pull** up to ``max_messages`` from the subscription (waiting at most
-   ``max_wait_s`` for the batch to fill);
+   ``max_wait_s`` for the batch to fill; under a backlog, batches grow);
 2. **validate** every message against the stream's message contract (a pydantic
    model, read with ``model_validate_json``): a message that is not JSON or breaks a
    rule becomes a dead letter, with the rule, the field and the raw payload;

@@ -11,7 +11,9 @@ oldest message's lag, the batch's duration, the events per second), so throughpu
 lag show on the asset's page and plots, and one of every product that follows the
 stream (keys and rows refreshed, whether rebuilt whole), so that Dagster sees them
 up to date and does not rebuild them whole after the stream's materialization; a
-tick that takes none says so in its skip reason. The cost
+tick that takes none says so in its skip reason. Under a backlog its batches grow (up
+to :data:`~mesh_platform.streams.consumer.MAX_BATCH`): a batch's cost is mostly a
+fixed number of statements, so throughput rises with the rate. The cost
 is latency: a message waits for the next tick (the interval, a few seconds), which
 fits the product's near-real-time promise; a lower latency would need a streaming
 pull in a process of its own.
