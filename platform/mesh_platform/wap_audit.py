@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 
 from sqlglot import exp
 
-from mesh_platform.contract import DataContract, columns_of
+from mesh_platform.contract import DataContract
 from mesh_platform.contract.rules import Rule
 from mesh_platform.derive.checks import (
     FAILING_ROWS,
@@ -87,6 +87,8 @@ AUDIT_CACHE_SIZE = 256
 the same few staging tables batch after batch."""
 
 _audits: OrderedDict[tuple[Any, ...], Audit] = OrderedDict()
+_asked: OrderedDict[tuple[Any, ...], tuple[tuple[str, str], ...]] = OrderedDict()
+"""What the checks of a contract on a table asked ``resolve`` about, when built."""
 _audits_lock = threading.Lock()
 
 
@@ -103,45 +105,58 @@ def audit_for(
     Building the checks with sqlglot and rendering their union costs more than
     running them on a micro-batch, so the rendered audit is kept, keyed by what it
     is made of: the contract, the engine (its dialect and renderer), the table, the
-    tables ``resolve`` gives for the contract's references (resolved on every call, so
-    a reference published since is checked) and the sample size.
+    sample size, and the tables ``resolve`` gives for every product the checks asked
+    it about when they were built (references...). Those are resolved again on every
+    call, so that a product published since is checked.
     """
-    located = {target: resolve(*target) for target in _referenced(contract)}
-    references = tuple(
-        (domain, product, None if found is None else engine.sql(found))
-        for (domain, product), found in located.items()
-    )
-    key = (contract, engine.name, engine.dialect, engine.sql(table), references, sample_size)
+    base = (contract, engine.name, engine.dialect, engine.sql(table), sample_size)
     with _audits_lock:
-        if (cached := _audits.get(key)) is not None:
-            _audits.move_to_end(key)
-            return cached
+        asked_before = _asked.get(base)
+    located: dict[tuple[str, str], exp.Table | None] = {}
+    if asked_before is not None:
+        located = {target: resolve(*target) for target in asked_before}
+        key = (base, _rendered(engine, located))
+        with _audits_lock:
+            if (cached := _audits.get(key)) is not None:
+                _audits.move_to_end(key)
+                return cached
+
+    def recorded(domain: str, product: str) -> exp.Table | None:
+        target = (domain, product)
+        if target not in located:
+            located[target] = resolve(domain, product)
+        asked.append(target)
+        return located[target]
+
+    asked: list[tuple[str, str]] = []
     checks = check_queries(
-        contract,
-        engine.dialect,
-        table,
-        resolve=lambda domain, product: located.get((domain, product)),
-        sample_size=sample_size,
+        contract, engine.dialect, table, resolve=recorded, sample_size=sample_size
     )
     audit = Audit(tuple(checks), engine.sql(check_union(checks)) if checks else "")
+    used = {target: located[target] for target in dict.fromkeys(asked)}
     with _audits_lock:
-        _audits[key] = audit
-        while len(_audits) > AUDIT_CACHE_SIZE:
-            _audits.popitem(last=False)
+        _asked[base] = tuple(used)
+        _audits[(base, _rendered(engine, used))] = audit
+        for kept in (_audits, _asked):
+            while len(kept) > AUDIT_CACHE_SIZE:
+                kept.popitem(last=False)
     return audit
 
 
-def _referenced(contract: type[DataContract]) -> list[tuple[str, str]]:
-    """The other products the contract's columns reference, in column order."""
-    own = contract.meta().asset_key_path
-    targets = (col.reference_target for col in columns_of(contract))
-    return list(dict.fromkeys(t[:2] for t in targets if t is not None and t[:2] != own))
+def _rendered(
+    engine: WarehouseEngine, located: dict[tuple[str, str], exp.Table | None]
+) -> tuple[tuple[str, str, str | None], ...]:
+    return tuple(
+        (domain, product, None if found is None else engine.sql(found))
+        for (domain, product), found in located.items()
+    )
 
 
 def clear_audits() -> None:
     """Forget every audit kept (a contract redefined in the same process)."""
     with _audits_lock:
         _audits.clear()
+        _asked.clear()
 
 
 def run_checks(

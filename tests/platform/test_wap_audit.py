@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlglot import exp
 
+from mesh_platform import wap_audit
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.partitions import PartitionRange
 from mesh_platform.wap import AuditFailed, check_union, publish_product
-from mesh_platform.wap_audit import audit_for, clear_audits, run_checks
+from mesh_platform.wap_audit import AUDIT_CACHE_SIZE, audit_for, clear_audits, run_checks
 from tests.support.engine_contracts import (
     VILLAGE_VIOLATIONS,
     Village,
@@ -91,3 +93,28 @@ def test_the_checks_run_from_the_kept_audit(engine: DuckDBEngine) -> None:
         c.name
         for c in check_queries(VillageRating, "duckdb", table, resolve=engine.published_table)
     ]
+
+
+def test_the_audit_is_kept_by_what_its_checks_asked_for(engine: DuckDBEngine) -> None:
+    staging = engine.staging_table_for("resorts", "village_ratings", "r1")
+    asked: list[tuple[str, str]] = []
+
+    def resolve(domain: str, product: str) -> exp.Table | None:
+        asked.append((domain, product))
+        return engine.table_for(domain, product) if product == "villages" else None
+
+    first = audit_for(engine, VillageRating, staging, resolve)
+    assert asked == [("resorts", "villages")]
+    assert "reference__village_id" in {c.name for c in first.checks}
+    assert audit_for(engine, VillageRating, staging, resolve) is first
+    assert asked == [("resorts", "villages")] * 2  # resolved again, not rebuilt
+    nowhere = audit_for(engine, VillageRating, staging, lambda domain, product: None)
+    assert "reference__village_id" not in {c.name for c in nowhere.checks}
+
+
+def test_the_audits_kept_are_bounded(engine: DuckDBEngine) -> None:
+    for run in range(AUDIT_CACHE_SIZE + 10):
+        staging = engine.staging_table_for("resorts", "villages", f"r{run}")
+        audit_for(engine, Village, staging, engine.published_table)
+    assert len(wap_audit._audits) == AUDIT_CACHE_SIZE
+    assert len(wap_audit._asked) == AUDIT_CACHE_SIZE
