@@ -64,10 +64,13 @@ def _lookup(
     if table is None or not values:
         return {}
     column = exp.column(key, quoted=True)
-    condition = column.isin(*(exp.Literal.string(v) for v in sorted(values)))
-    query = exp.select(column, exp.column(value, quoted=True)).from_(table).where(condition)
+    listed = [exp.Literal.string(v) for v in sorted(values)]
+    condition = exp.In(this=column.copy(), expressions=listed)
+    query = (
+        exp.select(column, exp.column(value, quoted=True)).from_(table).where(condition, copy=False)
+    )
     if where is not None:
-        query = query.where(where)
+        query = query.where(where, copy=False)
     return {str(row[key]): str(row[value]) for row in engine.query_rows(query)}
 
 

@@ -61,6 +61,7 @@ from mesh_platform.wap_accounting import (
 from mesh_platform.wap_audit import (
     SAMPLE_SIZE,
     Resolve,
+    audit_for,
     check_union,
     partition_failures,
     rows_outside,
@@ -166,6 +167,7 @@ def publish_product(
     left_out: LeftOutRows | None = None,
     inputs: Mapping[str, exp.Table | int] | None = None,
     replica: bool = True,
+    stage_as: str | None = None,
 ) -> PublishResult:
     """Stage, audit and publish one product (or some partitions, or some rows of it).
 
@@ -188,6 +190,10 @@ def publish_product(
         inputs: what the product reads, per name: a table (its rows are counted) or
             a row count (a Python product's input frame).
         replica: refresh the product's read replica after publishing.
+        stage_as: names the staging table instead of ``run_id``: a publisher of one
+            batch at a time (a stream's consumer) stages every batch in the same
+            table, whose audit is then built once (:func:`audit_for`); a leftover is
+            dropped before staging, as any run's.
 
     Returns:
         What was published (``row_count``: the rows the run wrote, i.e. appended).
@@ -218,7 +224,7 @@ def publish_product(
         raise ValueError(f"{meta.key}: an appended product needs a grain")
     started = time.monotonic()
     target = engine.table_for(meta.domain, meta.product)
-    staging = engine.staging_table_for(meta.domain, meta.product, run_id)
+    staging = engine.staging_table_for(meta.domain, meta.product, stage_as or run_id)
     where = partition_condition(contract, partition, engine.dialect) if partition else rows
     left_staging = left_out_staging_for(engine, contract, run_id) if left_out is not None else None
     with engine.session():
@@ -435,6 +441,7 @@ __all__ = [
     "PublishFailed",
     "PublishResult",
     "Resolve",
+    "audit_for",
     "check_union",
     "clean_leftovers",
     "drop_staging",

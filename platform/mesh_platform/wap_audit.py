@@ -1,15 +1,20 @@
 """The audit of write-audit-publish: a staging table against its contract's checks.
 
 :func:`run_checks` runs every in-warehouse check of the contract on a staging table in
-one round trip (:func:`check_union`); :func:`partition_failures` and
+one round trip (:func:`check_union`), from an audit built and rendered once per
+contract, engine and table (:func:`audit_for`: a stream's consumer audits the same
+staging tables batch after batch); :func:`partition_failures` and
 :func:`rows_outside` check that a publication of part of a product (some partitions,
 some keys) holds only rows of that part, since publishing replaces exactly that part.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import TypeAlias
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from sqlglot import exp
 
@@ -64,6 +69,96 @@ def check_union(checks: list[CheckQuery]) -> exp.Query:
     return union
 
 
+@dataclass(frozen=True)
+class Audit:
+    """A contract's checks on one table, and their union rendered by one engine.
+
+    Attributes:
+        checks: the check queries, in :func:`check_union`'s order.
+        sql: their union, as the engine runs it.
+    """
+
+    checks: tuple[CheckQuery, ...]
+    sql: str
+
+
+AUDIT_CACHE_SIZE = 256
+"""Audits kept (a contract on a table, with its references): a stream's consumer audits
+the same few staging tables batch after batch."""
+
+_audits: OrderedDict[tuple[Any, ...], Audit] = OrderedDict()
+_asked: OrderedDict[tuple[Any, ...], tuple[tuple[str, str], ...]] = OrderedDict()
+"""What the checks of a contract on a table asked ``resolve`` about, when built."""
+_audits_lock = threading.Lock()
+
+
+def audit_for(
+    engine: WarehouseEngine,
+    contract: type[DataContract],
+    table: exp.Table,
+    resolve: Resolve,
+    *,
+    sample_size: int = SAMPLE_SIZE,
+) -> Audit:
+    """The audit of ``contract`` on ``table``, built and rendered once, then reused.
+
+    Building the checks with sqlglot and rendering their union costs more than
+    running them on a micro-batch, so the rendered audit is kept, keyed by what it
+    is made of: the contract, the engine (its dialect and renderer), the table, the
+    sample size, and the tables ``resolve`` gives for every product the checks asked
+    it about when they were built (references...). Those are resolved again on every
+    call, so that a product published since is checked.
+    """
+    base = (contract, engine.name, engine.dialect, engine.sql(table), sample_size)
+    with _audits_lock:
+        asked_before = _asked.get(base)
+    located: dict[tuple[str, str], exp.Table | None] = {}
+    if asked_before is not None:
+        located = {target: resolve(*target) for target in asked_before}
+        key = (base, _rendered(engine, located))
+        with _audits_lock:
+            if (cached := _audits.get(key)) is not None:
+                _audits.move_to_end(key)
+                return cached
+
+    def recorded(domain: str, product: str) -> exp.Table | None:
+        target = (domain, product)
+        if target not in located:
+            located[target] = resolve(domain, product)
+        asked.append(target)
+        return located[target]
+
+    asked: list[tuple[str, str]] = []
+    checks = check_queries(
+        contract, engine.dialect, table, resolve=recorded, sample_size=sample_size
+    )
+    audit = Audit(tuple(checks), engine.sql(check_union(checks)) if checks else "")
+    used = {target: located[target] for target in dict.fromkeys(asked)}
+    with _audits_lock:
+        _asked[base] = tuple(used)
+        _audits[(base, _rendered(engine, used))] = audit
+        for kept in (_audits, _asked):
+            while len(kept) > AUDIT_CACHE_SIZE:
+                kept.popitem(last=False)
+    return audit
+
+
+def _rendered(
+    engine: WarehouseEngine, located: dict[tuple[str, str], exp.Table | None]
+) -> tuple[tuple[str, str, str | None], ...]:
+    return tuple(
+        (domain, product, None if found is None else engine.sql(found))
+        for (domain, product), found in located.items()
+    )
+
+
+def clear_audits() -> None:
+    """Forget every audit kept (a contract redefined in the same process)."""
+    with _audits_lock:
+        _audits.clear()
+        _asked.clear()
+
+
 def run_checks(
     engine: WarehouseEngine,
     contract: type[DataContract],
@@ -76,19 +171,16 @@ def run_checks(
 
     ``resolve`` locates referenced products for the reference checks; by default
     their published tables, when they exist (a reference to a product not yet
-    published is not checked). The checks run in one round trip.
+    published is not checked). The checks run in one round trip, from the audit
+    built once per contract and table (:func:`audit_for`).
     """
-    checks = check_queries(
-        contract,
-        engine.dialect,
-        table,
-        resolve=resolve or engine.published_table,
-        sample_size=sample_size,
+    audit = audit_for(
+        engine, contract, table, resolve or engine.published_table, sample_size=sample_size
     )
-    if not checks:
+    if not audit.checks:
         return []
-    rows = {int(row[_CHECK_INDEX]): row for row in engine.query_rows(check_union(checks))}
-    return [CheckResult.from_row(check, rows[i]) for i, check in enumerate(checks)]
+    rows = {int(row[_CHECK_INDEX]): row for row in engine.query_rows(audit.sql)}
+    return [CheckResult.from_row(check, rows[i]) for i, check in enumerate(audit.checks)]
 
 
 def partition_failures(
@@ -170,9 +262,13 @@ def rows_outside(
 
 
 __all__ = [
+    "AUDIT_CACHE_SIZE",
     "SAMPLE_SIZE",
+    "Audit",
     "Resolve",
+    "audit_for",
     "check_union",
+    "clear_audits",
     "partition_failures",
     "rows_outside",
     "run_checks",

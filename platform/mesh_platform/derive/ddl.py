@@ -295,7 +295,7 @@ def insert_from(
     select = exp.select(
         *(exp.cast(exp.column(name, table="src"), types[name].copy()).as_(name) for name in names)
     ).from_(relation)
-    return exp.insert(select, table.copy(), columns=names)
+    return exp.insert(select, table.copy(), columns=names, copy=False)  # all of it is fresh
 
 
 # --- BigQuery -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 One batch, in :meth:`StreamConsumer.run_batch`:
 
 1. **pull** up to ``max_messages`` from the subscription (waiting at most
-   ``max_wait_s`` for the batch to fill);
+   ``max_wait_s`` for the batch to fill; under a backlog, batches grow);
 2. **validate** every message against the stream's message contract (a pydantic
    model, read with ``model_validate_json``): a message that is not JSON or breaks a
    rule becomes a dead letter, with the rule, the field and the raw payload;
@@ -47,7 +47,14 @@ from sqlglot import exp
 from mesh_platform.contract import DataContract
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.streams.dead_letter import dead_letter_contract
-from mesh_platform.streams.follow import Follower, Followers, Refreshed, keys_condition
+from mesh_platform.streams.follow import (
+    STREAM_STAGING,
+    Follower,
+    Followers,
+    Refreshed,
+    key_values,
+    keys_condition,
+)
 from mesh_platform.streams.landed import landing_contract, landing_rows
 from mesh_platform.streams.pubsub import PubSubEndpoint, subscriber_client
 from mesh_platform.wap import publish_product
@@ -60,9 +67,16 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
+PULL_MAX = 1000
+"""The most messages asked of one pull request (a batch may take several)."""
+
 ACK_TIMEOUT_S = 10.0
 """The longest an acknowledgement is retried (a batch not acknowledged is redelivered,
 and applies nothing twice)."""
+
+MAX_BATCH = 8000
+"""The most messages a batch grows to under a backlog (the sensor's consumer): a batch
+costs mostly a fixed number of statements, well within the acknowledgement deadline."""
 
 STREAM_STAGE = "stream"
 """The stage of the rows a stream's consumer leaves out, in the rejects table."""
@@ -240,17 +254,11 @@ def published_keys(
     engine: WarehouseEngine, contract: type[DataContract], key: str, values: Sequence[str]
 ) -> set[str]:
     """Which of ``values`` of the grain ``key`` the product already holds."""
-    meta = contract.meta()
-    table = engine.published_table(meta.domain, meta.product)
-    if table is None or not values:
+    listed = [exp.Literal.string(v) for v in sorted(set(values))]
+    if not listed:
         return set()
-    column = exp.column(key, quoted=True)
-    query = (
-        exp.select(column)
-        .from_(table)
-        .where(column.isin(*(exp.Literal.string(v) for v in sorted(set(values)))))
-    )
-    return {str(row[key]) for row in engine.query_rows(query)}
+    held = exp.In(this=exp.column(key, quoted=True), expressions=listed)
+    return {str(v[0]) for v in key_values(engine, contract.meta().key, (key,), held)}
 
 
 def ingest(
@@ -325,6 +333,7 @@ def _ingest(
             frame=frame,
             append=True,
             run_id=run_id,
+            stage_as=STREAM_STAGING,
             checksum=False,
         )
     left_out = LeftOutRows(frame=pd.DataFrame(duplicates)) if duplicates else None
@@ -339,6 +348,7 @@ def _ingest(
             frame=landing_rows(accepted),
             append=True,
             run_id=run_id,
+            stage_as=STREAM_STAGING,
             checksum=False,
             replica=False,
         )
@@ -349,6 +359,7 @@ def _ingest(
             frame=rows,
             append=True,
             run_id=run_id,
+            stage_as=STREAM_STAGING,
             checksum=False,
             left_out=left_out,
         )
@@ -373,8 +384,11 @@ class StreamConsumer(Generic[M]):
         binding: the product and its stream.
         engine: the warehouse.
         endpoint: where Pub/Sub is.
-        max_messages: the most messages of one batch.
+        max_messages: the most messages of one batch, as long as batches do not fill.
         max_wait_s: the longest a batch waits to fill once its first message arrived.
+        max_batch: the most messages a batch grows to under a backlog: a batch that
+            fills its limit doubles the next one's (default ``max_messages``: no growth);
+            one that does not fill brings it back to ``max_messages``.
     """
 
     def __init__(
@@ -385,12 +399,15 @@ class StreamConsumer(Generic[M]):
         *,
         max_messages: int = 1000,
         max_wait_s: float = 0.5,
+        max_batch: int | None = None,
     ) -> None:
         self.binding = binding
         self.engine = engine
         self.endpoint = endpoint
         self.max_messages = max_messages
         self.max_wait_s = max_wait_s
+        self.max_batch = max(max_batch or max_messages, max_messages)
+        self.limit = max_messages  # of the next batch
         self._client: SubscriberClient | None = None
 
     @property
@@ -404,12 +421,12 @@ class StreamConsumer(Generic[M]):
         return str(self.client.subscription_path(self.endpoint.project, self.binding.subscription))
 
     def pull(self) -> list[Received]:
-        """Up to ``max_messages`` messages, waiting at most ``max_wait_s`` after the first."""
+        """Up to :attr:`limit` messages, waiting at most ``max_wait_s`` after the first."""
         from google.api_core.exceptions import DeadlineExceeded
 
         found: list[Received] = []
         deadline = time.monotonic() + self.max_wait_s
-        while len(found) < self.max_messages:
+        while len(found) < self.limit:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -417,7 +434,7 @@ class StreamConsumer(Generic[M]):
                 response = self.client.pull(
                     request={
                         "subscription": self.subscription_path,
-                        "max_messages": self.max_messages - len(found),
+                        "max_messages": min(self.limit - len(found), PULL_MAX),
                     },
                     timeout=max(left, 0.1),
                 )
@@ -453,11 +470,13 @@ class StreamConsumer(Generic[M]):
         """Pull, ingest and acknowledge one batch (nothing pulled: an empty result)."""
         run_id = run_id or f"stream-{uuid.uuid4().hex[:12]}"
         batch = self.pull()
+        filled = len(batch) >= self.limit
         result = ingest(self.engine, self.binding, batch, run_id)
         if batch:
             self.acknowledge(batch)
             result.acknowledged = len(batch)
             log.info("%s: %s", self.binding.contract.meta().key, result.as_metadata())
+        self.limit = min(self.limit * 2, self.max_batch) if filled else self.max_messages
         return result
 
     def close(self) -> None:
@@ -467,6 +486,7 @@ class StreamConsumer(Generic[M]):
 
 
 __all__ = [
+    "MAX_BATCH",
     "STREAM_STAGE",
     "BatchResult",
     "Received",

@@ -47,8 +47,16 @@ Keys = set[tuple[Any, ...]]
 """Values of a follower's key columns."""
 
 KEYS_TABLE_FROM = 50
-"""From this many keys (of one text column), they are loaded in a table of the run
+"""From this many keys (of text columns), they are loaded in a table of the run
 and selected with a semi-join, rather than written into every statement."""
+
+STREAM_STAGING = "stream"
+"""The staging tables of a stream's publications are named by this, not by the batch:
+one batch at a time, so each product's audit is built once
+(:func:`mesh_platform.wap_audit.audit_for`)."""
+
+KEY_PREFIX = "_key__"
+"""The prefix of the columns of a table of several key columns (and its alias)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,7 @@ def key_values(
         exp.select(*(exp.column(k, quoted=True) for k in keys))
         .distinct()
         .from_(table)
-        .where(where.copy())
+        .where(where.copy(), copy=False)
     )
     return {tuple(row[k] for k in keys) for row in engine.query_rows(query)}
 
@@ -253,28 +261,58 @@ class Followers:
         self, engine: WarehouseEngine, follower: Follower, keys: Keys, run_id: str
     ) -> tuple[exp.Condition, exp.Table | None]:
         """The condition selecting ``keys``, and the table of the run holding them, if
-        they are many (:data:`KEYS_TABLE_FROM`)."""
-        values = [v[0] for v in keys]
-        if len(follower.keys) > 1 or len(values) < KEYS_TABLE_FROM:
-            return keys_condition(follower.keys, keys), None
-        if not all(isinstance(v, str) for v in values):
+        they are many (:data:`KEYS_TABLE_FROM`) and text.
+
+        One key column is selected with ``IN (SELECT ...)``; several with a correlated
+        ``EXISTS`` on the table, whose columns are prefixed (:data:`KEY_PREFIX`) so that
+        the product's own columns stay the outer query's: a long ``OR`` of ``AND``
+        would be copied and rendered in every statement of the refresh.
+        """
+        if len(keys) < KEYS_TABLE_FROM or not all(
+            isinstance(x, str) for value in keys for x in value
+        ):
             return keys_condition(follower.keys, keys), None
         domain, name = follower.product.split(".", 1)
         engine.cleanup_staging(domain, f"{name}__keys")  # left by a run killed midway
         table = engine.staging_table_for(domain, f"{name}__keys", run_id)
-        column = exp.to_identifier(follower.keys[0], quoted=True)
+        single = len(follower.keys) == 1
+        names = [k if single else f"{KEY_PREFIX}{k}" for k in follower.keys]
         engine.create_staging(
             exp.Create(
                 kind="TABLE",
                 this=exp.Schema(
                     this=table.copy(),
-                    expressions=[exp.ColumnDef(this=column, kind=string_type(engine.dialect))],
+                    expressions=[
+                        exp.ColumnDef(
+                            this=exp.to_identifier(n, quoted=True),
+                            kind=string_type(engine.dialect),
+                        )
+                        for n in names
+                    ],
                 ),
             )
         )
-        engine.load_arrow(table, pa.table({follower.keys[0]: sorted(values)}))
-        keys_query = exp.select(exp.column(column.copy())).from_(table.copy())
-        return exp.In(this=exp.column(column.copy()), query=keys_query.subquery()), table
+        ordered = sorted(keys)
+        engine.load_arrow(
+            table, pa.table({n: [v[i] for v in ordered] for i, n in enumerate(names)})
+        )
+        if single:
+            keys_query = exp.select(exp.column(names[0], quoted=True)).from_(table.copy())
+            column = exp.column(follower.keys[0], quoted=True)
+            return exp.In(this=column, query=keys_query.subquery(copy=False)), table
+        matches = [
+            exp.EQ(
+                this=exp.column(n, table=KEY_PREFIX, quoted=True),
+                expression=exp.column(k, quoted=True),
+            )
+            for n, k in zip(names, follower.keys, strict=True)
+        ]
+        found = (
+            exp.select("1")
+            .from_(exp.alias_(table.copy(), KEY_PREFIX, table=True, quoted=True), copy=False)
+            .where(exp.and_(*matches, copy=False), copy=False)
+        )
+        return exp.Exists(this=found), table
 
     def _publish(
         self,
@@ -302,6 +340,7 @@ class Followers:
             rows=condition,
             resolve=resolve,
             run_id=run_id,
+            stage_as=STREAM_STAGING,
             checksum=False,
             left_out=(
                 LeftOutRows(select=split.left_out, candidates=split.candidates)
@@ -320,4 +359,11 @@ class Followers:
         return refreshed
 
 
-__all__ = ["Follower", "Followers", "Refreshed", "key_values", "keys_condition"]
+__all__ = [
+    "STREAM_STAGING",
+    "Follower",
+    "Followers",
+    "Refreshed",
+    "key_values",
+    "keys_condition",
+]

@@ -11,7 +11,9 @@ oldest message's lag, the batch's duration, the events per second), so throughpu
 lag show on the asset's page and plots, and one of every product that follows the
 stream (keys and rows refreshed, whether rebuilt whole), so that Dagster sees them
 up to date and does not rebuild them whole after the stream's materialization; a
-tick that takes none says so in its skip reason. The cost
+tick that takes none says so in its skip reason. Under a backlog its batches grow (up
+to :data:`~mesh_platform.streams.consumer.MAX_BATCH`): a batch's cost is mostly a
+fixed number of statements, so throughput rises with the rate. The cost
 is latency: a message waits for the next tick (the interval, a few seconds), which
 fits the product's near-real-time promise; a lower latency would need a streaming
 pull in a process of its own.
@@ -31,7 +33,12 @@ import dagster as dg
 
 from mesh_platform.engines.factory import get_engine
 from mesh_platform.settings import Environment, get_settings
-from mesh_platform.streams.consumer import BatchResult, StreamBinding, StreamConsumer
+from mesh_platform.streams.consumer import (
+    MAX_BATCH,
+    BatchResult,
+    StreamBinding,
+    StreamConsumer,
+)
 from mesh_platform.streams.pubsub import EMULATOR_HOST_VARIABLE, endpoint_from_environment
 
 TICK_BUDGET_S = 20.0
@@ -116,7 +123,9 @@ def stream_sensor(
                 skip_reason=f"no Pub/Sub to pull {binding.subscription!r} from: locally, "
                 f"`mesh dev --stream` starts the emulator and sets {EMULATOR_HOST_VARIABLE}"
             )
-        consumer = StreamConsumer(binding, get_engine(), endpoint_from_environment())
+        consumer = StreamConsumer(
+            binding, get_engine(), endpoint_from_environment(), max_batch=MAX_BATCH
+        )
         results: list[BatchResult] = []
         deadline = time.monotonic() + budget_s
         try:
