@@ -30,9 +30,12 @@ HOLDOUT_SHARE = 0.2
 
 SENDS = Input(
     "campaigns.campaign_sends",
-    "send_id customer_id channel sent_at opens_count clicks_count last_clicked_at"
+    "send_id customer_id channel sent_at opens_count clicks_count"
     " subject_type main_highlight secondary_highlight cycle_label",
 )
+"""Every send with its settings and engagement: campaign appetence's learning base."""
+SEND_CLICKS = Input("campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at")
+"""What lead scoring reads of the sends: their date (for "today") and their clicks."""
 BOOKINGS = Input(
     "bookings.bookings",
     "customer_id village_id channel status created_at arrival_date season amount_eur",

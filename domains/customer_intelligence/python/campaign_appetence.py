@@ -48,6 +48,7 @@ from domains.customer_intelligence.python._send_history import (
     CUSTOMER_FEATURES,
     PROGRAMMES,
     SETTINGS,
+    SendLog,
     customer_block,
     customer_history,
     design,
@@ -107,6 +108,28 @@ def _choose_programmes(
     pick = means.argmax(axis=1)
     rows = np.arange(len(pick))
     return means[rows, pick], np.stack(options, axis=1)[rows, pick]
+
+
+def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
+    """Sends and actions per household (of each customer code, missing when none) and
+    season start year, by household id and year; households are grouped by integer
+    code, so no per-send column of ids is ever built."""
+    codes, ids = pd.factorize(household, sort=True)  # sorted: the ids' order
+    send_code = codes[log.customer]
+    known = send_code >= 0
+    counts = (
+        pd.DataFrame(
+            {
+                "household": send_code[known],
+                "year": (log.first_year + log.season)[known],
+                "actions": log.action[known],
+            }
+        )
+        .groupby(["household", "year"], as_index=False)
+        .agg(sends=("actions", "size"), actions=("actions", "sum"))
+    )
+    counts.insert(0, "household_id", np.asarray(ids, dtype=object)[counts.pop("household")])
+    return counts
 
 
 @python_product(
@@ -278,17 +301,7 @@ def campaign_appetence(
     gain = np.clip(recommended - baseline, 0.0, 1.0)
 
     # each household's next segment with the settings received and the recommended ones
-    send_household = pd.Series(log.customers[log.customer]).map(household_of)
-    per_household = pd.DataFrame(
-        {
-            "household_id": send_household.to_numpy(),
-            "year": log.first_year + log.season,
-            "actions": log.action,
-        }
-    ).dropna(subset=["household_id"])
-    household_sends = per_household.groupby(["household_id", "year"], as_index=False).agg(
-        sends=("actions", "size"), actions=("actions", "sum")
-    )
+    household_sends = _household_sends(log, scope_households)
     seg_model, seg_metrics = fit_segments(
         segment_training(segments, household_sends, latest), rng, seed
     )
