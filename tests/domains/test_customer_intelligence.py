@@ -740,3 +740,26 @@ def test_programmes_are_kept_dropped_or_added_when_they_raise_the_mean() -> None
     # customer 2 only received stay mails (0.5 each): nothing beats them as received
     assert best[1] == pytest.approx(0.5)
     assert chosen[1].tolist() == [False, True, False]
+
+
+def test_predictions_in_batches_are_the_bits_of_one_prediction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domains.customer_intelligence.python import _models
+
+    rng = np.random.default_rng(7)
+    x = np.column_stack([rng.integers(0, 4, 2_000), rng.normal(size=(2_000, 3))])
+    y = (x[:, 1] + rng.normal(size=2_000) > 0.5).astype(np.int64)
+    model = _models.fit_binary(x, y, seed=7, categorical=[True, False, False, False], max_iter=20)
+    monkeypatch.setattr(_models, "PREDICTION_BATCH_ROWS", 300)
+    built: list[int] = []
+
+    def matrix(part: slice) -> np.ndarray:
+        built.append(len(x[part]))
+        return x[part]
+
+    batched = _models.batched_log_odds(model, len(x), matrix)
+    assert batched.tobytes() == _models.log_odds(model, x).tobytes()
+    assert max(built) == 300
+    assert sum(built) == len(x)
+    assert _models.batched_log_odds(model, 0, matrix).size == 0

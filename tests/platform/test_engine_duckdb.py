@@ -218,3 +218,26 @@ def test_a_table_is_read_in_the_order_asked_whatever_order_it_is_stored_in(
     ordered = [engine.read_table(t, order_by=["village_id"]) for t in (forward, backward)]
     pd.testing.assert_frame_equal(ordered[0], ordered[1])
     assert list(ordered[0]["village_id"]) == sorted(villages_frame()["village_id"])
+
+
+def test_frames_share_equal_text_and_are_otherwise_duckdbs_own(engine: DuckDBEngine) -> None:
+    query = """
+        select 'CU' || (i % 3)::varchar as customer_id,
+               case when i % 4 = 0 then null else ['email', 'sms'][i % 2 + 1] end as channel,
+               i::integer as n,
+               case when i % 5 = 0 then null else i end as maybe,
+               (i / 7)::decimal(12, 2) as amount_eur,
+               date '2024-01-01' + i::integer as day,
+               timestamptz '2024-01-01 10:00:00+00' + to_seconds(i) as at,
+               i % 2 = 0 as even
+        from range(1000) t(i) order by i desc
+    """
+    with engine.connection(write=False) as connection:
+        expected = connection.execute(query).df()
+    frame = engine.query_frame(query)
+
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert len({id(v) for v in frame["customer_id"]}) == 3  # one object per distinct value
+    assert len({id(v) for v in frame["channel"].dropna()}) == 2
+    only_numbers = engine.query_frame("select 1 as a, 2.5 as b")
+    assert only_numbers.to_dict("records") == [{"a": 1, "b": 2.5}]

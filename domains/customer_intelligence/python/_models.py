@@ -9,6 +9,8 @@ sample and fit. Seasons are the mesh's calendar (:data:`contracts.calendar.SEASO
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -22,6 +24,9 @@ MODEL_THREADS = 1
 """OpenMP threads of the gradient-boosting fits and predictions: one thread is faster
 than spinning threads on a shared machine, and results do not depend on it."""
 
+PREDICTION_BATCH_ROWS = 100_000
+"""Rows of a design matrix built and scored at a time (:func:`batched_log_odds`)."""
+
 HOLDOUT_SHARE = 0.2
 """Share of the customers (or households) held out from a fit to evaluate it."""
 
@@ -30,9 +35,12 @@ HOLDOUT_SHARE = 0.2
 
 SENDS = Input(
     "campaigns.campaign_sends",
-    "send_id customer_id channel sent_at opens_count clicks_count last_clicked_at"
+    "send_id customer_id channel sent_at opens_count clicks_count"
     " subject_type main_highlight secondary_highlight cycle_label",
 )
+"""Every send with its settings and engagement: campaign appetence's learning base."""
+SEND_CLICKS = Input("campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at")
+"""What lead scoring reads of the sends: their date (for "today") and their clicks."""
 BOOKINGS = Input(
     "bookings.bookings",
     "customer_id village_id channel status created_at arrival_date season amount_eur",
@@ -156,3 +164,26 @@ def log_odds(model: HistGradientBoostingClassifier | _Prior, x: np.ndarray) -> n
         return np.zeros(0)
     with threadpool_limits(limits=MODEL_THREADS):
         return np.asarray(model.decision_function(x), dtype=np.float64)
+
+
+def batched_log_odds(
+    model: HistGradientBoostingClassifier | _Prior,
+    rows: int,
+    matrix: Callable[[slice], np.ndarray],
+) -> np.ndarray:
+    """Log-odds of the positive class for ``rows`` rows whose design matrix
+    ``matrix(part)`` builds for a slice of them, a batch at a time.
+
+    A row's log-odds does not depend on the other rows, so this is the same bits as one
+    call on the whole matrix, without ever holding it (nor the copy the classifier makes
+    of it to encode its categorical columns): the memory of a prediction no longer
+    grows with the number of sends.
+    """
+    if rows == 0:
+        return np.zeros(0)
+    return np.concatenate(
+        [
+            log_odds(model, matrix(slice(start, start + PREDICTION_BATCH_ROWS)))
+            for start in range(0, rows, PREDICTION_BATCH_ROWS)
+        ]
+    )

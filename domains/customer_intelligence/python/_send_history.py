@@ -76,19 +76,15 @@ class SendLog:
 def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
     """Codes the sends and labels them: clicked, opened twice, or followed by a booking
     of the customer within seven days."""
-    sends = sends.sort_values("send_id", ignore_index=True)
+    if not sends["send_id"].is_monotonic_increasing:  # the platform loads them in order
+        sends = sends.sort_values("send_id", ignore_index=True)
     sent = utc(sends["sent_at"]).astype("datetime64[ns, UTC]")
     local = sent.dt.tz_convert(PARIS)
     hour = local.dt.hour.to_numpy()
     slot = np.select([(hour >= 6) & (hour < 12), (hour >= 12) & (hour < 18)], [0, 1], 2)
-    codes = {
-        "main_highlight": sends["main_highlight"],
-        "secondary_highlight": sends["secondary_highlight"],
-        "subject_type": sends["subject_type"],
-    }
     coded = {
-        name: pd.Categorical(values, categories=SETTINGS[name]).codes.astype(np.int64)
-        for name, values in codes.items()
+        name: pd.Categorical(sends[name], categories=SETTINGS[name]).codes.astype(np.int64)
+        for name in ("main_highlight", "secondary_highlight", "subject_type")
     }
     coded["best_send_day"] = local.dt.dayofweek.to_numpy().astype(np.int64)
     coded["best_send_time_slot"] = slot.astype(np.int64)
@@ -98,27 +94,7 @@ def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
     if any((c < 0).any() for c in coded.values()):
         raise ValueError("customer_intelligence.campaign_appetence: unknown campaign setting value")
     customer_codes, customers = pd.factorize(sends["customer_id"].astype(str), sort=True)
-
-    left = pd.DataFrame(
-        {"customer_id": sends["customer_id"].astype(str), "at": sent, "row": np.arange(len(sends))}
-    ).sort_values(["at", "row"])
-    right = pd.DataFrame(
-        {
-            "customer_id": bookings["customer_id"].astype(str),
-            "booked_at": utc(bookings["created_at"]).astype("datetime64[ns, UTC]"),
-        }
-    ).sort_values("booked_at")
-    matched = pd.merge_asof(
-        left,
-        right,
-        left_on="at",
-        right_on="booked_at",
-        by="customer_id",
-        direction="forward",
-        tolerance=ACTION_WINDOW,
-    )
-    booked = np.zeros(len(sends), dtype=bool)
-    booked[matched["row"].to_numpy()] = matched["booked_at"].notna().to_numpy()
+    booked = _booked_after(customer_codes, sent, customers, bookings)
     action = (
         (sends["clicks_count"].to_numpy() > 0) | (sends["opens_count"].to_numpy() >= 2) | booked
     )
@@ -135,6 +111,35 @@ def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
         action=action.astype(np.int64),
         opened=(sends["opens_count"].to_numpy() > 0).astype(np.int64),
     )
+
+
+def _booked_after(
+    customer: np.ndarray, sent: pd.Series, customers: pd.Index, bookings: pd.DataFrame
+) -> np.ndarray:
+    """Whether each send (its customer's code, its time) is followed by a booking of the
+    customer within seven days; customers are matched by code, not by their id's text."""
+    left = pd.DataFrame({"customer": customer, "at": sent, "row": np.arange(customer.size)})
+    left = left.sort_values(["at", "row"])
+    booker = customers.get_indexer(pd.Index(bookings["customer_id"].astype(str)))
+    right = pd.DataFrame(
+        {
+            "customer": booker,
+            "booked_at": utc(bookings["created_at"]).astype("datetime64[ns, UTC]"),
+        }
+    )
+    right = right[booker >= 0].sort_values("booked_at")
+    matched = pd.merge_asof(
+        left,
+        right,
+        left_on="at",
+        right_on="booked_at",
+        by="customer",
+        direction="forward",
+        tolerance=ACTION_WINDOW,
+    )
+    booked = np.zeros(customer.size, dtype=bool)
+    booked[matched["row"].to_numpy()] = matched["booked_at"].notna().to_numpy()
+    return booked
 
 
 @dataclass(frozen=True)
@@ -248,11 +253,17 @@ def design(
 ) -> np.ndarray:
     """The model's design matrix: the customer block, then for each setting its code and
     the customer's two lifts for it, then the programme, the channel and their lifts."""
-    columns = [customer_block]
+    rows, width = customer_block.shape
+    matrix = np.empty((rows, width + 3 * len(SETTINGS) + 4))  # filled in place: no copies
+    matrix[:, :width] = customer_block
     for name in SETTINGS:
-        columns.append(np.column_stack([codes[name], lifts[name]]))
-    columns.append(np.column_stack([codes["cycle"], channel, lifts["cycle"]]))
-    return np.hstack(columns).astype(np.float64)
+        matrix[:, width] = codes[name]
+        matrix[:, width + 1 : width + 3] = lifts[name]
+        width += 3
+    matrix[:, width] = codes["cycle"]
+    matrix[:, width + 1] = channel
+    matrix[:, width + 2 :] = lifts["cycle"]
+    return matrix
 
 
 def design_layout() -> tuple[list[bool], list[list[int]]]:

@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 
 from contracts.calendar import SEASONS
-from domains.customer_intelligence.python._models import fit_binary, log_odds, sigmoid
+from domains.customer_intelligence.python._models import (
+    batched_log_odds,
+    fit_binary,
+    log_odds,
+    sigmoid,
+)
 from domains.customer_intelligence.python._send_history import (
     SETTINGS,
     History,
@@ -108,7 +113,9 @@ def evaluate_uplift(
         categorical=categorical,
         interaction_cst=groups,
     )
-    raw = log_odds(model, send_design(log, history, rfm, eval_rows))
+    raw = batched_log_odds(
+        model, eval_rows.size, lambda part: send_design(log, history, rfm, eval_rows[part])
+    )
     outcome = log.action[eval_rows]
     customers, who = np.unique(log.customer[eval_rows], return_inverse=True)
     n = customers.size

@@ -25,11 +25,11 @@ from domains.customer_intelligence.python._models import (
     MEMBERS,
     RFM,
     SENDS,
+    batched_log_odds,
     binary_metrics,
     data_today,
     fit_binary,
     label_year,
-    log_odds,
     sample_rows,
     sigmoid,
 )
@@ -48,6 +48,7 @@ from domains.customer_intelligence.python._send_history import (
     CUSTOMER_FEATURES,
     PROGRAMMES,
     SETTINGS,
+    SendLog,
     customer_block,
     customer_history,
     design,
@@ -107,6 +108,28 @@ def _choose_programmes(
     pick = means.argmax(axis=1)
     rows = np.arange(len(pick))
     return means[rows, pick], np.stack(options, axis=1)[rows, pick]
+
+
+def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
+    """Sends and actions per household (of each customer code, missing when none) and
+    season start year, by household id and year; households are grouped by integer
+    code, so no per-send column of ids is ever built."""
+    codes, ids = pd.factorize(household, sort=True)  # sorted: the ids' order
+    send_code = codes[log.customer]
+    known = send_code >= 0
+    counts = (
+        pd.DataFrame(
+            {
+                "household": send_code[known],
+                "year": (log.first_year + log.season)[known],
+                "actions": log.action[known],
+            }
+        )
+        .groupby(["household", "year"], as_index=False)
+        .agg(sends=("actions", "size"), actions=("actions", "sum"))
+    )
+    counts.insert(0, "household_id", np.asarray(ids, dtype=object)[counts.pop("household")])
+    return counts
 
 
 @python_product(
@@ -185,7 +208,12 @@ def campaign_appetence(
         interaction_cst=groups,
     )
     evaluation = binary_metrics(
-        log.action[eval_rows], sigmoid(log_odds(model, send_design(log, history, rfm, eval_rows)))
+        log.action[eval_rows],
+        sigmoid(
+            batched_log_odds(
+                model, eval_rows.size, lambda part: send_design(log, history, rfm, eval_rows[part])
+            )
+        ),
     )
 
     # the uplift evaluation: a model of the earlier seasons judged on the latest one
@@ -224,9 +252,12 @@ def campaign_appetence(
     block = customer_block(history, scope, now, rfm, np.full(n_scope, latest - log.first_year + 1))
 
     def at_values(setting_values: dict[str, np.ndarray], cycle: np.ndarray) -> np.ndarray:
-        codes = {**setting_values, "cycle": cycle}
-        lifts = history.now_lifts(scope, codes)
-        return log_odds(model, design(block, codes, lifts, np.zeros(n_scope, dtype=np.int64)))
+        def matrix(batch: slice) -> np.ndarray:
+            codes = {k: v[batch] for k, v in {**setting_values, "cycle": cycle}.items()}
+            lifts = history.now_lifts(scope[batch], codes)
+            return design(block[batch], codes, lifts, np.zeros(codes["cycle"].size, dtype=np.int64))
+
+        return batched_log_odds(model, n_scope, matrix)
 
     reference = {name: np.zeros(n_scope, dtype=np.int64) for name in SETTINGS}
     annual = np.zeros(n_scope, dtype=np.int64)
@@ -255,8 +286,15 @@ def campaign_appetence(
             who[start : start + PREDICTION_CHUNK_ROWS],
         )
         codes = {k: v[part] for k, v in log.codes.items()}
-        lifts = history.now_lifts(log.customer[part], codes)
-        raw = log_odds(model, design(block[where], codes, lifts, log.channel[part]))
+
+        def chunk_design(
+            batch: slice, part: np.ndarray = part, where: np.ndarray = where
+        ) -> np.ndarray:
+            batch_codes = {k: v[part[batch]] for k, v in log.codes.items()}
+            lifts = history.now_lifts(log.customer[part[batch]], batch_codes)
+            return design(block[where[batch]], batch_codes, lifts, log.channel[part[batch]])
+
+        raw = batched_log_odds(model, part.size, chunk_design)
         uplift = sum(term[k][where, best[k][where]] - term[k][where, codes[k]] for k in SETTINGS)
         base_sum += np.bincount(where, weights=sigmoid(raw), minlength=n_scope)
         cell = where * len(PROGRAMMES) + codes["cycle"]
@@ -278,17 +316,7 @@ def campaign_appetence(
     gain = np.clip(recommended - baseline, 0.0, 1.0)
 
     # each household's next segment with the settings received and the recommended ones
-    send_household = pd.Series(log.customers[log.customer]).map(household_of)
-    per_household = pd.DataFrame(
-        {
-            "household_id": send_household.to_numpy(),
-            "year": log.first_year + log.season,
-            "actions": log.action,
-        }
-    ).dropna(subset=["household_id"])
-    household_sends = per_household.groupby(["household_id", "year"], as_index=False).agg(
-        sends=("actions", "size"), actions=("actions", "sum")
-    )
+    household_sends = _household_sends(log, scope_households)
     seg_model, seg_metrics = fit_segments(
         segment_training(segments, household_sends, latest), rng, seed
     )
