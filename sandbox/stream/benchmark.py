@@ -33,6 +33,7 @@ import os
 import tempfile
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,8 @@ def run(rate: float, duration_s: float, seed: int) -> dict[str, Any]:
 
 def _agrees(engine: Any) -> bool:
     """Whether ``bookings_live`` as published is what its SQL computes from scratch
-    (amounts to the cent: sums taken in another order differ in their last bits)."""
+    (amounts to the cent: the published column is the contract's float, the SQL's own
+    sum an exact decimal)."""
     from mesh_platform.location import domain_products
     from mesh_platform.products.sql import SqlProduct
 
@@ -176,7 +178,7 @@ def _agrees(engine: Any) -> bool:
     def keyed(found: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
         return {
             (r["booking_date"], r["village_id"], r["market"]): {
-                k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()
+                k: round(float(v), 2) if isinstance(v, float | Decimal) else v for k, v in r.items()
             }
             for r in found
         }
