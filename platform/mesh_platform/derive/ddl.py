@@ -31,12 +31,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from google.cloud import bigquery
 from sqlglot import exp
 
 from mesh_platform.contract import Classification, ColumnSpec, DataContract, columns_of
 from mesh_platform.derive.sqltypes import Dialect, bigquery_field_type, check_dialect, sql_type
+
+if TYPE_CHECKING:  # the client library costs a second to import: loaded where it is used
+    from google.cloud import bigquery
 
 POLICY_TAG_TEMPLATE = (
     "projects/{project}/locations/{location}/taxonomies/{taxonomy}/policyTags/{policy_tag}"
@@ -380,6 +383,8 @@ def bigquery_schema(
     PII columns carry ``PolicyTagList`` names from :func:`policy_tag_placeholders`, to be
     filled with :func:`fill_policy_tags` before the schema is sent to BigQuery.
     """
+    from google.cloud import bigquery
+
     placeholders = policy_tag_placeholders(contract)
     fields: list[bigquery.SchemaField] = []
     for col in columns_of(contract):
@@ -411,6 +416,8 @@ def fill_policy_tags(
         project, location, taxonomy: where the taxonomy lives.
         policy_tags: the policy tag id of each classification (see :func:`policy_tag_names`).
     """
+    from google.cloud import bigquery
+
     tags = {Classification(k).value: v for k, v in (policy_tags or {}).items()}
 
     def fill(name: str) -> str:
