@@ -40,6 +40,7 @@ from mesh_platform.engines.base import (
     drop_statement,
     sanitize_run_id,
 )
+from mesh_platform.engines.heap import give_back_memory
 from mesh_platform.settings import EngineName, MeshSettings
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,9 @@ class DuckDBEngine(WarehouseEngine):
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET threads = ?", [self.settings.duckdb_threads])
         connection.execute("SET memory_limit = ?", [self.settings.duckdb_memory_limit])
+        # jemalloc purges the pages a finished query freed in the background, instead of
+        # keeping them until the next allocation (see mesh_platform.engines.heap)
+        connection.execute("SET allocator_background_threads = true")
         return connection
 
     # -- raw SQL
@@ -219,7 +223,9 @@ class DuckDBEngine(WarehouseEngine):
 
     def query_frame(self, query: exp.Expr | str) -> pd.DataFrame:
         with self.connection(write=False) as connection:
-            return compact_frame(connection, self.sql(query))
+            frame = compact_frame(connection, self.sql(query))
+        give_back_memory()
+        return frame
 
     def table_exists(self, table: exp.Table) -> bool:
         if not self.path.exists():
