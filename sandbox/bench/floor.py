@@ -123,7 +123,7 @@ class Floor:
             domain, table = upstream.split(".", 1)
             projection = [exp.column(c, quoted=True) for c in columns] if columns else [exp.Star()]
             select = exp.select(*projection)
-            order = input_order(upstream, columns)
+            order = input_order(upstream, columns, product.order.get(name))
             query = select.from_(_table(domain, table)).order_by(
                 *(exp.column(c, quoted=True) for c in order)
             )

@@ -410,3 +410,45 @@ def test_python_products_read_their_inputs_in_one_order() -> None:
     ]
     households = get_contract("customers.households")
     assert input_order("customers.households", None) == list(households.meta().grain)
+    # an input may order its rows by columns it does not load
+    assert input_order("campaigns.campaign_sends", ("customer_id",), ("send_id",)) == ["send_id"]
+
+
+def test_an_input_orders_its_rows_by_a_column_it_does_not_load() -> None:
+    """``Input.order_by`` gives the rows the grain's order without loading the grain."""
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success, key
+
+    @python_product(
+        CONTRACTS["shop.top_items"],
+        inputs={"orders": Input("shop.orders", "item_id amount_eur", order_by="order_id")},
+    )
+    def top(orders: pd.DataFrame) -> pd.DataFrame:
+        return orders
+
+    top.validate(CONTRACTS)  # the order's column is one of the upstream's
+    assert top.order == {"orders": ("order_id",)}
+    loaded = top.columns["orders"]
+    frame = DuckDBEngine().read_product(
+        "shop", "orders", columns=loaded, order_by=input_order("shop.orders", loaded, ("order_id",))
+    )
+    whole = DuckDBEngine().read_product("shop", "orders").sort_values("order_id")
+    assert list(frame.columns) == ["item_id", "amount_eur"]
+    assert frame["item_id"].tolist() == whole["item_id"].tolist()
+    assert frame["amount_eur"].tolist() == whole["amount_eur"].tolist()
+
+
+def test_an_input_ordered_by_an_unknown_column_fails_at_load() -> None:
+    @python_product(
+        CONTRACTS["shop.top_items"],
+        inputs={"orders": Input("shop.orders", "item_id amount_eur", order_by="order_day")},
+    )
+    def top(orders: pd.DataFrame) -> pd.DataFrame:
+        return orders
+
+    with pytest.raises(ProductDefinitionError) as error:
+        top.validate(CONTRACTS)
+    assert "rule unknown_column" in str(error.value)
+    assert "column 'order_day'" in str(error.value)

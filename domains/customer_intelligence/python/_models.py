@@ -35,10 +35,13 @@ HOLDOUT_SHARE = 0.2
 
 SENDS = Input(
     "campaigns.campaign_sends",
-    "send_id customer_id channel sent_at opens_count clicks_count"
+    "customer_id channel sent_at opens_count clicks_count"
     " subject_type main_highlight secondary_highlight cycle_label",
+    order_by="send_id",
 )
-"""Every send with its settings and engagement: campaign appetence's learning base."""
+"""Every send with its settings and engagement, in send order: campaign appetence's
+learning base (its seeded samples are drawn by position; the send ids themselves, one
+distinct string a send, are not loaded)."""
 SEND_CLICKS = Input("campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at")
 """What lead scoring reads of the sends: their date (for "today") and their clicks."""
 BOOKINGS = Input(

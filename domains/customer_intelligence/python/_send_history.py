@@ -76,7 +76,9 @@ class SendLog:
 def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
     """Codes the sends and labels them: clicked, opened twice, or followed by a booking
     of the customer within seven days."""
-    if not sends["send_id"].is_monotonic_increasing:  # the platform loads them in order
+    # the platform delivers them in send order (``SENDS.order_by``) without the ids; a
+    # caller passing the ids in another order gets them sorted
+    if "send_id" in sends and not sends["send_id"].is_monotonic_increasing:
         sends = sends.sort_values("send_id", ignore_index=True)
     sent = utc(sends["sent_at"]).astype("datetime64[ns, UTC]")
     local = sent.dt.tz_convert(PARIS)

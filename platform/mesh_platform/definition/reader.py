@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, cast
 
@@ -244,6 +244,8 @@ class PythonDefinition:
         inputs: function parameter → upstream product ``domain.product``.
         columns: function parameter → the only columns it loads of that input.
         parameters: the function's parameters.
+        order: function parameter → the columns of that input its rows are ordered by,
+            when declared.
     """
 
     key: str
@@ -252,6 +254,7 @@ class PythonDefinition:
     inputs: Mapping[str, str]
     columns: Mapping[str, tuple[str, ...]]
     parameters: tuple[str, ...]
+    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

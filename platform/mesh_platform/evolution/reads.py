@@ -126,10 +126,11 @@ def _columns_named(query: exp.Query) -> Iterator[tuple[str, str]]:
 
 
 def python_reads(definition: PythonDefinition) -> Iterator[Read]:
-    """The columns a Python product's inputs load of other products."""
+    """The columns a Python product's inputs load of other products, or order their rows by."""
     team, contact = _owner(definition.contract)
     for parameter, upstream in definition.inputs.items():
         if upstream == definition.key:
             continue
-        for column in definition.columns.get(parameter, (EVERY_COLUMN,)):
+        loaded = definition.columns.get(parameter, (EVERY_COLUMN,))
+        for column in dict.fromkeys((*loaded, *definition.order.get(parameter, ()))):
             yield Read(definition.key, team, contact, upstream, column, (), "python")

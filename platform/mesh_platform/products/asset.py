@@ -317,7 +317,9 @@ def _publish(
                 engine.read_product(
                     *upstream.split(".", 1),
                     columns=product.columns.get(name),
-                    order_by=input_order(upstream, product.columns.get(name)),
+                    order_by=input_order(
+                        upstream, product.columns.get(name), product.order.get(name)
+                    ),
                 ),
                 product.frame,
             )
@@ -351,12 +353,16 @@ def _publish(
     return published, extra
 
 
-def input_order(upstream: str, columns: Sequence[str] | None) -> list[str]:
+def input_order(
+    upstream: str, columns: Sequence[str] | None, declared: Sequence[str] | None = None
+) -> list[str]:
     """A total order of an input's rows, so that a Python product sees them in the same
-    order whatever order the warehouse stores them in: the upstream's grain when every
-    grain column is loaded, else every column loaded (rows equal on all of them are
-    interchangeable). An upstream outside the mesh's contracts is ordered by the columns
-    named, if any."""
+    order whatever order the warehouse stores them in: the order the input declares
+    (``Input.order_by``), else the upstream's grain when every grain column is loaded,
+    else every column loaded (rows equal on all of them are interchangeable). An
+    upstream outside the mesh's contracts is ordered by the columns named, if any."""
+    if declared:
+        return list(declared)
     contract = all_contracts().get(upstream)
     declared = [column.name for column in columns_of(contract)] if contract else []
     loaded = list(columns) if columns else declared

@@ -24,6 +24,14 @@ checks at definitions load that each one is a column of the upstream contract.
     >>> total.inputs, total.columns
     ({'lines': 'sales.sales_lines'}, {'lines': ('amount_eur',)})
 
+Its rows arrive in one total order: the upstream's grain when the grain is loaded, else
+every column loaded. ``order_by`` names the columns to order by instead, loaded or not:
+a function that depends on the grain's order (a seeded sample of rows) keeps it without
+holding a column of unique identifiers in memory.
+
+    >>> Input("campaigns.campaign_sends", "customer_id sent_at", order_by="send_id").order_by
+    ('send_id',)
+
 A function with more to publish than rows (a model's evaluation metrics, totals)
 returns a :class:`ProductOutput`: its frame is validated and published like a bare
 frame, and its metadata is attached to the materialisation.
@@ -93,12 +101,17 @@ class Input:
 
     product: str
     columns: Sequence[str] | str | None = None
+    order_by: Sequence[str] | str | None = None
+    """The columns of the upstream its rows are ordered by (loaded or not); ``None``:
+    the grain when loaded, else every column loaded."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.columns, str):
-            object.__setattr__(self, "columns", tuple(self.columns.split()))
-        elif self.columns is not None:
-            object.__setattr__(self, "columns", tuple(self.columns))
+        for name in ("columns", "order_by"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, tuple(value.split()))
+            elif value is not None:
+                object.__setattr__(self, name, tuple(value))
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,8 @@ class PythonProduct:
     """How upstream products arrive."""
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Function parameter → the only columns loaded of its input (all when absent)."""
+    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Function parameter → the columns its input's rows are ordered by, when declared."""
 
     @property
     def upstream_products(self) -> tuple[str, ...]:
@@ -143,6 +158,7 @@ class PythonProduct:
             file=f"{self.fn.__module__}.{self.fn.__name__}",
             inputs=dict(self.inputs),
             columns=dict(self.columns),
+            order=dict(self.order),
             parameters=tuple(inspect.signature(self.fn).parameters),
         )
 
@@ -179,6 +195,11 @@ def python_product(
                 name: tuple(spec.columns)
                 for name, spec in declared.items()
                 if spec.columns is not None
+            },
+            order={
+                name: tuple(spec.order_by)
+                for name, spec in declared.items()
+                if spec.order_by is not None
             },
         )
 

@@ -14,17 +14,17 @@ RULE = "unknown_column"
 
 
 def unknown_column(mesh: Mesh) -> Iterator[Finding]:
-    """Columns a SQL query reads that no table holds, and columns a Python input names that
-    its upstream contract does not declare."""
+    """Columns a SQL query reads that no table holds, and columns a Python input loads or
+    orders by that its upstream contract does not declare."""
     for sql in mesh.sql():
         if isinstance(sql.qualify_error, OptimizeError):
             yield Finding(sql.key, None, RULE, str(sql.qualify_error), sql.file)
     for python in mesh.python():
         for name, key in python.inputs.items():
             upstream = mesh.contracts.get(key)
-            selected = python.columns.get(name)
+            selected = (*python.columns.get(name, ()), *python.order.get(name, ()))
             columns = readable_columns(upstream) if upstream is not None else None
-            if selected is None or columns is None:
+            if not selected or columns is None:
                 continue
             known = {spec.name for spec in columns}
             for column in dict.fromkeys(selected):
