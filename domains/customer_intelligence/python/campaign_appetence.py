@@ -122,7 +122,7 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
             {
                 "household": send_code[known],
                 "year": (log.first_year + log.season)[known],
-                "actions": log.action[known],
+                "actions": log.action[known].astype(np.int64),
             }
         )
         .groupby(["household", "year"], as_index=False)
