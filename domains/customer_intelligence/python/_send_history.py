@@ -151,8 +151,9 @@ class Signal:
 
     ``prior[c, s]`` is the signal's rate for customer c over its eligible sends of the
     seasons before s (s = n_seasons: every season), smoothed towards the base rate;
-    ``send_lift[k]`` the lift (log-odds ratio) of each send's value of setting k over
-    its customer's own rate, from the seasons before the send's; ``now_lift[k][c, v]``
+    ``send_lift[k]`` the lift (log-odds ratio) of each kept send's value of setting k
+    over its customer's own rate, from the seasons before the send's (the sends kept
+    are the history's ``kept``); ``now_lift[k][c, v]``
     the same lift for every value v, from every season; ``held_lift[k][c, v]`` from the
     seasons before the held-out one (the uplift evaluation's).
     """
@@ -164,9 +165,12 @@ class Signal:
     held_lift: dict[str, np.ndarray]
 
 
-def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int) -> Signal:
+def signal(
+    log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int, kept: np.ndarray
+) -> Signal:
     """The customer history of one signal (``hit`` among the ``eligible`` sends);
-    ``held`` is the season index the uplift evaluation holds out.
+    ``held`` is the season index the uplift evaluation holds out, ``kept`` the sends
+    (sorted positions) whose own lifts are kept.
 
     Per setting, the counts per customer and value are accumulated season by season (a
     running sum adds the seasons in the order a cumulative sum would, so the rates are
@@ -187,6 +191,8 @@ def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int) -> Si
     by_season = np.argsort(log.season, kind="stable")  # each season's sends, in send order
     bounds = np.searchsorted(log.season[by_season], np.arange(log.n_seasons + 1))
     seasons = [by_season[bounds[s] : bounds[s + 1]] for s in range(log.n_seasons)]
+    kept_season = log.season[kept]
+    kept_in = [np.flatnonzero(kept_season == s) for s in range(log.n_seasons)]
     send_lift: dict[str, np.ndarray] = {}
     now_lift: dict[str, np.ndarray] = {}
     held_lift: dict[str, np.ndarray] = {}
@@ -194,7 +200,7 @@ def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int) -> Si
         n_values = len(values)
         count = np.zeros((n_customers, n_values))
         won = np.zeros((n_customers, n_values))
-        lifted = np.empty(log.rows)
+        lifted = np.empty(kept.size)
         for slot in range(width):  # the rates before season ``slot`` (the last: every one)
             own = prior[:, slot, None]
             rate = (won + VALUE_PRIOR_WEIGHT * own) / (count + VALUE_PRIOR_WEIGHT)
@@ -204,9 +210,12 @@ def signal(log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int) -> Si
             if slot == width - 1:
                 now_lift[name] = lift
                 break
+            own_rows = kept[kept_in[slot]]
+            lifted[kept_in[slot]] = lift.ravel()[
+                log.customer[own_rows] * n_values + log.codes[name][own_rows]
+            ]
             rows = seasons[slot]
             index = log.customer[rows] * n_values + log.codes[name][rows]
-            lifted[rows] = lift.ravel()[index]
             count += np.bincount(index, weights=weight[rows], minlength=count.size).reshape(
                 count.shape
             )
@@ -225,11 +234,23 @@ class History:
 
     action: Signal
     open: Signal
+    kept: np.ndarray
+    """The sends (sorted positions) whose own lifts are kept: those a design is built for."""
 
     def send_lifts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Per setting, the (action, open) lifts of the given sends' own values."""
+        """Per setting, the (action, open) lifts of the given sends' own values.
+
+        Raises:
+            ValueError: a send whose lifts were not kept.
+        """
+        at = np.searchsorted(self.kept, rows).clip(max=max(self.kept.size - 1, 0))
+        if rows.size and (not self.kept.size or (self.kept[at] != rows).any()):
+            raise ValueError(
+                "customer_intelligence.campaign_appetence: a design asked for sends whose "
+                "lifts the history did not keep"
+            )
         return {
-            k: np.column_stack([self.action.send_lift[k][rows], self.open.send_lift[k][rows]])
+            k: np.column_stack([self.action.send_lift[k][at], self.open.send_lift[k][at]])
             for k in self.action.send_lift
         }
 
@@ -246,14 +267,18 @@ class History:
         }
 
 
-def customer_history(log: SendLog) -> History:
+def customer_history(log: SendLog, kept: np.ndarray | None = None) -> History:
     """Every customer's actions (on every send) and opens (of e-mails) over time; the
-    held-out season of the uplift evaluation is the latest one."""
+    held-out season of the uplift evaluation is the latest one. Each send's own lifts
+    are kept for the sends ``kept`` only (default: every send): the designs of the
+    samples a model is fitted and judged on, not the millions of sends around them."""
     email = log.channel == 0
     held = max(log.n_seasons - 1, 0)
+    kept = np.arange(log.rows) if kept is None else np.unique(kept)
     return History(
-        action=signal(log, log.action, np.ones(log.rows, dtype=bool), held),
-        open=signal(log, log.opened, email, held),
+        action=signal(log, log.action, np.ones(log.rows, dtype=bool), held, kept),
+        open=signal(log, log.opened, email, held, kept),
+        kept=kept,
     )
 
 

@@ -182,7 +182,6 @@ def campaign_appetence(
     seed = get_settings().seed
     rng = np.random.default_rng(seed)
     log = send_log(sends, bookings)
-    history = customer_history(log)
     today = data_today(sends["sent_at"], bookings["created_at"])
     segment_year = label_year(segments["season"])
     latest = int(segment_year.max())
@@ -199,6 +198,13 @@ def campaign_appetence(
     fit_rows = fit_rows[sample_rows(fit_rows.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
     eval_rows = np.flatnonzero(held_rows)
     eval_rows = eval_rows[sample_rows(eval_rows.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
+    # the uplift evaluation's samples: the earlier seasons to fit, the latest to judge
+    held = log.n_seasons - 1
+    before = np.flatnonzero(log.season < held)
+    before = before[sample_rows(before.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
+    after = np.flatnonzero(log.season == held)
+    after = after[sample_rows(after.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
+    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows, before, after]))
 
     model = fit_binary(
         send_design(log, history, rfm, fit_rows),
@@ -217,11 +223,6 @@ def campaign_appetence(
     )
 
     # the uplift evaluation: a model of the earlier seasons judged on the latest one
-    held = log.n_seasons - 1
-    before = np.flatnonzero(log.season < held)
-    before = before[sample_rows(before.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
-    after = np.flatnonzero(log.season == held)
-    after = after[sample_rows(after.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
     held_out = evaluate_uplift(
         log,
         history,
