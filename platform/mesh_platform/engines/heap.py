@@ -7,8 +7,15 @@ buffers). Their retained pages count in the process's resident memory while a mo
 fitted on the frame, doubling a Python product's peak for nothing. Dask's workers trim
 the C heap the same way; the frame itself is not touched.
 
+A model's working arrays meet the same fate: glibc serves a freed array's size from its
+heap next time (its mapping threshold rises up to 32 MiB), and a heap fragmented by a
+fit keeps its pages. :func:`map_large_arrays` fixes the threshold, so that every array
+above a mebibyte is its own mapping, returned to the system when freed.
+
 Example:
     >>> give_back_memory() >= 0
+    True
+    >>> map_large_arrays() in (True, False)
     True
 """
 
@@ -33,6 +40,24 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return trim
     except (OSError, AttributeError):
         return None
+
+
+_M_MMAP_THRESHOLD = -3
+"""``mallopt``'s parameter number for the mapping threshold (glibc's ``malloc.h``)."""
+
+
+@cache
+def map_large_arrays(threshold: int = 1 << 20) -> bool:
+    """Have glibc map every allocation above ``threshold`` bytes on its own (once per
+    process); ``False`` where the C library has no ``mallopt``."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        mallopt: Callable[[int, int], int] = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
 
 
 def give_back_memory() -> int:

@@ -23,6 +23,7 @@ from mesh_platform.derive.checks import CheckResult, checked_upstream, contract_
 from mesh_platform.derive.dagster_metadata import asset_metadata
 from mesh_platform.derive.ddl import insert_from
 from mesh_platform.engines import WarehouseEngine, get_engine
+from mesh_platform.engines.heap import map_large_arrays
 from mesh_platform.errors import ContractViolation, RuleFailure
 from mesh_platform.lineage import LineageEmitter
 from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
@@ -310,6 +311,7 @@ def _publish(
                 product, engine, cause, step=failed.step, statement=statement
             ) from cause
         return published, {}
+    map_large_arrays()  # a model's freed working arrays go back to the system
     step = "reading its inputs"
     try:
         frames: dict[str, Any] = {
