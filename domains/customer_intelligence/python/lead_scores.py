@@ -154,20 +154,21 @@ def lead_scores(
             calibration["season"] = SEASONS.label(train_seasons[-1])
 
     operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
-    scored_parts = []
-    for year in (current, current + 1):
+
+    def top_villages(year: int) -> pd.DataFrame:
+        """The season's candidates scored, each customer's best villages only (ranked by
+        score, ties by village): one season's candidates are held at a time."""
         frame = lead_frame(ev, year, today, operating)
         frame = frame.assign(season=SEASONS.label(year))
         frame["score"] = calibrator(log_odds(model, frame[list(LEAD_FEATURES)].to_numpy(float)))
-        scored_parts.append(frame)
-    scored = pd.concat(scored_parts, ignore_index=True)
-    scored = scored.sort_values(
-        ["season", "customer_id", "score", "village_id"],
-        ascending=[True, True, False, True],
-        ignore_index=True,
-    )
-    scored["rank_for_customer"] = scored.groupby(["season", "customer_id"]).cumcount() + 1
-    scored = scored[scored["rank_for_customer"] <= LEAD_TOP_VILLAGES].reset_index(drop=True)
+        frame = frame.sort_values(
+            ["customer_id", "score", "village_id"], ascending=[True, False, True], ignore_index=True
+        )
+        frame["rank_for_customer"] = frame.groupby("customer_id").cumcount() + 1
+        return frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES]
+
+    # the seasons' labels sort as their years: rows ordered by season, customer, rank
+    scored = pd.concat([top_villages(year) for year in (current, current + 1)], ignore_index=True)
     # decile of the score among the season's rows, 10 = the top tenth (ties by ids)
     ordered = scored.sort_values(["season", "score", "customer_id", "village_id"])
     position = ordered.groupby("season").cumcount().to_numpy()
