@@ -128,7 +128,25 @@ def _instance(settings: MeshSettings) -> dg.DagsterInstance:
 
     home = prepare_home(settings.dagster_home)
     _unsynced_sqlite(home)
-    return dg.DagsterInstance.local_temp(str(home))
+    return dg.DagsterInstance.local_temp(str(home), overrides=instance_overrides(home))
+
+
+def instance_overrides(home: Path) -> dict[str, Any]:
+    """The local instance's event log kept open between events
+    (:mod:`sandbox.dagster_storage`), unless its ``dagster.yaml`` names a storage of its
+    own (PostgreSQL)."""
+    import yaml
+
+    config = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
+    if {"storage", "event_log_storage", "run_storage"} & set(config):
+        return {}
+    return {
+        "event_log_storage": {
+            "module": "sandbox.dagster_storage",
+            "class": "PooledSqliteEventLogStorage",
+            "config": {"base_dir": str(home / "history" / "runs")},
+        }
+    }
 
 
 @cache

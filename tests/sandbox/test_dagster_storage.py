@@ -1,0 +1,55 @@
+"""The local instance's event log kept open between events writes what Dagster's own
+reads back, and is used only for the default SQLite instance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from sandbox.build import instance_overrides
+from sandbox.dagster_home import prepare_home
+from sandbox.dagster_storage import OPEN_RUN_FILES, PooledSqliteEventLogStorage
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers")])
+def numbers() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={"rows": 3},
+        check_results=[dg.AssetCheckResult(check_name="positive", passed=True)],
+    )
+
+
+def test_a_build_s_events_read_back_through_dagster_s_own_storage(tmp_path: Path) -> None:
+    home = prepare_home(tmp_path / "dagster_home")
+    overrides = instance_overrides(home)
+    assert overrides["event_log_storage"]["class"] == "PooledSqliteEventLogStorage"
+    with dg.DagsterInstance.local_temp(str(home), overrides=overrides) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, PooledSqliteEventLogStorage)
+        runs = [dg.materialize([numbers], instance=instance) for _ in range(OPEN_RUN_FILES + 2)]
+        assert all(run.success for run in runs)
+        assert len(storage._engines) <= OPEN_RUN_FILES + 1  # the recent runs and the index
+
+    # what `mesh dev` reads: Dagster's own SQLite storage on the same folder
+    with dg.DagsterInstance.local_temp(str(home)) as reader:
+        assert type(reader.event_log_storage).__name__ == "SqliteEventLogStorage"
+        last = reader.get_latest_materialization_event(dg.AssetKey("numbers"))
+        assert last is not None
+        assert last.run_id == runs[-1].run_id
+        records = reader.get_records_for_run(runs[0].run_id).records
+        types = {r.event_log_entry.dagster_event_type for r in records if r.event_log_entry}
+        assert dg.DagsterEventType.ASSET_MATERIALIZATION in types
+        assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in types
+        check = reader.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        )
+        assert check, "the check's evaluation is indexed"
+
+
+def test_an_instance_with_its_own_storage_is_left_as_it_is(tmp_path: Path) -> None:
+    home = prepare_home(tmp_path / "dagster_home")
+    (home / "dagster.yaml").write_text(
+        "storage:\n  postgres:\n    postgres_url:\n      env: MESH_DAGSTER_POSTGRES_URL\n"
+    )
+    assert instance_overrides(home) == {}
