@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 LOG_TAIL_LINES = 40
 """Lines of a service's log quoted when it fails."""
@@ -160,6 +160,40 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def launch(
+    command: Sequence[str | Path],
+    log: Path,
+    *,
+    append: bool = True,
+    with_parent: bool = False,
+    new_session: bool = True,
+    **options: Any,
+) -> subprocess.Popen[bytes]:
+    """Start a service's program, its output (both streams) into ``log``.
+
+    Args:
+        command: the program and its arguments.
+        log: the log file, opened for the program.
+        append: add to the log rather than start it anew.
+        with_parent: the program gets SIGTERM when this process dies
+            (:func:`die_with_parent`).
+        new_session: start it in a session of its own (a terminal's Ctrl-C is for us,
+            not for it).
+        options: more of :class:`subprocess.Popen`'s arguments (``env``, ``cwd``).
+    """
+    if with_parent:
+        options["preexec_fn"] = die_with_parent  # a prctl only: no lock taken in the child
+    with log.open("ab" if append else "wb") as output:
+        return subprocess.Popen(
+            [str(part) for part in command],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+            **options,
+        )
+
+
 def wait_until_ready(
     process: subprocess.Popen[bytes],
     ready: Callable[[], object],
@@ -269,6 +303,16 @@ class LocalService(abc.ABC):
     @abc.abstractmethod
     def stop(self) -> bool:
         """Stop the server; whether it was running."""
+
+    def _ready_or_stopped(self, *steps: Callable[[], object]) -> None:
+        """Run ``steps`` (a wait until it answers, a seeding) on the server just started;
+        stop it when one fails, and raise that failure."""
+        try:
+            for step in steps:
+                step()
+        except BaseException:
+            self.stop()
+            raise
 
     def __enter__(self) -> Self:
         return self.start()

@@ -34,6 +34,7 @@ from sandbox.emulators.bigquery.files import (
 from sandbox.processes import (
     LocalService,
     free_port,
+    launch,
     locked,
     stop_process,
     tail,
@@ -341,16 +342,14 @@ class BigQueryEmulator(LocalService):
             command = [str(self.python), "-c", _SERVE_ATTACHED, str(os.getpid()), *serve]
         else:
             command = [str(self._bin("local-bigquery")), *serve]
-        with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=clean_env(HOME=str(self.home)),
-                cwd=self.workdir,
-                start_new_session=not self.attached,
-            )
+        self._process = launch(
+            command,
+            self.log_path,
+            append=False,
+            new_session=not self.attached,
+            env=clean_env(HOME=str(self.home)),
+            cwd=self.workdir,
+        )
         self._pid = self._process.pid
         try:
             self._wait_until_ready(self._process)

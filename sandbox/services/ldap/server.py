@@ -19,8 +19,8 @@ from mesh_platform.access.directory import LOCAL_DIRECTORY, DirectoryConfig
 from mesh_platform.access.policy import LOCAL_KEY_FILE
 from sandbox.processes import (
     LocalService,
-    die_with_parent,
     free_port,
+    launch,
     locked,
     stop_process,
     wait_until_ready,
@@ -153,21 +153,8 @@ class LocalDirectory(LocalService):
                 )
             )
             command = [str(slapd), "-d", "0", "-h", f"{self.url}/", "-f", str(conf)]
-            with self.log_path.open("wb") as log:
-                self._process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=die_with_parent,  # noqa: PLW1509 - a prctl only, no lock taken
-                )
-            try:
-                self._wait_until_ready()
-                self._seed()
-            except BaseException:
-                self.stop()
-                raise
+            self._process = launch(command, self.log_path, append=False, with_parent=True)
+            self._ready_or_stopped(self._wait_until_ready, self._seed)
             ensure_masking_key(self.root.parent)
             self.info_path.touch(mode=0o600)
             config = self.config

@@ -15,7 +15,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sandbox.processes import LocalService, free_port, locked, stop_process, wait_until_ready
+from sandbox.processes import (
+    LocalService,
+    free_port,
+    launch,
+    locked,
+    stop_process,
+    wait_until_ready,
+)
 from sandbox.services.postgres.install import PostgresError, ensure_server
 
 if TYPE_CHECKING:
@@ -286,20 +293,8 @@ class LocalPostgres(LocalService):
             command: list[str | Path] = [bindir / "postgres", "-D", self.cluster]
             command += ["-p", str(self.port)]
             command += ["-c", f"listen_addresses={self.host}", "-c", "unix_socket_directories="]
-            with self.log_path.open("ab") as log:
-                self._process = subprocess.Popen(
-                    self._as_server_user(command, attached=True),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # a terminal's Ctrl-C is for us, not for it
-                )
-            try:
-                self._wait_until_ready()
-                self._create_database()
-            except BaseException:
-                self.stop()
-                raise
+            self._process = launch(self._as_server_user(command, attached=True), self.log_path)
+            self._ready_or_stopped(self._wait_until_ready, self._create_database)
             info = {"pid": self._process.pid, **asdict(self.connection), "log": str(self.log_path)}
             del info["password"]
             self.info_path.write_text(json.dumps(info, indent=2) + "\n")

@@ -15,8 +15,8 @@ from sandbox.processes import (
     apt_install,
     apt_output,
     can_apt_install,
-    die_with_parent,
     free_port,
+    launch,
     stop_process,
     wait_until_ready,
 )
@@ -134,20 +134,8 @@ class LocalPubSub(LocalService):
             f"--port={self.port}",
             f"--data-dir={self.root / 'data'}",
         ]
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent,  # noqa: PLW1509 - a prctl only, no lock taken
-            )
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
+        self._process = launch(command, self.log_path, with_parent=True)
+        self._ready_or_stopped(self._wait_until_ready)
         return self
 
     def _answers(self) -> bool:
