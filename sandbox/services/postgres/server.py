@@ -15,14 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sandbox.processes import (
-    LocalService,
-    free_port,
-    launch,
-    locked,
-    stop_process,
-    wait_until_ready,
-)
+from sandbox import processes
 from sandbox.services.postgres.install import PostgresError, ensure_server
 
 if TYPE_CHECKING:
@@ -77,7 +70,7 @@ def _is_postgres(pid: int) -> bool:
     return Path(command.decode(errors="replace")).name == "postgres"
 
 
-class LocalPostgres(LocalService):
+class LocalPostgres(processes.LocalService):
     """A PostgreSQL cluster in a folder of its own, served while the process that
     started it lives.
 
@@ -281,7 +274,7 @@ class LocalPostgres(LocalService):
                 not be installed, created or started (with the end of its log).
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with locked(self.root / "start.lock"):
+        with processes.locked(self.root / "start.lock"):
             if running := self.recorded():
                 raise PostgresError(
                     f"a PostgreSQL server already runs from {self.root} "
@@ -289,11 +282,12 @@ class LocalPostgres(LocalService):
                 )
             bindir = ensure_server()
             self.initialise(bindir)
-            self.port = self.port or free_port(self.host)
+            self.port = self.port or processes.free_port(self.host)
             command: list[str | Path] = [bindir / "postgres", "-D", self.cluster]
             command += ["-p", str(self.port)]
             command += ["-c", f"listen_addresses={self.host}", "-c", "unix_socket_directories="]
-            self._process = launch(self._as_server_user(command, attached=True), self.log_path)
+            attached = self._as_server_user(command, attached=True)
+            self._process = processes.launch(attached, self.log_path)
             self._ready_or_stopped(self._wait_until_ready, self._create_database)
             info = {"pid": self._process.pid, **asdict(self.connection), "log": str(self.log_path)}
             del info["password"]
@@ -311,7 +305,7 @@ class LocalPostgres(LocalService):
             admin.connect().close()
             return True
 
-        wait_until_ready(
+        processes.wait_until_ready(
             self._process,
             answers,
             name="PostgreSQL's server",
@@ -336,7 +330,7 @@ class LocalPostgres(LocalService):
         if process is None:
             return False
         signals = (signal.SIGINT, signal.SIGQUIT, signal.SIGKILL)
-        was_running = stop_process(process, signals, timeout)
+        was_running = processes.stop_process(process, signals, timeout)
         recorded = self._recorded_pid()
         if recorded in (None, process.pid):
             self.info_path.unlink(missing_ok=True)
