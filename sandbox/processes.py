@@ -47,6 +47,24 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES, *, prefix: str = "") -> str:
     )
 
 
+def project_file(relative: Path) -> Path | None:
+    """A file of the project a service needs (its configuration, its requirements),
+    found above this package's sources (a checkout), else above the current directory.
+
+    Args:
+        relative: the file's path from the project's root.
+
+    Returns:
+        The file, or ``None`` when no folder above holds it.
+    """
+    here = Path(__file__).resolve()
+    cwd = Path.cwd().resolve()
+    for folder in (*here.parents, cwd, *cwd.parents):
+        if (folder / relative).is_file():
+            return folder / relative
+    return None
+
+
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive lock between processes (test workers, commands) on ``path``."""
