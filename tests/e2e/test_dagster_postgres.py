@@ -9,7 +9,6 @@ One deployment serves the whole module (run it in one process).
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import yaml
 from mesh_platform.settings import DagsterStorage, MeshSettings
 from sandbox.processes import free_port
 from sandbox.services.postgres import LocalPostgres, local_instance, storage_variables
-from tests.support.mesh_dev import MESH, MeshDev, state_environment
+from tests.support.mesh_dev import MeshDev, mesh_build, state_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -105,15 +104,7 @@ def served(local_postgres: LocalPostgres) -> Iterator[Served]:
     location (its own workspace file) and the same instance."""
     state = local_postgres.root.parent
     selection = [arg for key in PRODUCTS for arg in ("--select", key)]
-    built = subprocess.run(
-        [str(MESH), "build", "--postgres", "--scale", "tiny", *selection],
-        cwd=REPO_ROOT,
-        env=state_environment(state),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
+    build_output = mesh_build(state, "--postgres", "--scale", "tiny", *selection)
 
     project = state / "project"
     project.mkdir()
@@ -126,7 +117,7 @@ def served(local_postgres: LocalPostgres) -> Iterator[Served]:
     arguments = ["--no-daemon", "--catalog-port", "0"]
     process = MeshDev.launch(port, arguments, cwd=project, env=env, log=log)
     deployment = Served(
-        process, f"http://127.0.0.1:{port}", log, local_postgres, state, built.stdout
+        process, f"http://127.0.0.1:{port}", log, local_postgres, state, build_output
     )
     try:
         deployment.wait_until_served(START_TIMEOUT)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -28,7 +27,7 @@ from mesh_platform.location import domain_products
 from mesh_platform.products.python import PythonProduct
 from mesh_platform.products.sql import SqlProduct
 from sandbox.processes import free_port
-from tests.support.mesh_dev import MESH, MeshDev, state_environment
+from tests.support.mesh_dev import MeshDev, mesh_build, state_environment
 
 pytestmark = pytest.mark.slow
 
@@ -138,19 +137,6 @@ query Ticks($location: String!, $sensor: String!) {
 Product = SqlProduct | PythonProduct
 
 
-def _mesh_build(state: Path, *args: str) -> None:
-    """``mesh build ARGS`` on ``state``, as a user would run it next to ``mesh dev``."""
-    built = subprocess.run(
-        [str(MESH), "build", *args],
-        cwd=REPO_ROOT,
-        env=state_environment(state),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-
-
 def _processes_of(state: Path) -> list[int]:
     """Processes whose environment names this state folder: what ``mesh dev`` started."""
     marker = f"MESH_STATE_DIR={state}".encode()
@@ -184,7 +170,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     # Published upstream products and the instance's record of them, as after a
     # `mesh build`: what the daemon needs before an upstream update can propagate.
     chain = [arg for key in PROPAGATION_CHAIN for arg in ("--select", key)]
-    _mesh_build(state, "--scale", "tiny", *chain)
+    mesh_build(state, "--scale", "tiny", *chain)
     env = state_environment(state)
     process = MeshDev.launch(
         port, ["--catalog-port", str(free_port())], cwd=REPO_ROOT, env=env, log=log
@@ -373,7 +359,7 @@ def test_an_upstream_update_propagates_across_domains(dev: Deployment) -> None:
     before = _latest_materialization(dev, DOWNSTREAM)
     assert before is not None, f"{DOWNSTREAM} was built before mesh dev started"
 
-    _mesh_build(dev.state, "--no-simulate", "--select", UPSTREAM)
+    mesh_build(dev.state, "--no-simulate", "--select", UPSTREAM)
     updated = _latest_materialization(dev, UPSTREAM)
     assert updated is not None
 

@@ -22,6 +22,7 @@ import pytest
 
 MESH = Path(sys.executable).with_name("mesh")
 """The ``mesh`` command of this environment."""
+REPO_ROOT = Path(__file__).resolve().parents[2]
 USER_VARIABLES = (
     "MESH_ENGINE",
     "MESH_ENV",
@@ -39,6 +40,21 @@ def state_environment(state: Path) -> dict[str, str]:
     for name in USER_VARIABLES:
         env.pop(name, None)
     return env
+
+
+def mesh_build(state: Path, *args: str) -> str:
+    """``mesh build ARGS`` on ``state``, as a user would run it next to ``mesh dev``;
+    what it printed. Fails the test if the build fails."""
+    built = subprocess.run(
+        [str(MESH), "build", *args],
+        cwd=REPO_ROOT,
+        env=state_environment(state),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    return built.stdout
 
 
 @dataclass
