@@ -47,22 +47,23 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES, *, prefix: str = "") -> str:
     )
 
 
-def project_file(relative: Path) -> Path | None:
+def project_file(relative: Path, error: Callable[[str], Exception]) -> Path:
     """A file of the project a service needs (its configuration, its requirements),
     found above this package's sources (a checkout), else above the current directory.
 
     Args:
         relative: the file's path from the project's root.
+        error: makes the exception to raise from a message.
 
-    Returns:
-        The file, or ``None`` when no folder above holds it.
+    Raises:
+        Exception: ``error(...)``: no folder above holds the file.
     """
     here = Path(__file__).resolve()
     cwd = Path.cwd().resolve()
     for folder in (*here.parents, cwd, *cwd.parents):
         if (folder / relative).is_file():
             return folder / relative
-    return None
+    raise error(f"cannot find {relative.as_posix()} above {here.parent} or the current directory")
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import pytest
 from sandbox.processes import (
     apt_failure,
     apt_refusal,
+    project_file,
     stop_process,
     wait_until_ready,
 )
@@ -153,3 +154,15 @@ def test_a_service_that_cannot_start_exits_1_with_the_reason() -> None:
         [sys.executable, "-c", SERVED, "broken"], capture_output=True, text=True, check=False
     )
     assert (done.returncode, done.stdout, done.stderr) == (1, "", "error: no toy today\n")
+
+
+def test_a_projects_file_is_found_above_the_sources_or_said_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    relative = Path("deploy") / "dagster" / "dagster.yaml"
+    found = project_file(relative, Failed)
+    assert found.is_file()
+    assert found == Path(__file__).resolve().parents[2] / relative
+    with pytest.raises(Failed, match=r"cannot find deploy/nothing\.txt above .* or the current"):
+        project_file(Path("deploy") / "nothing.txt", Failed)

@@ -41,12 +41,7 @@ def project_root() -> Path:
     Raises:
         EmulatorError: no such folder.
     """
-    found = project_file(REQUIREMENTS)
-    if found is None:
-        raise EmulatorError(
-            f"cannot find {REQUIREMENTS.as_posix()} above {Path(__file__).parent} or the "
-            "current directory"
-        )
+    found = project_file(REQUIREMENTS, EmulatorError)
     return found.parents[len(REQUIREMENTS.parts) - 1]  # the folder that holds deploy/
 
 

@@ -50,13 +50,7 @@ def production_instance_path() -> Path:
     Raises:
         PostgresError: there is none.
     """
-    found = project_file(PRODUCTION_INSTANCE)
-    if found is None:
-        raise PostgresError(
-            f"cannot find {PRODUCTION_INSTANCE.as_posix()} above {Path(__file__).parent} or "
-            "the current directory"
-        )
-    return found
+    return project_file(PRODUCTION_INSTANCE, PostgresError)
 
 
 def local_instance(production: Mapping[str, Any]) -> dict[str, Any]:
