@@ -9,19 +9,10 @@ One deployment serves the whole module (run it in one process).
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 import duckdb
@@ -29,7 +20,9 @@ import pytest
 import yaml
 
 from mesh_platform.settings import DagsterStorage, MeshSettings
+from sandbox.processes import free_port
 from sandbox.services.postgres import LocalPostgres, local_instance, storage_variables
+from tests.support.mesh_dev import MeshDev, mesh_build, state_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -38,7 +31,6 @@ PRODUCTS = ("reviews.survey_responses", "reviews.village_ratings")
 """A product on landing tables and one downstream of it, both of one code location."""
 LOCATION = "reviews"
 START_TIMEOUT = 240.0
-STOP_TIMEOUT = 60.0
 
 RUNS_QUERY = """
 {
@@ -85,78 +77,25 @@ query Check($path: [String!]!, $check: String!) {
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _environment(state: Path) -> dict[str, str]:
-    """This environment on the state folder ``state``, with no other Dagster instance."""
-    env = {**os.environ, "MESH_STATE_DIR": str(state)}
-    for name in ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH", "MESH_DAGSTER_STORAGE"):
-        env.pop(name, None)
-    env.pop("DAGSTER_HOME", None)
-    return env
-
-
 @dataclass
-class Served:
+class Served(MeshDev):
     """``mesh build --postgres`` done, then ``mesh dev`` running on the same instance."""
 
     server: LocalPostgres
     state: Path
     build_output: str
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
+
+    request_timeout: ClassVar[float] = 60.0
+    stop_timeout: ClassVar[float] = 60.0
 
     @property
     def settings(self) -> MeshSettings:
         return MeshSettings(state_dir=self.state, dagster_storage=DagsterStorage.POSTGRES)
 
-    def output(self, lines: int = 60) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
-        assert self.process.poll() is None, f"mesh dev has stopped:\n{self.output()}"
-        request = urllib.request.Request(
-            f"{self.url}/graphql",
-            data=json.dumps({"query": query, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.load(response)
-        assert not body.get("errors"), body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
     def sql(self, query: str) -> list[tuple[Any, ...]]:
         with self.server.connection.connect() as connection, connection.cursor() as cursor:
             cursor.execute(query)
             return list(cursor.fetchall())
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
-
-
-def _wait_until_served(served: Served) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            pytest.fail(f"mesh dev exited ({served.process.returncode}):\n{served.output()}")
-        try:
-            with urllib.request.urlopen(f"{served.url}/server_info", timeout=5):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    pytest.fail(f"the webserver did not answer in {START_TIMEOUT:.0f} s:\n{served.output()}")
 
 
 @pytest.fixture(scope="module")
@@ -164,40 +103,24 @@ def served(local_postgres: LocalPostgres) -> Iterator[Served]:
     """The two products built into the running server, then ``mesh dev`` on one code
     location (its own workspace file) and the same instance."""
     state = local_postgres.root.parent
-    mesh = Path(sys.executable).with_name("mesh")
     selection = [arg for key in PRODUCTS for arg in ("--select", key)]
-    built = subprocess.run(
-        [str(mesh), "build", "--postgres", "--scale", "tiny", *selection],
-        cwd=REPO_ROOT,
-        env=_environment(state),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
+    build_output = mesh_build(state, "--postgres", "--scale", "tiny", *selection)
 
     project = state / "project"
     project.mkdir()
     module = {"module_name": f"domains.{LOCATION}.definitions", "location_name": LOCATION}
     workspace = {"load_from": [{"python_module": {**module, "working_directory": str(REPO_ROOT)}}]}
     (project / "workspace.yaml").write_text(yaml.safe_dump(workspace))
-    port = _free_port()
+    port = free_port()
     log = state / "mesh-dev.log"
-    env = {**_environment(state), "MESH_DAGSTER_STORAGE": "postgres"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(mesh), "dev", "--no-daemon", "--port", str(port), "--catalog-port", "0"],
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    env = {**state_environment(state), "MESH_DAGSTER_STORAGE": "postgres"}
+    arguments = ["--no-daemon", "--catalog-port", "0"]
+    process = MeshDev.launch(port, arguments, cwd=project, env=env, log=log)
     deployment = Served(
-        local_postgres, state, built.stdout, process, f"http://127.0.0.1:{port}", log
+        process, f"http://127.0.0.1:{port}", log, local_postgres, state, build_output
     )
     try:
-        _wait_until_served(deployment)
+        deployment.wait_until_served(START_TIMEOUT)
         yield deployment
     finally:
         deployment.stop()

@@ -6,13 +6,9 @@ One deployment serves the whole module (run it in one process: the last test sto
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,12 +26,13 @@ from mesh_platform.domains import DOMAINS
 from mesh_platform.location import domain_products
 from mesh_platform.products.python import PythonProduct
 from mesh_platform.products.sql import SqlProduct
+from sandbox.processes import free_port
+from tests.support.mesh_dev import MeshDev, mesh_build, state_environment
 
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300.0
-STOP_TIMEOUT = 90.0
 
 LOCATIONS_QUERY = """
 {
@@ -140,34 +137,6 @@ query Ticks($location: String!, $sensor: String!) {
 Product = SqlProduct | PythonProduct
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _state_environment(state: Path) -> dict[str, str]:
-    """This environment, on the state folder ``state`` and nothing else of the user's."""
-    env = {**os.environ, "MESH_STATE_DIR": str(state)}
-    for name in ("MESH_ENGINE", "MESH_ENV", "MESH_DUCKDB_PATH", "DAGSTER_HOME"):
-        env.pop(name, None)
-    return env
-
-
-def _mesh_build(state: Path, *args: str) -> None:
-    """``mesh build ARGS`` on ``state``, as a user would run it next to ``mesh dev``."""
-    mesh = Path(sys.executable).with_name("mesh")
-    built = subprocess.run(
-        [str(mesh), "build", *args],
-        cwd=REPO_ROOT,
-        env=_state_environment(state),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-
-
 def _processes_of(state: Path) -> list[int]:
     """Processes whose environment names this state folder: what ``mesh dev`` started."""
     marker = f"MESH_STATE_DIR={state}".encode()
@@ -185,56 +154,10 @@ def _processes_of(state: Path) -> list[int]:
 
 
 @dataclass
-class Deployment:
-    """A running ``mesh dev`` (webserver, daemon and code servers as its children)."""
+class Deployment(MeshDev):
+    """``mesh dev`` on a state folder of its own."""
 
-    process: subprocess.Popen[bytes]
-    url: str
     state: Path
-    log: Path
-
-    def output(self, lines: int = 60) -> str:
-        text = self.log.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
-        assert self.process.poll() is None, f"mesh dev has stopped:\n{self.output()}"
-        request = urllib.request.Request(
-            f"{self.url}/graphql",
-            data=json.dumps({"query": query, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            body = json.load(response)
-        assert not body.get("errors"), body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
-    def stop(self) -> int:
-        """SIGTERM, as a terminal's Ctrl-C or a process manager would; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return -signal.SIGKILL
-
-
-def _wait_until_served(deployment: Deployment) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if deployment.process.poll() is not None:
-            pytest.fail(
-                f"mesh dev exited ({deployment.process.returncode}):\n{deployment.output()}"
-            )
-        try:
-            with urllib.request.urlopen(f"{deployment.url}/server_info", timeout=5):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    pytest.fail(f"the webserver did not answer in {START_TIMEOUT:.0f} s:\n{deployment.output()}")
 
 
 @pytest.fixture(scope="module")
@@ -242,26 +165,19 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """``mesh dev`` on a free port, with its own state folder and Dagster instance."""
     folder = tmp_path_factory.mktemp("mesh-dev")
     state = folder / "state"
-    port = _free_port()
-    env = _state_environment(state)
-    mesh = Path(sys.executable).with_name("mesh")
+    port = free_port()
     log = folder / "mesh-dev.log"
     # Published upstream products and the instance's record of them, as after a
     # `mesh build`: what the daemon needs before an upstream update can propagate.
     chain = [arg for key in PROPAGATION_CHAIN for arg in ("--select", key)]
-    _mesh_build(state, "--scale", "tiny", *chain)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(mesh), "dev", "--port", str(port), "--catalog-port", str(_free_port())],
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deployment = Deployment(process, f"http://127.0.0.1:{port}", state, log)
+    mesh_build(state, "--scale", "tiny", *chain)
+    env = state_environment(state)
+    process = MeshDev.launch(
+        port, ["--catalog-port", str(free_port())], cwd=REPO_ROOT, env=env, log=log
+    )
+    deployment = Deployment(process, f"http://127.0.0.1:{port}", log, state)
     try:
-        _wait_until_served(deployment)
+        deployment.wait_until_served(START_TIMEOUT)
         yield deployment
     finally:
         deployment.stop()
@@ -443,7 +359,7 @@ def test_an_upstream_update_propagates_across_domains(dev: Deployment) -> None:
     before = _latest_materialization(dev, DOWNSTREAM)
     assert before is not None, f"{DOWNSTREAM} was built before mesh dev started"
 
-    _mesh_build(dev.state, "--no-simulate", "--select", UPSTREAM)
+    mesh_build(dev.state, "--no-simulate", "--select", UPSTREAM)
     updated = _latest_materialization(dev, UPSTREAM)
     assert updated is not None
 

@@ -67,6 +67,6 @@ def test_mesh_dev_starts_and_stops_the_directory(tmp_path: Path) -> None:
 
 def test_a_missing_server_without_root_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ldap_install, "installed", lambda: False)
-    monkeypatch.setattr(ldap_install.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(DirectoryServerError, match="sudo apt-get install slapd"):
         ldap_install.ensure_slapd()

@@ -14,14 +14,13 @@ elsewhere.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from mesh_platform.settings import MeshSettings
 from sandbox.emulators.bigquery import EMULATOR_HOST_VARIABLE, BigQueryEmulator, EmulatorError
+from tests.support.unavailable import unavailable
 
 # Read before any test changes it: the emulator's virtualenv is shared by every run.
 STATE_DIR_AT_IMPORT = MeshSettings().state_dir
@@ -38,11 +37,7 @@ def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQ
         )
         emulator.start()
     except EmulatorError as error:
-        reason = f"the local BigQuery emulator could not start: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        print(reason, file=sys.stderr)
-        pytest.skip(reason)
+        unavailable(f"the local BigQuery emulator could not start: {error}")
     patch = pytest.MonkeyPatch()
     patch.setenv(EMULATOR_HOST_VARIABLE, emulator.endpoint)
     try:

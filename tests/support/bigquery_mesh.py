@@ -29,6 +29,7 @@ from mesh_platform.engines.bigquery import BigQueryEngine
 from mesh_platform.settings import MeshSettings
 from sandbox.emulators.bigquery import EMULATOR_HOST_VARIABLE, BigQueryEmulator, EmulatorError
 from tests.support.bigquery import STATE_DIR_AT_IMPORT
+from tests.support.unavailable import unavailable
 
 FIXTURE = "bigquery_mesh"
 BUILD_TIMEOUT_S = 1500.0
@@ -102,7 +103,7 @@ class _Build:
         if self.process is None and self.error is None:
             self.start()
         if self.error is not None:
-            _unavailable(self.error)
+            unavailable(self.error)
         assert self.process is not None
         assert self.emulator is not None
         deadline = time.monotonic() + BUILD_TIMEOUT_S
@@ -126,13 +127,6 @@ class _Build:
         if self.emulator is not None:
             self.emulator.stop()
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    print(reason, file=sys.stderr)
-    pytest.skip(reason)
 
 
 _BUILD = _Build()

@@ -16,19 +16,19 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 from mesh_platform.settings import get_settings
 from tests.support.tiny_mesh import TinyMesh
+from tests.support.unavailable import unavailable
 
 if TYPE_CHECKING:
     from mesh_platform.catalog.site import SiteReport
@@ -47,12 +47,8 @@ CHROMIUM_ARGS = (
 )
 
 
-def _unavailable(reason: str) -> None:
-    message = f"headless Chromium is not available: {reason}"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    print(message, file=sys.stderr)
-    pytest.skip(message)
+def _unavailable(reason: str) -> NoReturn:
+    unavailable(f"headless Chromium is not available: {reason}")
 
 
 def artifacts_dir() -> Path:

@@ -13,9 +13,7 @@ reason elsewhere.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ import pytest
 
 from mesh_platform.settings import get_settings
 from sandbox.services.ldap import DirectoryServerError, LocalDirectory
+from tests.support.unavailable import unavailable
 
 ReaderEnv = Callable[[str], None]
 
@@ -37,11 +36,7 @@ def local_directory() -> Iterator[LocalDirectory]:
         server.start()
     except DirectoryServerError as error:
         shutil.rmtree(folder, ignore_errors=True)
-        reason = f"the local directory server could not start: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        print(reason, file=sys.stderr)
-        pytest.skip(reason)
+        unavailable(f"the local directory server could not start: {error}")
     try:
         yield server
     finally:

@@ -14,9 +14,7 @@ reason elsewhere.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,9 @@ import pytest
 
 from mesh_platform.settings import MeshSettings
 from sandbox.services.postgres import LocalPostgres, PostgresError
+from tests.support.unavailable import started, unavailable
+
+WHAT = "the local PostgreSQL server"
 
 
 def reachable_state_folder() -> Path:
@@ -37,19 +38,12 @@ def reachable_state_folder() -> Path:
 
 def give_up(error: PostgresError) -> NoReturn:
     """Fail the test with the server's reason in CI, skip it elsewhere."""
-    reason = f"the local PostgreSQL server could not start: {error}"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    print(reason, file=sys.stderr)
-    pytest.skip(reason)
+    unavailable(f"{WHAT} could not start: {error}")
 
 
 def start_or_give_up(server: LocalPostgres) -> LocalPostgres:
     """Start ``server``, or give the test up (:func:`give_up`)."""
-    try:
-        return server.start()
-    except PostgresError as error:
-        give_up(error)
+    return started(server, PostgresError, WHAT)
 
 
 @pytest.fixture(scope="module")

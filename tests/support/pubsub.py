@@ -12,31 +12,25 @@ and are skipped with the reason elsewhere.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from typing import NoReturn
 
 import pytest
 
 from sandbox.services.pubsub import LocalPubSub, PubSubError
+from tests.support.unavailable import started, unavailable
+
+WHAT = "the Pub/Sub emulator"
 
 
 def give_up(error: PubSubError) -> NoReturn:
     """Fail the test with the emulator's reason in CI, skip it elsewhere."""
-    reason = f"the Pub/Sub emulator could not start: {error}"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    print(reason, file=sys.stderr)
-    pytest.skip(reason)
+    unavailable(f"{WHAT} could not start: {error}")
 
 
 def start_or_give_up(emulator: LocalPubSub) -> LocalPubSub:
     """Start ``emulator``, or give the test up (:func:`give_up`)."""
-    try:
-        return emulator.start()
-    except PubSubError as error:
-        give_up(error)
+    return started(emulator, PubSubError, WHAT)
 
 
 @pytest.fixture(scope="module")

@@ -133,6 +133,10 @@ class _Prior:
         return np.full(len(x), float(logit(np.array([self.rate]))[0]))
 
 
+BinaryModel = HistGradientBoostingClassifier | _Prior
+"""What :func:`fit_binary` fits."""
+
+
 def fit_binary(
     x: np.ndarray,
     y: np.ndarray,

@@ -19,6 +19,9 @@ import pandas as pd
 from contracts.campaigns import CycleLabel, MainHighlight, SecondaryHighlight, SubjectType
 from contracts.customer_intelligence import TimeSlot, Weekday
 from domains.customer_intelligence.python._models import (
+    BinaryModel,
+    batched_log_odds,
+    fit_binary,
     label_year,
     logit,
     season_start_year,
@@ -289,6 +292,31 @@ def send_design(log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarra
     block = customer_block(history, customer, season, rfm, season)
     codes = {k: v[rows] for k, v in log.codes.items()}
     return design(block, codes, history.send_lifts(rows), log.channel[rows])
+
+
+def fit_action_model(
+    log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarray, *, seed: int
+) -> BinaryModel:
+    """The action model fitted on the given sends as they were received, additive across
+    settings (:func:`design_layout`)."""
+    categorical, groups = design_layout()
+    return fit_binary(
+        send_design(log, history, rfm, rows),
+        log.action[rows],
+        seed=seed,
+        categorical=categorical,
+        interaction_cst=groups,
+    )
+
+
+def send_log_odds(
+    model: BinaryModel, log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """The model's log-odds of action for the given sends as they were received, a
+    batch of sends at a time."""
+    return batched_log_odds(
+        model, rows.size, lambda part: send_design(log, history, rfm, rows[part])
+    )
 
 
 def design(

@@ -20,19 +20,15 @@ from typing import Any
 import numpy as np
 
 from contracts.calendar import SEASONS
-from domains.customer_intelligence.python._models import (
-    batched_log_odds,
-    fit_binary,
-    log_odds,
-    sigmoid,
-)
+from domains.customer_intelligence.python._models import log_odds, sigmoid
 from domains.customer_intelligence.python._send_history import (
     SETTINGS,
     History,
     SendLog,
     customer_block,
     design,
-    send_design,
+    fit_action_model,
+    send_log_odds,
 )
 
 CURVE_SHARES = tuple(round(0.1 * k, 1) for k in range(1, 11))
@@ -94,8 +90,6 @@ def evaluate_uplift(
     history: History,
     rfm: np.ndarray,
     *,
-    categorical: list[bool],
-    groups: list[list[int]],
     fit_rows: np.ndarray,
     eval_rows: np.ndarray,
     seed: int,
@@ -106,16 +100,8 @@ def evaluate_uplift(
     held = log.n_seasons - 1
     if log.n_seasons < 2 or not fit_rows.size or not eval_rows.size:
         return {"held_out_season": None, "reason": "fewer than two seasons of sends"}
-    model = fit_binary(
-        send_design(log, history, rfm, fit_rows),
-        log.action[fit_rows],
-        seed=seed,
-        categorical=categorical,
-        interaction_cst=groups,
-    )
-    raw = batched_log_odds(
-        model, eval_rows.size, lambda part: send_design(log, history, rfm, eval_rows[part])
-    )
+    model = fit_action_model(log, history, rfm, fit_rows, seed=seed)
+    raw = send_log_odds(model, log, history, rfm, eval_rows)
     outcome = log.action[eval_rows]
     customers, who = np.unique(log.customer[eval_rows], return_inverse=True)
     n = customers.size

@@ -28,7 +28,6 @@ from domains.customer_intelligence.python._models import (
     batched_log_odds,
     binary_metrics,
     data_today,
-    fit_binary,
     label_year,
     sample_rows,
     sigmoid,
@@ -52,10 +51,10 @@ from domains.customer_intelligence.python._send_history import (
     customer_block,
     customer_history,
     design,
-    design_layout,
+    fit_action_model,
     rfm_by_customer,
-    send_design,
     send_log,
+    send_log_odds,
 )
 from domains.customer_intelligence.python._uplift import evaluate_uplift
 from mesh_platform.privacy.consent import consent_input, keep_consented
@@ -189,7 +188,6 @@ def campaign_appetence(
     household_of = known.set_index(known["customer_id"].astype(str))["household_id"].astype(str)
     width = max(log.n_seasons, latest - log.first_year + 1) + 1
     rfm = rfm_by_customer(segments, household_of, log.customers, log.first_year, width)
-    categorical, groups = design_layout()
 
     # the action model: customers split 80/20, sends sampled within each side
     held_customer = rng.random(log.customers.size) < HOLDOUT_SHARE
@@ -206,20 +204,9 @@ def campaign_appetence(
     after = after[sample_rows(after.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
     history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows, before, after]))
 
-    model = fit_binary(
-        send_design(log, history, rfm, fit_rows),
-        log.action[fit_rows],
-        seed=seed,
-        categorical=categorical,
-        interaction_cst=groups,
-    )
+    model = fit_action_model(log, history, rfm, fit_rows, seed=seed)
     evaluation = binary_metrics(
-        log.action[eval_rows],
-        sigmoid(
-            batched_log_odds(
-                model, eval_rows.size, lambda part: send_design(log, history, rfm, eval_rows[part])
-            )
-        ),
+        log.action[eval_rows], sigmoid(send_log_odds(model, log, history, rfm, eval_rows))
     )
 
     # the uplift evaluation: a model of the earlier seasons judged on the latest one
@@ -227,8 +214,6 @@ def campaign_appetence(
         log,
         history,
         rfm,
-        categorical=categorical,
-        groups=groups,
         fit_rows=before,
         eval_rows=after,
         seed=seed,

@@ -294,11 +294,7 @@ def _publish(
                 resolve=resolve,
                 partition=partition,
                 run_id=run_id,
-                left_out=(
-                    LeftOutRows(select=split.left_out, candidates=split.candidates)
-                    if split.stages
-                    else None
-                ),
+                left_out=split.left_out_rows(),
                 inputs={u.key: engine.table_for(u.schema, u.name) for u in product.upstreams},
             )
         except PublishFailed as failed:

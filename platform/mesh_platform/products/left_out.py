@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from mesh_platform.wap_accounting import LeftOutRows
+
 LEFT_OUT = "_left_out"
 """The column a CTE projects to leave a row out: NULL (kept) or the reason."""
 
@@ -73,6 +75,12 @@ class SplitQuery:
     stages: tuple[str, ...] = ()
     left_out: exp.Query | None = None
     candidates: exp.Query | None = None
+
+    def left_out_rows(self) -> LeftOutRows | None:
+        """The left-out rows as write-audit-publish takes them; ``None`` without stages."""
+        if not self.stages:
+            return None
+        return LeftOutRows(select=self.left_out, candidates=self.candidates)
 
 
 def left_out_stages(query: exp.Query) -> tuple[str, ...]:

@@ -39,7 +39,6 @@ from mesh_platform.derive.sqltypes import string_type
 from mesh_platform.engines.base import WarehouseEngine
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.wap import publish_product
-from mesh_platform.wap_accounting import LeftOutRows
 
 log = logging.getLogger(__name__)
 
@@ -342,11 +341,7 @@ class Followers:
             run_id=run_id,
             stage_as=STREAM_STAGING,
             checksum=False,
-            left_out=(
-                LeftOutRows(select=split.left_out, candidates=split.candidates)
-                if split.stages
-                else None
-            ),
+            left_out=split.left_out_rows(),
         )
         refreshed = Refreshed(
             product=follower.product,

@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from mesh_platform.settings import get_settings
@@ -32,7 +31,15 @@ from sandbox.emulators.bigquery.files import (
     place,
     project_root,
 )
-from sandbox.processes import free_port, locked, tail
+from sandbox.processes import (
+    LocalService,
+    free_port,
+    launch,
+    locked,
+    stop_process,
+    tail,
+    wait_until_ready,
+)
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -69,7 +76,7 @@ main(sys.argv[2:])
 """
 
 
-class BigQueryEmulator:
+class BigQueryEmulator(LocalService):
     """The local BigQuery emulator: provisioned on first use, started, stopped.
 
     Args:
@@ -335,16 +342,14 @@ class BigQueryEmulator:
             command = [str(self.python), "-c", _SERVE_ATTACHED, str(os.getpid()), *serve]
         else:
             command = [str(self._bin("local-bigquery")), *serve]
-        with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=clean_env(HOME=str(self.home)),
-                cwd=self.workdir,
-                start_new_session=not self.attached,
-            )
+        self._process = launch(
+            command,
+            self.log_path,
+            append=False,
+            new_session=not self.attached,
+            env=clean_env(HOME=str(self.home)),
+            cwd=self.workdir,
+        )
         self._pid = self._process.pid
         try:
             self._wait_until_ready(self._process)
@@ -370,31 +375,21 @@ class BigQueryEmulator:
         return self
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            code = process.poll()
-            if code is not None:
-                raise EmulatorError(
-                    f"the BigQuery emulator exited with code {code} while starting; "
-                    f"end of {self.log_path}:\n{tail(self.log_path)}"
-                )
-            if self._answers():
-                return
-            if time.monotonic() > deadline:
-                raise EmulatorError(
-                    f"the BigQuery emulator did not answer on {self.endpoint} within "
-                    f"{self.startup_timeout:.0f} s; end of {self.log_path}:\n{tail(self.log_path)}"
-                )
-            time.sleep(0.2)
+        wait_until_ready(
+            process,
+            self._answers,
+            name="the BigQuery emulator",
+            where=self.endpoint,
+            log=self.log_path,
+            error=EmulatorError,
+            timeout=self.startup_timeout,
+            interval=0.2,
+            log_prefix="",
+        )
 
     def _terminate(self, pid: int, timeout: float = 15.0) -> None:
         if self._process is not None and self._process.pid == pid:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop_process(self._process, timeout=timeout)
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -443,14 +438,3 @@ class BigQueryEmulator:
             credentials=AnonymousCredentials(),
             client_options=ClientOptions(api_endpoint=self.endpoint),
         )
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

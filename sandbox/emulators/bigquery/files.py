@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.emulators.bigquery.environment import EmulatorError
+from sandbox.processes import project_file
 
 REQUIREMENTS = Path("deploy") / "local" / "bigquery-emulator" / "requirements.txt"
 """The emulator's pinned requirements, relative to the project's root."""
@@ -40,14 +41,8 @@ def project_root() -> Path:
     Raises:
         EmulatorError: no such folder.
     """
-    here = Path(__file__).resolve()
-    cwd = Path.cwd().resolve()
-    for folder in (*here.parents, cwd, *cwd.parents):
-        if (folder / REQUIREMENTS).is_file():
-            return folder
-    raise EmulatorError(
-        f"cannot find {REQUIREMENTS.as_posix()} above {here.parent} or the current directory"
-    )
+    found = project_file(REQUIREMENTS, EmulatorError)
+    return found.parents[len(REQUIREMENTS.parts) - 1]  # the folder that holds deploy/
 
 
 def place(source: Path, destination: Path) -> None:

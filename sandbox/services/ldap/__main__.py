@@ -10,12 +10,11 @@ password (drawn at the first start, kept in ``<state>/ldap/people.json``).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
 from mesh_platform.access.directory import LOCAL_DIRECTORY
 from mesh_platform.settings import get_settings
+from sandbox.processes import serve
 from sandbox.services.ldap import DirectoryServerError, LocalDirectory
 from sandbox.services.ldap.organisation import PEOPLE
 
@@ -25,26 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (a free one)")
     args = parser.parse_args(argv)
     directory = LocalDirectory(get_settings().state_dir / LOCAL_DIRECTORY, port=args.port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        directory.start()
-    except DirectoryServerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    try:
+
+    def announce() -> None:
         passwords = directory.passwords()
         print(f"directory {directory.url} ({directory.config.users})")
         for person in PEOPLE:
             print(f"  {person.uid:<8} {', '.join(person.groups):<26} {passwords[person.uid]}")
         print('try: mesh query --user alice --purpose analytics "select ..."; Ctrl-C stops it')
-        sys.stdout.flush()
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        directory.stop()
-    return 0
+
+    return serve(directory, DirectoryServerError, announce)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from mesh_platform.errors import MeshError
+from sandbox.processes import apt_failure, apt_install, apt_refusal
 
 PACKAGE = "slapd"
 """Debian's package of OpenLDAP's server (``slapd``, ``slapadd``, the schemas)."""
@@ -18,29 +14,10 @@ MODULES = Path("/usr/lib/ldap")
 """Where Debian's package puts the server's loadable modules (``back_mdb``)."""
 SCHEMAS = Path("/etc/ldap/schema")
 """Where Debian's package puts the standard schemas (core, cosine, inetorgperson)."""
-APT_LOCK_TIMEOUT = 300
-OUTPUT_TAIL_LINES = 15
 
 
 class DirectoryServerError(MeshError):
     """The local directory server could not be installed, started, seeded or stopped."""
-
-
-def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(
-        list(command),
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def _tail(done: subprocess.CompletedProcess[str]) -> str:
-    lines = (done.stdout + done.stderr).strip().splitlines()[-OUTPUT_TAIL_LINES:]
-    return "\n".join(f"  | {line}" for line in lines)
 
 
 def installed() -> bool:
@@ -60,26 +37,10 @@ def ensure_slapd() -> Path:
     if installed():
         return SLAPD
     wanted = f"OpenLDAP's server is not installed (no {SLAPD})"
-    if os.geteuid() != 0:
-        raise DirectoryServerError(
-            f"{wanted}, and installing Debian's package needs root: "
-            f"run `sudo apt-get install {PACKAGE}`"
-        )
-    if shutil.which("apt-get") is None:
-        raise DirectoryServerError(
-            f"{wanted}, and this machine has no apt-get (not Debian or Ubuntu): install "
-            f"OpenLDAP's server so that {SLAPD} exists"
-        )
-    lock = f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}"
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "-o", lock, PACKAGE]
-    print(f"installing OpenLDAP's server: {' '.join(install)}", file=sys.stderr)
-    done = _run(install)
-    if done.returncode != 0:
-        updated = _run(["apt-get", "update", "-q", "-o", lock])
-        done = _run(install) if updated.returncode == 0 else updated
+    otherwise = f"install OpenLDAP's server so that {SLAPD} exists"
+    if refusal := apt_refusal(wanted, [PACKAGE], otherwise):
+        raise DirectoryServerError(refusal)
+    done = apt_install([PACKAGE], what="OpenLDAP's server")
     if done.returncode != 0 or not installed():
-        raise DirectoryServerError(
-            f"{wanted}, and installing Debian's package {PACKAGE} failed "
-            f"({' '.join(done.args[:3])} ... exited {done.returncode}):\n{_tail(done)}"
-        )
+        raise DirectoryServerError(apt_failure(wanted, [PACKAGE], done))
     return SLAPD

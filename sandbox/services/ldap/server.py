@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from ldap3 import HASHED_SALTED_SHA, Connection, Server
@@ -21,7 +17,14 @@ from ldap3.utils.hashed import hashed
 
 from mesh_platform.access.directory import LOCAL_DIRECTORY, DirectoryConfig
 from mesh_platform.access.policy import LOCAL_KEY_FILE
-from sandbox.processes import free_port, locked, tail
+from sandbox.processes import (
+    LocalService,
+    free_port,
+    launch,
+    locked,
+    stop_process,
+    wait_until_ready,
+)
 from sandbox.services.ldap.install import MODULES, SCHEMAS, DirectoryServerError, ensure_slapd
 from sandbox.services.ldap.organisation import (
     ADMIN_DN,
@@ -62,7 +65,7 @@ access to *
 """
 
 
-class LocalDirectory:
+class LocalDirectory(LocalService):
     """OpenLDAP's ``slapd`` serving ``dc=trident-resorts,dc=example`` from a folder.
 
     The folder holds ``slapd.conf``, ``data/`` (the MDB database), ``password`` (the
@@ -89,11 +92,6 @@ class LocalDirectory:
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process, while this object runs it."""
-        return self._process.pid if self._process is not None else None
 
     @property
     def info_path(self) -> Path:
@@ -155,46 +153,30 @@ class LocalDirectory:
                 )
             )
             command = [str(slapd), "-d", "0", "-h", f"{self.url}/", "-f", str(conf)]
-            with self.log_path.open("wb") as log:
-                self._process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=_die_with_parent,  # noqa: PLW1509 - a prctl only, no lock taken
-                )
-            try:
-                self._wait_until_ready()
-                self._seed()
-            except BaseException:
-                self.stop()
-                raise
+            self._process = launch(command, self.log_path, append=False, with_parent=True)
+            self._ready_or_stopped(self._wait_until_ready, self._seed)
             ensure_masking_key(self.root.parent)
             self.info_path.touch(mode=0o600)
             config = self.config
             self.info_path.write_text(json.dumps(config.__dict__, indent=2) + "\n")
         return self
 
+    def _answers(self) -> bool:
+        self.admin().unbind()
+        return True
+
     def _wait_until_ready(self) -> None:
         assert self._process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if (code := self._process.poll()) is not None:
-                raise DirectoryServerError(
-                    f"slapd exited with code {code} while starting; end of {self.log_path}:\n"
-                    + tail(self.log_path, prefix="  | ")
-                )
-            try:
-                self.admin().unbind()
-                return
-            except LDAPException as error:
-                if time.monotonic() > deadline:
-                    raise DirectoryServerError(
-                        f"slapd did not answer on {self.url} within {STARTUP_TIMEOUT:.0f} s "
-                        f"({error}); end of {self.log_path}:\n" + tail(self.log_path, prefix="  | ")
-                    ) from error
-            time.sleep(0.1)
+        wait_until_ready(
+            self._process,
+            self._answers,
+            name="slapd",
+            where=self.url,
+            log=self.log_path,
+            error=DirectoryServerError,
+            timeout=STARTUP_TIMEOUT,
+            retry_on=(LDAPException,),
+        )
 
     def _seed(self) -> None:
         """The organisation, unless the base entry exists (a later start keeps changes)."""
@@ -242,28 +224,9 @@ class LocalDirectory:
         process, self._process = self._process, None
         if process is None:
             return False
-        running = process.poll() is None
-        for signum in (signal.SIGTERM, signal.SIGKILL):
-            if process.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signum)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(STOP_TIMEOUT)
-        process.wait()
+        running = stop_process(process, timeout=STOP_TIMEOUT)
         self.info_path.unlink(missing_ok=True)
         return running
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def ensure_masking_key(state_dir: Path) -> Path:
@@ -278,15 +241,6 @@ def ensure_masking_key(state_dir: Path) -> Path:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32) + "\n")
     return path
-
-
-def _die_with_parent() -> None:
-    """In the child: SIGTERM when the starting process dies (Linux), so no server outlives it."""
-    import ctypes
-    import sys
-
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from mesh_platform.settings import DagsterStorage, MeshSettings
+from sandbox.processes import project_file
 from sandbox.services.postgres.install import PostgresError
 from sandbox.services.postgres.server import LocalPostgres, PostgresConnection
 
@@ -49,14 +50,7 @@ def production_instance_path() -> Path:
     Raises:
         PostgresError: there is none.
     """
-    here = Path(__file__).resolve()
-    cwd = Path.cwd().resolve()
-    for folder in (*here.parents, cwd, *cwd.parents):
-        if (folder / PRODUCTION_INSTANCE).is_file():
-            return folder / PRODUCTION_INSTANCE
-    raise PostgresError(
-        f"cannot find {PRODUCTION_INSTANCE.as_posix()} above {here.parent} or the current directory"
-    )
+    return project_file(PRODUCTION_INSTANCE, PostgresError)
 
 
 def local_instance(production: Mapping[str, Any]) -> dict[str, Any]:

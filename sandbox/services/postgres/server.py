@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pwd
@@ -11,14 +10,12 @@ import secrets
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sandbox.processes import free_port, locked, tail
+from sandbox import processes
 from sandbox.services.postgres.install import PostgresError, ensure_server
 
 if TYPE_CHECKING:
@@ -73,7 +70,7 @@ def _is_postgres(pid: int) -> bool:
     return Path(command.decode(errors="replace")).name == "postgres"
 
 
-class LocalPostgres:
+class LocalPostgres(processes.LocalService):
     """A PostgreSQL cluster in a folder of its own, served while the process that
     started it lives.
 
@@ -132,10 +129,6 @@ class LocalPostgres:
     @property
     def password_path(self) -> Path:
         return self.root / "password"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     @property
     def connection(self) -> PostgresConnection:
@@ -281,7 +274,7 @@ class LocalPostgres:
                 not be installed, created or started (with the end of its log).
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with locked(self.root / "start.lock"):
+        with processes.locked(self.root / "start.lock"):
             if running := self.recorded():
                 raise PostgresError(
                     f"a PostgreSQL server already runs from {self.root} "
@@ -289,24 +282,13 @@ class LocalPostgres:
                 )
             bindir = ensure_server()
             self.initialise(bindir)
-            self.port = self.port or free_port(self.host)
+            self.port = self.port or processes.free_port(self.host)
             command: list[str | Path] = [bindir / "postgres", "-D", self.cluster]
             command += ["-p", str(self.port)]
             command += ["-c", f"listen_addresses={self.host}", "-c", "unix_socket_directories="]
-            with self.log_path.open("ab") as log:
-                self._process = subprocess.Popen(
-                    self._as_server_user(command, attached=True),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # a terminal's Ctrl-C is for us, not for it
-                )
-            try:
-                self._wait_until_ready()
-                self._create_database()
-            except BaseException:
-                self.stop()
-                raise
+            attached = self._as_server_user(command, attached=True)
+            self._process = processes.launch(attached, self.log_path)
+            self._ready_or_stopped(self._wait_until_ready, self._create_database)
             info = {"pid": self._process.pid, **asdict(self.connection), "log": str(self.log_path)}
             del info["password"]
             self.info_path.write_text(json.dumps(info, indent=2) + "\n")
@@ -318,25 +300,24 @@ class LocalPostgres:
         assert self._process is not None
         server = self.connection
         admin = PostgresConnection(server.host, server.port, "postgres", SUPERUSER, server.password)
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            code = self._process.poll()
-            if code is not None:
-                raise PostgresError(
-                    f"PostgreSQL's server exited with code {code} while starting; "
-                    f"end of {self.log_path}:\n{self._log_end()}"
-                )
-            try:
-                admin.connect().close()
-                return
-            except psycopg2.OperationalError as error:
-                if time.monotonic() > deadline:
-                    raise PostgresError(
-                        f"PostgreSQL's server did not accept connections on {self.host}:"
-                        f"{self.port} within {self.startup_timeout:.0f} s ({error}); "
-                        f"end of {self.log_path}:\n{self._log_end()}"
-                    ) from error
-            time.sleep(0.1)
+
+        def answers() -> bool:
+            admin.connect().close()
+            return True
+
+        processes.wait_until_ready(
+            self._process,
+            answers,
+            name="PostgreSQL's server",
+            where=f"{self.host}:{self.port}",
+            log=self.log_path,
+            error=PostgresError,
+            timeout=self.startup_timeout,
+            retry_on=(psycopg2.OperationalError,),
+            log_lines=LOG_TAIL_LINES,
+            log_prefix=LOG_PREFIX,
+            waiting_for="accept connections",
+        )
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
         """Stop the server this object started: a fast shutdown (SIGINT), an immediate
@@ -348,36 +329,15 @@ class LocalPostgres:
         process, self._process = self._process, None
         if process is None:
             return False
-        was_running = process.poll() is None
-        for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGKILL):
-            if process.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signum)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout)
-        process.wait()
+        signals = (signal.SIGINT, signal.SIGQUIT, signal.SIGKILL)
+        was_running = processes.stop_process(process, signals, timeout)
         recorded = self._recorded_pid()
         if recorded in (None, process.pid):
             self.info_path.unlink(missing_ok=True)
         return was_running
-
-    def _log_end(self) -> str:
-        return tail(self.log_path, LOG_TAIL_LINES, prefix=LOG_PREFIX)
 
     def _recorded_pid(self) -> int | None:
         try:
             return int(json.loads(self.info_path.read_text())["pid"])
         except (OSError, ValueError, KeyError):
             return None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -9,13 +9,12 @@ export for ``mesh simulate bookings``, ``mesh dev`` and the consumer.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
 from contracts.bookings import BOOKING_SUBSCRIPTION, BOOKING_TOPIC
 from mesh_platform.settings import get_settings
 from mesh_platform.streams.pubsub import ensure_subscription
+from sandbox.processes import serve
 from sandbox.services.pubsub import LocalPubSub, PubSubError
 
 
@@ -24,25 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8085, help="port on 127.0.0.1")
     args = parser.parse_args(argv)
     emulator = LocalPubSub(get_settings().state_dir / "pubsub-emulator", port=args.port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        emulator.start()
-    except PubSubError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    try:
+
+    def announce() -> None:
         ensure_subscription(emulator.endpoint, BOOKING_TOPIC, BOOKING_SUBSCRIPTION)
         for name, value in emulator.environment().items():
             print(f"export {name}={value}")
         print(f"topic {BOOKING_TOPIC}, subscription {BOOKING_SUBSCRIPTION}; Ctrl-C stops it")
-        sys.stdout.flush()
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-    return 0
+
+    return serve(emulator, PubSubError, announce)
 
 
 if __name__ == "__main__":

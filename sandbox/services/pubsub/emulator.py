@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from mesh_platform.errors import MeshError
 from mesh_platform.streams.pubsub import PubSubEndpoint
+from sandbox.processes import (
+    LocalService,
+    apt_install,
+    apt_output,
+    can_apt_install,
+    free_port,
+    launch,
+    stop_process,
+    wait_until_ready,
+)
 
 EMULATOR_LAUNCHER = Path(
     "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"
@@ -25,42 +29,11 @@ PACKAGE = "google-cloud-cli-pubsub-emulator"
 """Debian's package of the emulator (from Google's apt repository of the Cloud CLI)."""
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-APT_LOCK_TIMEOUT = 300
 LOG_TAIL_LINES = 15
 
 
 class PubSubError(MeshError):
     """The Pub/Sub emulator could not be installed, started or reached."""
-
-
-def _die_with_parent() -> None:
-    """In the child, before the launcher runs: SIGTERM when the starting process dies
-    (Linux; kept across the launcher's ``exec`` of Java), so no emulator outlives it."""
-    if sys.platform == "linux":
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "  | (no log)"
-    return "\n".join(f"  | {line}" for line in text.splitlines()[-lines:]) or "  | (empty log)"
-
-
-def _apt(command: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(
-        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
-    )
 
 
 def ensure_emulator(launcher: Path = EMULATOR_LAUNCHER) -> Path:
@@ -73,31 +46,22 @@ def ensure_emulator(launcher: Path = EMULATOR_LAUNCHER) -> Path:
     if launcher.is_file():
         return launcher
     wanted = f"the Pub/Sub emulator is not installed (no {launcher})"
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+    if not can_apt_install():
         raise PubSubError(
             f"{wanted}: install Debian's package {PACKAGE} from Google Cloud CLI's apt "
             f"repository (`sudo apt-get install {PACKAGE}`), and Java 17 or later"
         )
-    lock = f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}"
-    install = ["apt-get", "install", "-y", "-q", "-o", lock, PACKAGE]
-    print(f"installing the Pub/Sub emulator: {' '.join(install)}", file=sys.stderr)
-    done = _apt(install)
-    if done.returncode != 0:
-        updated = _apt(["apt-get", "update", "-q", "-o", lock])
-        done = _apt(install) if updated.returncode == 0 else updated
+    done = apt_install([PACKAGE], what="the Pub/Sub emulator", recommends=True)
     if done.returncode != 0 or not launcher.is_file():
-        output = "\n".join(
-            f"  | {line}" for line in (done.stdout + done.stderr).strip().splitlines()[-15:]
-        )
         raise PubSubError(
             f"{wanted}, and installing Debian's package {PACKAGE} failed "
             f"(exit {done.returncode}); is Google Cloud CLI's apt repository configured?\n"
-            f"{output}"
+            f"{apt_output(done)}"
         )
     return launcher
 
 
-class LocalPubSub:
+class LocalPubSub(LocalService):
     """The Pub/Sub emulator in a folder of its own, serving while this object runs it.
 
     The folder holds ``data/`` (the emulator's ``--data-dir``) and ``emulator.log``. The
@@ -152,10 +116,6 @@ class LocalPubSub:
             "PUBSUB_PROJECT_ID": self.project,
         }
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def start(self) -> Self:
         """Install the emulator if needed, start it and wait until it answers.
 
@@ -167,53 +127,40 @@ class LocalPubSub:
             raise PubSubError(f"the Pub/Sub emulator already runs (pid {self._process.pid})")
         launcher = ensure_emulator()
         (self.root / "data").mkdir(parents=True, exist_ok=True)
-        self.port = self.port or _free_port(self.host)
+        self.port = self.port or free_port(self.host)
         command = [
             str(launcher),
             f"--host={self.host}",
             f"--port={self.port}",
             f"--data-dir={self.root / 'data'}",
         ]
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - a prctl only, no lock taken
-            )
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
+        self._process = launch(command, self.log_path, with_parent=True)
+        self._ready_or_stopped(self._wait_until_ready)
         return self
+
+    def _answers(self) -> bool:
+        """Whether the emulator listens and has said that its server started."""
+        assert self.port is not None
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection((self.host, self.port), timeout=0.5),
+        ):
+            return b"Server started" in self.log_path.read_bytes()
+        return False
 
     def _wait_until_ready(self) -> None:
         assert self._process is not None
-        assert self.port is not None
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            code = self._process.poll()
-            if code is not None:
-                raise PubSubError(
-                    f"the Pub/Sub emulator exited with code {code} while starting; "
-                    f"end of {self.log_path}:\n{_tail(self.log_path)}"
-                )
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection((self.host, self.port), timeout=0.5),
-            ):
-                if b"Server started" in self.log_path.read_bytes():
-                    return
-            if time.monotonic() > deadline:
-                raise PubSubError(
-                    f"the Pub/Sub emulator did not answer on {self.host}:{self.port} within "
-                    f"{self.startup_timeout:.0f} s; end of {self.log_path}:\n"
-                    f"{_tail(self.log_path)}"
-                )
-            time.sleep(0.2)
+        wait_until_ready(
+            self._process,
+            self._answers,
+            name="the Pub/Sub emulator",
+            where=f"{self.host}:{self.port}",
+            log=self.log_path,
+            error=PubSubError,
+            timeout=self.startup_timeout,
+            interval=0.2,
+            log_lines=LOG_TAIL_LINES,
+        )
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
         """Stop the emulator this object started (SIGTERM to its session, SIGKILL after
@@ -225,23 +172,4 @@ class LocalPubSub:
         process, self._process = self._process, None
         if process is None:
             return False
-        was_running = process.poll() is None
-        for signum in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signum)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout)
-                break
-        process.wait()
-        return was_running
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return stop_process(process, timeout=timeout, group=True)
