@@ -157,7 +157,8 @@ def lead_scores(
 
     def top_villages(year: int) -> pd.DataFrame:
         """The season's candidates scored, each customer's best villages only (ranked by
-        score, ties by village): one season's candidates are held at a time."""
+        score, ties by village), without their features: one season's candidates are
+        held at a time."""
         frame = lead_frame(ev, year, today, operating)
         frame = frame.assign(season=SEASONS.label(year))
         frame["score"] = calibrator(log_odds(model, frame[list(LEAD_FEATURES)].to_numpy(float)))
@@ -165,7 +166,8 @@ def lead_scores(
             ["customer_id", "score", "village_id"], ascending=[True, False, True], ignore_index=True
         )
         frame["rank_for_customer"] = frame.groupby("customer_id").cumcount() + 1
-        return frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES]
+        kept = ["customer_id", "village_id", "season", "score", "rank_for_customer"]
+        return frame.loc[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES, kept]
 
     # the seasons' labels sort as their years: rows ordered by season, customer, rank
     scored = pd.concat([top_villages(year) for year in (current, current + 1)], ignore_index=True)
