@@ -763,3 +763,14 @@ def test_predictions_in_batches_are_the_bits_of_one_prediction(
     assert max(built) == 300
     assert sum(built) == len(x)
     assert _models.batched_log_odds(model, 0, matrix).size == 0
+
+
+def test_a_python_input_reads_the_columns_it_orders_by() -> None:
+    """A column an input orders by without loading it is read all the same: removing it
+    upstream would break the consumer (campaign appetence keeps send order by send id)."""
+    from mesh_platform.evolution.reads import python_reads
+
+    reads = {(r.upstream, r.column) for r in python_reads(campaign_appetence.definition())}
+    assert "send_id" not in campaign_appetence.columns["sends"]
+    assert ("campaigns.campaign_sends", "send_id") in reads
+    assert ("campaigns.campaign_sends", "customer_id") in reads
