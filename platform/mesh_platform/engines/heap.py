@@ -30,16 +30,17 @@ import pyarrow as pa
 
 
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or ``None`` where the C library has none (macOS, musl)."""
+def _libc(function: str) -> Callable[..., int] | None:
+    """A function of the C library (glibc's ``malloc_trim``, ``mallopt``), or ``None``
+    where the library has none (macOS, musl)."""
     name = ctypes.util.find_library("c")
     if name is None:
         return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
-        return trim
+        found: Callable[..., int] = getattr(ctypes.CDLL(name), function)
     except (OSError, AttributeError):
         return None
+    return found
 
 
 _M_MMAP_THRESHOLD = -3
@@ -50,14 +51,8 @@ _M_MMAP_THRESHOLD = -3
 def map_large_arrays(threshold: int = 1 << 20) -> bool:
     """Have glibc map every allocation above ``threshold`` bytes on its own (once per
     process); ``False`` where the C library has no ``mallopt``."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        mallopt: Callable[[int, int], int] = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+    mallopt = _libc("mallopt")
+    return mallopt is not None and bool(mallopt(_M_MMAP_THRESHOLD, threshold))
 
 
 def give_back_memory() -> int:
@@ -68,5 +63,5 @@ def give_back_memory() -> int:
         ``malloc_trim`` on this system).
     """
     pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
+    trim = _libc("malloc_trim")
     return int(trim(0)) if trim is not None else 0
