@@ -352,15 +352,15 @@ def _publish(
 
 
 def input_order(
-    upstream: str, columns: Sequence[str] | None, declared: Sequence[str] | None = None
+    upstream: str, columns: Sequence[str] | None, order_by: Sequence[str] | None = None
 ) -> list[str]:
     """A total order of an input's rows, so that a Python product sees them in the same
     order whatever order the warehouse stores them in: the order the input declares
     (``Input.order_by``), else the upstream's grain when every grain column is loaded,
     else every column loaded (rows equal on all of them are interchangeable). An
     upstream outside the mesh's contracts is ordered by the columns named, if any."""
-    if declared:
-        return list(declared)
+    if order_by:
+        return list(order_by)
     contract = all_contracts().get(upstream)
     declared = [column.name for column in columns_of(contract)] if contract else []
     loaded = list(columns) if columns else declared
