@@ -168,12 +168,35 @@ class Signal:
     held_lift: dict[str, np.ndarray]
 
 
+@dataclass(frozen=True)
+class SeasonRows:
+    """Each season's sends (positions, in send order) and, of the sends whose lifts are
+    kept, the indices (into ``kept``) of each season's."""
+
+    kept: np.ndarray
+    sends: list[np.ndarray]
+    kept_in: list[np.ndarray]
+
+
+def season_rows(log: SendLog, kept: np.ndarray) -> SeasonRows:
+    """The sends of each season, and which of the ``kept`` sends (sorted positions) fall
+    in each: computed once for every signal."""
+    by_season = np.argsort(log.season, kind="stable")  # each season's sends, in send order
+    bounds = np.searchsorted(log.season[by_season], np.arange(log.n_seasons + 1))
+    kept_season = log.season[kept]
+    return SeasonRows(
+        kept=kept,
+        sends=[by_season[bounds[s] : bounds[s + 1]] for s in range(log.n_seasons)],
+        kept_in=[np.flatnonzero(kept_season == s) for s in range(log.n_seasons)],
+    )
+
+
 def signal(
-    log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int, kept: np.ndarray
+    log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int, rows: SeasonRows
 ) -> Signal:
     """The customer history of one signal (``hit`` among the ``eligible`` sends);
-    ``held`` is the season index the uplift evaluation holds out, ``kept`` the sends
-    (sorted positions) whose own lifts are kept.
+    ``held`` is the season index the uplift evaluation holds out, ``rows`` each
+    season's sends and the sends whose own lifts are kept.
 
     Per setting, the counts per customer and value are accumulated season by season (a
     running sum adds the seasons in the order a cumulative sum would, so the rates are
@@ -191,11 +214,7 @@ def signal(
     sends, hits = sends.cumsum(axis=1), hits.cumsum(axis=1)
     base = float(hit.sum() / max(weight.sum(), 1.0))
     prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
-    by_season = np.argsort(log.season, kind="stable")  # each season's sends, in send order
-    bounds = np.searchsorted(log.season[by_season], np.arange(log.n_seasons + 1))
-    seasons = [by_season[bounds[s] : bounds[s + 1]] for s in range(log.n_seasons)]
-    kept_season = log.season[kept]
-    kept_in = [np.flatnonzero(kept_season == s) for s in range(log.n_seasons)]
+    kept, kept_in = rows.kept, rows.kept_in
     send_lift: dict[str, np.ndarray] = {}
     now_lift: dict[str, np.ndarray] = {}
     held_lift: dict[str, np.ndarray] = {}
@@ -217,12 +236,12 @@ def signal(
             lifted[kept_in[slot]] = lift.ravel()[
                 log.customer[own_rows] * n_values + log.codes[name][own_rows]
             ]
-            rows = seasons[slot]
-            index = log.customer[rows] * n_values + log.codes[name][rows]
-            count += np.bincount(index, weights=weight[rows], minlength=count.size).reshape(
+            sends_in = rows.sends[slot]
+            index = log.customer[sends_in] * n_values + log.codes[name][sends_in]
+            count += np.bincount(index, weights=weight[sends_in], minlength=count.size).reshape(
                 count.shape
             )
-            won += np.bincount(index, weights=hit[rows], minlength=won.size).reshape(won.shape)
+            won += np.bincount(index, weights=hit[sends_in], minlength=won.size).reshape(won.shape)
         send_lift[name] = lifted
     return Signal(
         sends=sends, prior=prior, send_lift=send_lift, now_lift=now_lift, held_lift=held_lift
@@ -278,9 +297,10 @@ def customer_history(log: SendLog, kept: np.ndarray | None = None) -> History:
     email = log.channel == 0
     held = max(log.n_seasons - 1, 0)
     kept = np.arange(log.rows) if kept is None else np.unique(kept)
+    rows = season_rows(log, kept)
     return History(
-        action=signal(log, log.action, np.ones(log.rows, dtype=bool), held, kept),
-        open=signal(log, log.opened, email, held, kept),
+        action=signal(log, log.action, np.ones(log.rows, dtype=bool), held, rows),
+        open=signal(log, log.opened, email, held, rows),
         kept=kept,
     )
 
