@@ -229,7 +229,8 @@ def test_frames_share_equal_text_and_are_otherwise_duckdbs_own(engine: DuckDBEng
                (i / 7)::decimal(12, 2) as amount_eur,
                date '2024-01-01' + i::integer as day,
                timestamptz '2024-01-01 10:00:00+00' + to_seconds(i) as at,
-               i % 2 = 0 as even
+               i % 2 = 0 as even,
+               'V' || (i % 2)::varchar as village_id
         from range(1000) t(i) order by i desc
     """
     with engine.connection(write=False) as connection:

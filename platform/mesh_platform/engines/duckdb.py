@@ -409,14 +409,21 @@ def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataF
     if not any(text) or len(set(names)) < len(names):
         return relation.df()
     rows = relation.to_arrow_table()
-    others = [i for i, is_text in enumerate(text) if not is_text]
+    count = rows.num_rows
+    others = [name for name, is_text in zip(names, text, strict=True) if not is_text]
     rest = (
         connection.from_arrow(rows.select(others)).df()
         if others
-        else pd.DataFrame(index=range(rows.num_rows))
+        else pd.DataFrame(index=range(count))
     )
-    columns = {
-        name: rows.column(i).to_pandas(deduplicate_objects=True) if is_text else rest[name]
-        for i, (name, is_text) in enumerate(zip(names, text, strict=True))
-    }
-    return pd.DataFrame(columns, index=pd.RangeIndex(rows.num_rows))
+    # each column's Arrow buffers are let go once converted: the read holds the rows
+    # about once, not once in Arrow and once more in pandas
+    rows = rows.drop_columns(others)
+    columns: dict[str, pd.Series] = {}
+    for name, is_text in zip(names, text, strict=True):
+        if is_text:
+            columns[name] = rows.column(0).to_pandas(deduplicate_objects=True)
+            rows = rows.remove_column(0)
+        else:
+            columns[name] = rest[name]
+    return pd.DataFrame(columns, index=pd.RangeIndex(count))
