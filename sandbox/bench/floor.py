@@ -20,6 +20,8 @@ from sqlglot import exp
 
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.domains import DOMAINS
+from mesh_platform.engines.duckdb import compact_frame
+from mesh_platform.engines.heap import give_back_memory, map_large_arrays
 from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.wap import check_union
@@ -109,7 +111,8 @@ class Floor:
 
     def python_frame(self, product: PythonProduct) -> Any:
         """The frame the product's function returns, called on its inputs read as the
-        platform reads them (the columns it names, in a total order)."""
+        platform reads them (the columns it names, in a total order, through the
+        engine's compact conversion, freed pages given back)."""
         from mesh_platform.products.asset import _as_kind, input_order
 
         if product.takes_partition:
@@ -127,7 +130,10 @@ class Floor:
             query = select.from_(_table(domain, table)).order_by(
                 *(exp.column(c, quoted=True) for c in order)
             )
-            frames[name] = _as_kind(self.run(query).df(), product.frame)
+            sql = query.sql(dialect="duckdb", identify=True)
+            frames[name] = _as_kind(compact_frame(self.connection, sql), product.frame)
+            give_back_memory()
+        map_large_arrays()
         frame, _ = split_output(product(**frames))
         return frame
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+from sqlglot import exp
 
 from sandbox.bench.figures import (
     TOTAL,
@@ -163,3 +165,46 @@ def test_the_floor_writes_and_checks_products_on_the_landing_zone() -> None:
         assert rows > 0
         assert connection.execute("SELECT COUNT(*) FROM resorts.villages").fetchone() == (rows,)
         assert floor.resolve("resorts", "villages") is not None
+
+
+def test_the_floor_calls_a_python_product_on_its_inputs_read_as_the_platform_reads_them() -> None:
+    from mesh_platform.products.asset import input_order
+    from mesh_platform.products.python import PythonProduct, split_output
+    from sandbox.bench.floor import mesh_products
+    from sandbox.simulation import simulate
+
+    products = {p.contract.meta().key: p for p in mesh_products()}
+    target = products["territory.prospection_zones"]
+    assert isinstance(target, PythonProduct)
+    needed: set[str] = set()
+    pending = [target.contract.meta().key]
+    while pending:  # the product and everything upstream of it in the mesh
+        key = pending.pop()
+        if key in products and key not in needed:
+            needed.add(key)
+            pending.extend(products[key].upstream_products)
+    with duckdb.connect() as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        simulate(connection, scale="tiny", seed=1)
+        floor = Floor(connection)
+        for product in dependency_order({k: products[k] for k in needed}):
+            floor.product(product)
+        # the same function on frames converted by DuckDB itself gives the same rows
+        frames = {}
+        for name, upstream in target.inputs.items():
+            columns = target.columns.get(name)
+            order = input_order(upstream, columns, target.order.get(name))
+            domain, table = upstream.split(".", 1)
+            select = exp.select(*(columns or ["*"])).from_(exp.table_(table, db=domain))
+            query = select.order_by(*order).sql("duckdb", identify=True)
+            frames[name] = connection.execute(query).df()
+        expected, _ = split_output(target(**frames))
+        written = connection.execute('SELECT * FROM "territory"."prospection_zones"').df()
+    assert frames
+    assert len(written) > 0
+    by = list(written.columns)
+    pd.testing.assert_frame_equal(
+        written.sort_values(by, ignore_index=True),
+        expected[by].sort_values(by, ignore_index=True),
+        check_dtype=False,
+    )
