@@ -3,6 +3,7 @@ reads back, and is used only for the default SQLite instance."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +31,10 @@ def test_a_build_s_events_read_back_through_dagster_s_own_storage(tmp_path: Path
         runs = [dg.materialize([numbers], instance=instance) for _ in range(OPEN_RUN_FILES + 2)]
         assert all(run.success for run in runs)
         assert len(storage._engines) <= OPEN_RUN_FILES + 1  # the recent runs and the index
+        assert storage.supports_asset_checks  # the checks' table, found once and remembered
+        assert "asset_check_executions" in storage._index_tables
+        assert not storage.has_table("no_such_table")
+        assert "no_such_table" not in storage._index_tables
 
     # what `mesh dev` reads: Dagster's own SQLite storage on the same folder
     with dg.DagsterInstance.local_temp(str(home)) as reader:
@@ -45,6 +50,37 @@ def test_a_build_s_events_read_back_through_dagster_s_own_storage(tmp_path: Path
             [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
         )
         assert check, "the check's evaluation is indexed"
+
+
+def _schema(path: Path) -> tuple[list[tuple[str, str]], list[tuple[str]], str]:
+    with sqlite3.connect(path) as connection:
+        tables = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    return tables, revision, mode
+
+
+def test_every_run_file_is_the_one_dagster_creates(tmp_path: Path) -> None:
+    home = prepare_home(tmp_path / "dagster_home")
+    with dg.DagsterInstance.local_temp(str(home), overrides=instance_overrides(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, PooledSqliteEventLogStorage)
+        runs = [dg.materialize([numbers], instance=instance).run_id for _ in range(2)]
+        files = [Path(storage.path_for_shard(run)) for run in runs]
+        with storage.run_connection(runs[0]) as connection:  # WAL's commit without fsync
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    # Dagster's own storage creates a run file on the same folder: same schema, revision
+    with dg.DagsterInstance.local_temp(str(home)) as reader:
+        own = dg.materialize([numbers], instance=reader).run_id
+        reference = Path(reader.event_log_storage.path_for_shard(own))  # type: ignore[attr-defined]
+    tables, revision, mode = _schema(reference)
+    assert revision
+    assert mode == "wal"
+    for path in files:
+        assert _schema(path) == (tables, revision, mode)
+    assert not list(path.parent.glob("*.partial"))
 
 
 def test_an_instance_with_its_own_storage_is_left_as_it_is(tmp_path: Path) -> None:
