@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from mesh_platform.derive.checks import check_queries
 from mesh_platform.domains import DOMAINS
 from mesh_platform.engines.duckdb import compact_frame
 from mesh_platform.engines.heap import give_back_memory, map_large_arrays
-from mesh_platform.products.python import PythonProduct, split_output
+from mesh_platform.products.python import DeferredInput, PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.wap import check_union
 from sandbox.bench.figures import LANDING, StepFigure
@@ -112,7 +113,8 @@ class Floor:
     def python_frame(self, product: PythonProduct) -> Any:
         """The frame the product's function returns, called on its inputs read as the
         platform reads them (the columns it names, in a total order, through the
-        engine's compact conversion, freed pages given back)."""
+        engine's compact conversion, freed pages given back; a deferred input when the
+        function reads it)."""
         from mesh_platform.products.asset import _as_kind, input_order
 
         if product.takes_partition:
@@ -120,8 +122,8 @@ class Floor:
                 f"{product.contract.meta().key}: the floor cannot call a function that "
                 "takes a partition"
             )
-        frames: dict[str, Any] = {}
-        for name, upstream in product.inputs.items():
+
+        def read(name: str, upstream: str) -> Any:
             columns = product.columns.get(name)
             domain, table = upstream.split(".", 1)
             projection = [exp.column(c, quoted=True) for c in columns] if columns else [exp.Star()]
@@ -131,8 +133,16 @@ class Floor:
                 *(exp.column(c, quoted=True) for c in order)
             )
             sql = query.sql(dialect="duckdb", identify=True)
-            frames[name] = _as_kind(compact_frame(self.connection, sql), product.frame)
+            frame = _as_kind(compact_frame(self.connection, sql), product.frame)
             give_back_memory()
+            return frame
+
+        frames: dict[str, Any] = {
+            name: DeferredInput(upstream, partial(read, name, upstream))
+            if name in product.deferred
+            else read(name, upstream)
+            for name, upstream in product.inputs.items()
+        }
         map_large_arrays()
         frame, _ = split_output(product(**frames))
         return frame

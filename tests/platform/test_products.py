@@ -18,7 +18,7 @@ from mesh_platform.errors import ContractViolation, ProductDefinitionError
 from mesh_platform.location import build_definitions
 from mesh_platform.products import asset as asset_module
 from mesh_platform.products.asset import input_order
-from mesh_platform.products.python import Input, python_product
+from mesh_platform.products.python import DeferredInput, Input, python_product, read_input
 from mesh_platform.products.sql import load_sql_product
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed
@@ -438,6 +438,49 @@ def test_an_input_orders_its_rows_by_a_column_it_does_not_load() -> None:
     assert list(frame.columns) == ["item_id", "amount_eur"]
     assert frame["item_id"].tolist() == whole["item_id"].tolist()
     assert frame["amount_eur"].tolist() == whole["amount_eur"].tolist()
+
+
+def test_a_deferred_input_is_read_by_the_function_and_its_rows_counted() -> None:
+    """``Input(deferred=True)``: the function gets a reader, not the frame; the frame it
+    reads is the one a plain input would get, and the rows read are those it read."""
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success, key
+    received: list[object] = []
+
+    @python_product(
+        CONTRACTS["shop.top_items"],
+        inputs={"orders": Input("shop.orders", "item_id amount_eur", deferred=True)},
+    )
+    def top(orders: DeferredInput) -> pd.DataFrame:
+        received.append(orders)
+        return small_mesh.top_items.fn(read_input(orders))
+
+    assert top.deferred == frozenset({"orders"})
+    [result] = list(asset_module.materialize_product(top, run_id="deferred", engine=DuckDBEngine()))
+    [reader] = received
+    assert isinstance(reader, DeferredInput)
+    orders = DuckDBEngine().read_product("shop", "orders")
+    assert reader.rows == len(orders) > 0
+    assert isinstance(result, dg.MaterializeResult)
+    assert (result.metadata or {})["rows_read"].data == {"shop.orders": len(orders)}
+    top_items = DuckDBEngine().read_product("shop", "top_items").sort_values("rank")
+    assert top_items["item_id"].tolist() == ["I003", "I001", "I002"]
+
+    # a function that never reads its deferred input read no row of it
+    @python_product(
+        CONTRACTS["shop.top_items"],
+        inputs={"orders": Input("shop.orders", "item_id amount_eur", deferred=True)},
+    )
+    def nothing_read(orders: DeferredInput) -> pd.DataFrame:
+        return top_items
+
+    [result] = list(
+        asset_module.materialize_product(nothing_read, run_id="unread", engine=DuckDBEngine())
+    )
+    assert isinstance(result, dg.MaterializeResult)
+    assert (result.metadata or {})["rows_read"].data == {"shop.orders": 0}
 
 
 def test_an_input_ordered_by_an_unknown_column_fails_at_load() -> None:

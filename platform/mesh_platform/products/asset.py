@@ -12,7 +12,7 @@ and emits OpenLineage START and COMPLETE or FAIL events.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import dagster as dg
@@ -30,7 +30,13 @@ from mesh_platform.lineage import LineageEmitter
 from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
 from mesh_platform.products.failure import ProductFailed, python_failure, sql_failure
 from mesh_platform.products.frames import check_frame
-from mesh_platform.products.python import PythonProduct, left_out_of, split_output
+from mesh_platform.products.python import (
+    DeferredInput,
+    PythonProduct,
+    left_out_of,
+    rows_read,
+    split_output,
+)
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed, PublishFailed, PublishResult, publish_product
@@ -311,17 +317,20 @@ def _publish(
     map_large_arrays()  # a model's freed working arrays go back to the system
     step = "reading its inputs"
     try:
-        frames: dict[str, Any] = {
-            name: _as_kind(
-                engine.read_product(
-                    *upstream.split(".", 1),
-                    columns=product.columns.get(name),
-                    order_by=input_order(
-                        upstream, product.columns.get(name), product.order.get(name)
-                    ),
-                ),
-                product.frame,
+
+        def read(name: str, upstream: str) -> Any:
+            columns = product.columns.get(name)
+            rows = engine.read_product(
+                *upstream.split(".", 1),
+                columns=columns,
+                order_by=input_order(upstream, columns, product.order.get(name)),
             )
+            return _as_kind(rows, product.frame)
+
+        frames: dict[str, Any] = {
+            name: DeferredInput(upstream, partial(read, name, upstream))
+            if name in product.deferred
+            else read(name, upstream)
             for name, upstream in product.inputs.items()
         }
         if product.takes_partition:
@@ -340,7 +349,7 @@ def _publish(
             partition=partition,
             run_id=run_id,
             left_out=None if left_out is None else LeftOutRows(frame=left_out),
-            inputs={upstream: len(frames[name]) for name, upstream in product.inputs.items()},
+            inputs={upstream: rows_read(frames[name]) for name, upstream in product.inputs.items()},
         )
     except AuditFailed:
         raise

@@ -32,6 +32,17 @@ holding a column of unique identifiers in memory.
     >>> Input("campaigns.campaign_sends", "customer_id sent_at", order_by="send_id").order_by
     ('send_id',)
 
+An input read once early and not again (a model's learning base, coded into compact
+arrays before hours of fitting) can be ``deferred``: the function then receives a
+:class:`DeferredInput` and reads the frame itself, so that the frame lives only as long
+as the function keeps it (the platform holds the reader, never the rows). Its rows read
+are counted when it is read. :func:`read_input` takes a reader or a frame, so the
+function can also be called directly on frames.
+
+    >>> sends = DeferredInput("campaigns.campaign_sends", lambda: pd.DataFrame({"n": [1, 2]}))
+    >>> sends.rows, len(read_input(sends)), sends.rows, len(read_input(pd.DataFrame()))
+    (None, 2, 2, 0)
+
 A function with more to publish than rows (a model's evaluation metrics, totals)
 returns a :class:`ProductOutput`: its frame is validated and published like a bare
 frame, and its metadata is attached to the materialisation.
@@ -104,6 +115,9 @@ class Input:
     order_by: Sequence[str] | str | None = None
     """The columns of the upstream its rows are ordered by (loaded or not); ``None``:
     the grain when loaded, else every column loaded."""
+    deferred: bool = False
+    """Whether the function receives a :class:`DeferredInput` (reads the frame itself)
+    instead of the frame."""
 
     def __post_init__(self) -> None:
         for name in ("columns", "order_by"):
@@ -112,6 +126,43 @@ class Input:
                 object.__setattr__(self, name, tuple(value.split()))
             elif value is not None:
                 object.__setattr__(self, name, tuple(value))
+
+
+class DeferredInput:
+    """An input the function reads when it needs it (``Input(..., deferred=True)``).
+
+    Args:
+        product: the upstream product, ``domain.product``.
+        read: what reads its frame (the columns and order declared, as for any input).
+    """
+
+    def __init__(self, product: str, read: Callable[[], Any]) -> None:
+        self.product = product
+        self._read = read
+        self.rows: int | None = None
+        """Rows of the last read (``None`` before any)."""
+
+    def read(self) -> Any:
+        """The input's frame, read now; the reader keeps no reference to it."""
+        frame = self._read()
+        self.rows = len(frame)
+        return frame
+
+    def __repr__(self) -> str:
+        return f"DeferredInput({self.product!r}, rows={self.rows})"
+
+
+def read_input(value: Any) -> Any:
+    """The frame of an input: a :class:`DeferredInput` read now, a frame as it is."""
+    return value.read() if isinstance(value, DeferredInput) else value
+
+
+def rows_read(value: Any) -> int:
+    """The rows a function read of an input: a deferred input's last read (0 when it
+    was never read), a frame's length."""
+    if isinstance(value, DeferredInput):
+        return value.rows or 0
+    return len(value)
 
 
 @dataclass(frozen=True)
@@ -128,6 +179,8 @@ class PythonProduct:
     """Function parameter → the only columns loaded of its input (all when absent)."""
     order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Function parameter → the columns its input's rows are ordered by, when declared."""
+    deferred: frozenset[str] = frozenset()
+    """Function parameters that receive a :class:`DeferredInput`."""
 
     @property
     def upstream_products(self) -> tuple[str, ...]:
@@ -201,6 +254,7 @@ def python_product(
                 for name, spec in declared.items()
                 if spec.order_by is not None
             },
+            deferred=frozenset(name for name, spec in declared.items() if spec.deferred),
         )
 
     return wrap
