@@ -38,10 +38,12 @@ SENDS = Input(
     "customer_id channel sent_at opens_count clicks_count"
     " subject_type main_highlight secondary_highlight cycle_label",
     order_by="send_id",
+    deferred=True,
 )
 """Every send with its settings and engagement, in send order: campaign appetence's
 learning base (its seeded samples are drawn by position; the send ids themselves, one
-distinct string a send, are not loaded)."""
+distinct string a send, are not loaded). Deferred: read and coded into compact arrays
+first, the frame gone before the fits."""
 SEND_CLICKS = Input("campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at")
 """What lead scoring reads of the sends: their date (for "today") and their clicks."""
 BOOKINGS = Input(

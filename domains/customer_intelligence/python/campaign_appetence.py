@@ -58,7 +58,13 @@ from domains.customer_intelligence.python._send_history import (
 )
 from domains.customer_intelligence.python._uplift import evaluate_uplift
 from mesh_platform.privacy.consent import consent_input, keep_consented
-from mesh_platform.products.python import Input, ProductOutput, python_product
+from mesh_platform.products.python import (
+    DeferredInput,
+    Input,
+    ProductOutput,
+    python_product,
+    read_input,
+)
 from mesh_platform.settings import get_settings
 
 APPETENCE_MAX_TRAINING_ROWS = 1_500_000
@@ -131,6 +137,15 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
     return counts
 
 
+def _learning_base(
+    sends: DeferredInput | pd.DataFrame, bookings: pd.DataFrame
+) -> tuple[SendLog, pd.Timestamp]:
+    """The sends, read and coded into compact arrays, and the data's "today"; the frame
+    of sends is let go on return (the platform holds only its reader)."""
+    frame = read_input(sends)
+    return send_log(frame, bookings), data_today(frame["sent_at"], bookings["created_at"])
+
+
 @python_product(
     CampaignAppetence,
     inputs={
@@ -144,7 +159,7 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
 )
 def campaign_appetence(
     *,
-    sends: pd.DataFrame,
+    sends: DeferredInput | pd.DataFrame,
     bookings: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
@@ -180,8 +195,7 @@ def campaign_appetence(
     """
     seed = get_settings().seed
     rng = np.random.default_rng(seed)
-    log = send_log(sends, bookings)
-    today = data_today(sends["sent_at"], bookings["created_at"])
+    log, today = _learning_base(sends, bookings)
     segment_year = label_year(segments["season"])
     latest = int(segment_year.max())
     known = members[members["household_id"].isin(set(households["household_id"]))]
