@@ -44,8 +44,12 @@ SENDS = Input(
 learning base (its seeded samples are drawn by position; the send ids themselves, one
 distinct string a send, are not loaded). Deferred: read and coded into compact arrays
 first, the frame gone before the fits."""
-SEND_CLICKS = Input("campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at")
-"""What lead scoring reads of the sends: their date (for "today") and their clicks."""
+SEND_CLICKS = Input(
+    "campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at", deferred=True
+)
+"""What lead scoring reads of the sends: their date (for "today") and their clicks.
+Deferred: only the clicked ones are kept, and the frame of every send is let go before
+the fits."""
 BOOKINGS = Input(
     "bookings.bookings",
     "customer_id village_id channel status created_at arrival_date season amount_eur",

@@ -38,7 +38,13 @@ from domains.customer_intelligence.python._models import (
     sigmoid,
 )
 from mesh_platform.privacy.consent import consent_input, keep_consented
-from mesh_platform.products.python import Input, ProductOutput, python_product
+from mesh_platform.products.python import (
+    DeferredInput,
+    Input,
+    ProductOutput,
+    python_product,
+    read_input,
+)
 from mesh_platform.settings import get_settings
 
 LEAD_TOP_VILLAGES = 5
@@ -73,7 +79,7 @@ def lead_scores(
     sessions: pd.DataFrame,
     affinities: pd.DataFrame,
     calls: pd.DataFrame,
-    sends: pd.DataFrame,
+    sends: DeferredInput | pd.DataFrame,
     villages: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
@@ -99,20 +105,22 @@ def lead_scores(
     (:func:`~mesh_platform.privacy.consent.keep_consented`).
     """
     seed = get_settings().seed
+    sent = read_input(sends)
     ev = lead_events(
         sales=sales,
         bookings=bookings,
         sessions=sessions,
         affinities=affinities,
         calls=calls,
-        sends=sends,
+        sends=sent,
         villages=villages,
         segments=segments,
         members=members,
     )
     today = data_today(
-        bookings["created_at"], sessions["started_at"], calls["started_at"], sends["sent_at"]
+        bookings["created_at"], sessions["started_at"], calls["started_at"], sent["sent_at"]
     )
+    del sent  # every send read; the events keep the clicked ones
     current = int(season_start_year(pd.Series([today]))[0])
     seasons = sorted(int(y) for y in ev.stays["season_year"].unique() if y < current)
     train_seasons = seasons[1:] if len(seasons) > 1 else seasons
