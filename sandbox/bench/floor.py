@@ -21,10 +21,11 @@ from sqlglot import exp
 
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.domains import DOMAINS
-from mesh_platform.engines.duckdb import compact_frame
+from mesh_platform.engines.duckdb import compact_frame, configure_session
 from mesh_platform.engines.heap import give_back_memory, map_large_arrays
 from mesh_platform.products.python import DeferredInput, PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
+from mesh_platform.settings import get_settings
 from mesh_platform.wap import check_union
 from sandbox.bench.figures import LANDING, StepFigure
 from sandbox.bench.memory import peak_rss, reset_peak
@@ -173,8 +174,11 @@ def run_floor(
             on_step(name, figure)
 
     with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("SET TimeZone = 'UTC'")
-        connection.execute(f"SET threads = {int(threads)}")
+        # the build's session: its threads and its memory limit (DuckDB's own default,
+        # 80% of the machine, plus the models' frames would not fit at large)
+        configure_session(
+            connection, threads=threads, memory_limit=get_settings().duckdb_memory_limit
+        )
         floor = Floor(connection)
         measured(LANDING, lambda: sum(simulate(connection, scale=scale, seed=seed).tables.values()))
         for product in products:

@@ -189,12 +189,11 @@ class DuckDBEngine(WarehouseEngine):
                 )
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
-        connection.execute("SET TimeZone = 'UTC'")
-        connection.execute("SET threads = ?", [self.settings.duckdb_threads])
-        connection.execute("SET memory_limit = ?", [self.settings.duckdb_memory_limit])
-        # jemalloc purges the pages a finished query freed in the background, instead of
-        # keeping them until the next allocation (see mesh_platform.engines.heap)
-        connection.execute("SET allocator_background_threads = true")
+        configure_session(
+            connection,
+            threads=self.settings.duckdb_threads,
+            memory_limit=self.settings.duckdb_memory_limit,
+        )
         return connection
 
     # -- raw SQL
@@ -387,6 +386,19 @@ class DuckDBEngine(WarehouseEngine):
             )
         signature = [(c["column_name"], c["data_type"], c["is_nullable"]) for c in columns]
         return checksum_of([signature, rows[0]["n"], rows[0]["h"]])
+
+
+def configure_session(
+    connection: duckdb.DuckDBPyConnection, *, threads: int, memory_limit: str
+) -> None:
+    """The session of every connection to the warehouse: UTC, ``threads`` workers and at
+    most ``memory_limit`` of buffers (beyond it, DuckDB spills beside the database)."""
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET threads = ?", [threads])
+    connection.execute("SET memory_limit = ?", [memory_limit])
+    # jemalloc purges the pages a finished query freed in the background, instead of
+    # keeping them until the next allocation (see mesh_platform.engines.heap)
+    connection.execute("SET allocator_background_threads = true")
 
 
 def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
