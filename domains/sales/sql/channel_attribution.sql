@@ -70,8 +70,12 @@ ends AS (
     booking_id,
     COUNT(*) AS booking_touches,
     COUNT(DISTINCT channel) AS channels_count,
-    ARRAY_AGG(channel ORDER BY touch_at, channel_rank)[OFFSET(0)] AS first_channel,
-    ARRAY_AGG(channel ORDER BY touch_at DESC, channel_rank)[OFFSET(0)] AS last_channel
+    -- the channel of the earliest touch, then of the latest one (ties: the lower rank);
+    -- each channel has its own rank, so the key orders a booking's channels totally.
+    -- MIN_BY and MAX_BY keep one value a booking, where an ordered ARRAY_AGG holds
+    -- every touch in memory (DuckDB cannot spill it: the large world needed gigabytes)
+    MIN_BY(channel, UNIX_MICROS(touch_at) * 10 + channel_rank) AS first_channel,
+    MAX_BY(channel, UNIX_MICROS(touch_at) * 10 + (9 - channel_rank)) AS last_channel
   FROM ranked
   GROUP BY booking_id
 ),
