@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +22,7 @@ from mesh_platform.derive.checks import check_queries
 from mesh_platform.domains import DOMAINS
 from mesh_platform.engines.duckdb import compact_frame, configure_session
 from mesh_platform.engines.heap import give_back_memory, map_large_arrays
-from mesh_platform.products.python import DeferredInput, PythonProduct, split_output
+from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import check_union
@@ -138,12 +137,7 @@ class Floor:
             give_back_memory()
             return frame
 
-        frames: dict[str, Any] = {
-            name: DeferredInput(upstream, partial(read, name, upstream))
-            if name in product.deferred
-            else read(name, upstream)
-            for name, upstream in product.inputs.items()
-        }
+        frames = product.input_values(read)
         map_large_arrays()
         frame, _ = split_output(product(**frames))
         return frame

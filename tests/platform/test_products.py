@@ -483,6 +483,39 @@ def test_a_deferred_input_is_read_by_the_function_and_its_rows_counted() -> None
     assert (result.metadata or {})["rows_read"].data == {"shop.orders": 0}
 
 
+def test_input_values_read_plain_inputs_now_and_deferred_ones_when_asked() -> None:
+    """One rule gives the function its arguments, for the platform and the floor alike:
+    a plain input is read before the call, a deferred one only when the function reads
+    it, by the same reader with its own parameter and upstream."""
+
+    @python_product(
+        CONTRACTS["shop.top_items"],
+        inputs={
+            "orders": Input("shop.orders", "item_id amount_eur", deferred=True),
+            "items": Input("stock.items", "item_id"),
+        },
+    )
+    def top(orders: DeferredInput, items: pd.DataFrame) -> pd.DataFrame:
+        return read_input(orders)
+
+    calls: list[tuple[str, str]] = []
+
+    def read(name: str, upstream: str) -> pd.DataFrame:
+        calls.append((name, upstream))
+        return pd.DataFrame({"n": range(3 if name == "orders" else 2)})
+
+    values = top.input_values(read)
+    assert calls == [("items", "stock.items")]
+    assert len(values["items"]) == 2
+    deferred = values["orders"]
+    assert isinstance(deferred, DeferredInput)
+    assert deferred.product == "shop.orders"
+    assert deferred.rows is None
+    assert len(read_input(deferred)) == 3
+    assert calls[-1] == ("orders", "shop.orders")
+    assert deferred.rows == 3
+
+
 def test_an_input_ordered_by_an_unknown_column_fails_at_load() -> None:
     @python_product(
         CONTRACTS["shop.top_items"],

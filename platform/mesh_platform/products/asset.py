@@ -12,7 +12,7 @@ and emits OpenLineage START and COMPLETE or FAIL events.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 import dagster as dg
@@ -31,7 +31,6 @@ from mesh_platform.partitions import PartitionRange, partition_condition, partit
 from mesh_platform.products.failure import ProductFailed, python_failure, sql_failure
 from mesh_platform.products.frames import check_frame
 from mesh_platform.products.python import (
-    DeferredInput,
     PythonProduct,
     left_out_of,
     rows_read,
@@ -327,12 +326,7 @@ def _publish(
             )
             return _as_kind(rows, product.frame)
 
-        frames: dict[str, Any] = {
-            name: DeferredInput(upstream, partial(read, name, upstream))
-            if name in product.deferred
-            else read(name, upstream)
-            for name, upstream in product.inputs.items()
-        }
+        frames = product.input_values(read)
         if product.takes_partition:
             frames["partition"] = partition
         step = "running its function"

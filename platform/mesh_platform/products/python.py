@@ -57,6 +57,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -181,6 +182,21 @@ class PythonProduct:
     """Function parameter → the columns its input's rows are ordered by, when declared."""
     deferred: frozenset[str] = frozenset()
     """Function parameters that receive a :class:`DeferredInput`."""
+
+    def input_values(self, read: Callable[[str, str], Any]) -> dict[str, Any]:
+        """The function's input arguments: each parameter's frame read now, or a
+        :class:`DeferredInput` around its reader when the parameter is ``deferred``.
+
+        Args:
+            read: reads one input's frame, given the parameter and its upstream product
+                (the platform's engine and the benchmark's floor each pass their own).
+        """
+        return {
+            name: DeferredInput(upstream, partial(read, name, upstream))
+            if name in self.deferred
+            else read(name, upstream)
+            for name, upstream in self.inputs.items()
+        }
 
     @property
     def upstream_products(self) -> tuple[str, ...]:
