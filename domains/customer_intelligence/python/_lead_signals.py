@@ -136,6 +136,41 @@ def count_by(frame: pd.DataFrame, keys: list[str], name: str) -> pd.DataFrame:
     return frame.groupby(keys, as_index=False).size().rename(columns={"size": name})
 
 
+def join_left(frame: pd.DataFrame, extra: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame.merge(extra, on=keys, how="left")``, the same rows, columns, dtypes and
+    values, with ``extra``'s columns added one at a time to ``frame`` itself.
+
+    A merge copies the whole frame at each join: the candidates of a season (millions of
+    pairs by the dozen columns) were held twice at every feature. When ``extra`` has
+    one row per key (the counts and aggregates here do), each of its columns is looked
+    up by position instead; a missing key gives what the merge gives (a missing value,
+    integers widened to floats). A key held twice in ``extra`` (the merge repeats the
+    frame's rows), a missing value among ``extra``'s keys (the merge matches missing to
+    missing) or a column name in both falls back to the merge.
+    """
+    added = extra.columns.drop(keys)
+    if (
+        extra.duplicated(subset=keys).any()
+        or extra[keys].isna().any(axis=None)
+        or added.isin(frame.columns).any()
+    ):
+        return frame.merge(extra, on=keys, how="left")
+    if len(keys) == 1:
+        at = pd.Index(extra[keys[0]]).get_indexer(frame[keys[0]])
+    else:
+        at = pd.MultiIndex.from_frame(extra[keys]).get_indexer(
+            pd.MultiIndex.from_frame(frame[keys])
+        )
+    # ``extra`` has no missing key, so a frame's row with one matches nothing
+    at[frame[keys].isna().any(axis=1).to_numpy()] = -1
+    found = at >= 0
+    frame = frame.copy(deep=False)
+    for name in added:
+        values = extra[name].reset_index(drop=True)
+        frame[name] = values.take(at).to_numpy() if found.all() else values.reindex(at).to_numpy()
+    return frame
+
+
 def lead_frame(
     ev: LeadEvents,
     season_year: int,
@@ -240,7 +275,7 @@ def lead_frame(
         (all_typed, ["customer_id"]),
         (segment, ["customer_id"]),
     ):
-        frame = frame.merge(extra, on=keys, how="left")
+        frame = join_left(frame, extra, keys)
     counts = [
         "stays_here",
         "stays",
@@ -265,7 +300,7 @@ def lead_frame(
     frame["village_popularity"] = frame["village_id"].map(popularity).fillna(0.0)
     booked = ev.stays.loc[ev.stays["season_year"] == season_year, ["customer_id", "village_id"]]
     booked = booked.drop_duplicates().assign(booked=1)
-    frame = frame.merge(booked, on=["customer_id", "village_id"], how="left")
+    frame = join_left(frame, booked, ["customer_id", "village_id"])
     frame["booked"] = frame["booked"].fillna(0).astype(np.int8)
     return frame[["customer_id", "village_id", *LEAD_FEATURES, "booked"]]
 
