@@ -164,7 +164,7 @@ def campaign_appetence(
     segments: pd.DataFrame,
     members: pd.DataFrame,
     households: pd.DataFrame,
-    consent: pd.DataFrame,
+    consent: DeferredInput | pd.DataFrame,
 ) -> ProductOutput:
     """Each customer's best campaign settings, their appetence gain and the segment move.
 

@@ -83,7 +83,7 @@ def lead_scores(
     villages: pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
-    consent: pd.DataFrame,
+    consent: DeferredInput | pd.DataFrame,
 ) -> ProductOutput:
     """Purchase potential of each customer for each village, this season and the next.
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mesh_platform.contract import Consent, DataContract
-from mesh_platform.products.python import Input
+from mesh_platform.products.python import DeferredInput, Input, read_input
 
 NO_CONSENT = "out_of_scope:no_consent"
 """The left-out reason of a row whose customer holds no valid consent."""
@@ -54,10 +54,11 @@ def declared_consent(contract: type[DataContract]) -> Consent:
 
 def consent_input(contract: type[DataContract]) -> Input:
     """The register ``contract``'s consent names, as a Python product's input (only the
-    columns the rule reads)."""
+    columns the rule reads), deferred: :func:`keep_consented` reads it when it filters,
+    so the register (a row per customer and channel) is not held while a model fits."""
     consent = declared_consent(contract)
     names = (consent.register_customer, consent.register_channel, consent.register_flag)
-    return Input(consent.source, tuple(name for name in names if name))
+    return Input(consent.source, tuple(name for name in names if name), deferred=True)
 
 
 def consented_customers(contract: type[DataContract], register: pd.DataFrame) -> set[str]:
@@ -72,10 +73,11 @@ def consented_customers(contract: type[DataContract], register: pd.DataFrame) ->
 
 
 def keep_consented(
-    contract: type[DataContract], frame: pd.DataFrame, register: pd.DataFrame
+    contract: type[DataContract], frame: pd.DataFrame, register: pd.DataFrame | DeferredInput
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of ``frame`` whose customer holds the declared consent, and the others as
-    left-out rows (``reason`` :data:`NO_CONSENT`, ``row_key`` the customer).
+    left-out rows (``reason`` :data:`NO_CONSENT`, ``row_key`` the customer). The
+    register is a frame, or the deferred input of :func:`consent_input` (read here).
 
     Raises:
         ValueError: the consent applies to some rows only (``applies_to`` is a SQL
@@ -88,7 +90,7 @@ def keep_consented(
             f"({consent.applies_to}) is honoured in SQL, not by keep_consented"
         )
     customers = frame[consent.column]
-    kept = customers.isin(consented_customers(contract, register))
+    kept = customers.isin(consented_customers(contract, read_input(register)))
     left_out = frame.loc[~kept].copy()
     left_out["reason"] = NO_CONSENT
     left_out["row_key"] = f"{consent.column}=" + customers[~kept].astype(str)
