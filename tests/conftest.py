@@ -37,6 +37,7 @@ def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.delenv("MESH_ENV", raising=False)
     monkeypatch.delenv("MESH_DUCKDB_THREADS", raising=False)
     monkeypatch.delenv("MESH_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("MESH_DUCKDB_FRAME_MEMORY_LIMIT", raising=False)
     get_settings.cache_clear()
     yield state
     get_settings.cache_clear()

@@ -114,6 +114,14 @@ class MeshSettings(BaseSettings):
         "beside the warehouse. DuckDB's own default, 80% of the machine, let one build take "
         "gigabytes it did not need.",
     )
+    duckdb_frame_memory_limit: str = Field(
+        "256MB",
+        description="The most memory DuckDB's buffers take while rows move between the "
+        "warehouse and Python frames (a Python product's inputs, the simulated landing "
+        "tables): the process's memory then goes to the frames. With the session's limit, "
+        "a read's sorted result could hold a gigabyte beside its Arrow and pandas copies; "
+        "beyond this one, the sort spills to disk.",
+    )
 
     @property
     def engine_name(self) -> EngineName:

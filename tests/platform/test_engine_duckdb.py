@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -178,6 +179,25 @@ def test_duckdb_keeps_its_buffers_under_the_configured_memory(
     monkeypatch.setenv("MESH_DUCKDB_MEMORY_LIMIT", "500MB")
     get_settings.cache_clear()
     assert DuckDBEngine().query_rows(limit) == [{"m": "476.8 MiB"}]
+
+
+def test_rows_read_into_a_frame_hold_duckdb_to_the_frame_limit_then_the_session_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A frame's read runs under ``MESH_DUCKDB_FRAME_MEMORY_LIMIT`` (its sort spills
+    instead of sitting beside the frame); the session's limit holds again after it, for
+    every other statement on the same connection, even when the read fails."""
+    limit = "select current_setting('memory_limit') as m"
+    engine = DuckDBEngine()
+    assert engine.query_frame(limit)["m"].tolist() == ["244.1 MiB"]  # 256MB, DuckDB's words
+    assert engine.query_rows(limit) == [{"m": "953.6 MiB"}]
+    monkeypatch.setenv("MESH_DUCKDB_FRAME_MEMORY_LIMIT", "128MB")
+    get_settings.cache_clear()
+    engine = DuckDBEngine()
+    assert engine.query_frame(limit)["m"].tolist() == ["122.0 MiB"]
+    with pytest.raises(duckdb.Error):
+        engine.query_frame("select * from no_such_table")
+    assert engine.query_rows(limit) == [{"m": "953.6 MiB"}]
 
 
 def test_product_sums_are_the_same_bits_on_any_number_of_threads(

@@ -221,7 +221,7 @@ class DuckDBEngine(WarehouseEngine):
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def query_frame(self, query: exp.Expr | str) -> pd.DataFrame:
-        with self.connection(write=False) as connection:
+        with self.connection(write=False) as connection, frame_buffers(connection, self.settings):
             frame = compact_frame(connection, self.sql(query))
         give_back_memory()
         return frame
@@ -399,6 +399,22 @@ def configure_session(
     # jemalloc purges the pages a finished query freed in the background, instead of
     # keeping them until the next allocation (see mesh_platform.engines.heap)
     connection.execute("SET allocator_background_threads = true")
+
+
+@contextmanager
+def frame_buffers(connection: duckdb.DuckDBPyConnection, settings: MeshSettings) -> Iterator[None]:
+    """DuckDB's buffers held to ``duckdb_frame_memory_limit`` while rows move between the
+    warehouse and Python frames, then to the session's ``duckdb_memory_limit`` again.
+
+    DuckDB and the frames share one process: a read's sorted result (a total order, a
+    gigabyte for the seed world's campaign sends) no longer sits beside the Arrow rows
+    and the frame they become; beyond the limit the sort spills to disk.
+    """
+    connection.execute("SET memory_limit = ?", [settings.duckdb_frame_memory_limit])
+    try:
+        yield
+    finally:
+        connection.execute("SET memory_limit = ?", [settings.duckdb_memory_limit])
 
 
 def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
