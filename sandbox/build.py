@@ -182,14 +182,13 @@ def simulate_landing(scale: str, settings: MeshSettings | None = None) -> dict[s
     BigQuery, the landing tables are then loaded into BigQuery by load jobs
     (:mod:`sandbox.landing_load`).
     """
-    from mesh_platform.engines.duckdb import DuckDBEngine, frame_buffers
+    from mesh_platform.engines.duckdb import DuckDBEngine
     from mesh_platform.settings import EngineName
     from sandbox.simulation import simulate
 
     settings = settings or get_settings()
     engine = DuckDBEngine(settings)
-    # the simulation appends frames: the process's memory goes to them, not to buffers
-    with engine.connection(write=True) as connection, frame_buffers(connection, settings):
+    with engine.connection(write=True) as connection:
         report = simulate(connection, scale=scale, seed=settings.seed)
     erased = honour_erasures(engine, settings)
     with engine.connection(write=True) as connection:

@@ -20,8 +20,8 @@ from sqlglot import exp
 
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.domains import DOMAINS
-from mesh_platform.engines.duckdb import compact_frame, configure_session, frame_buffers
-from mesh_platform.engines.heap import give_back_memory, map_large_arrays
+from mesh_platform.engines.duckdb import configure_session, read_frame
+from mesh_platform.engines.heap import map_large_arrays
 from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
@@ -133,10 +133,7 @@ class Floor:
                 *(exp.column(c, quoted=True) for c in order)
             )
             sql = query.sql(dialect="duckdb", identify=True)
-            with frame_buffers(self.connection, get_settings()):
-                frame = _as_kind(compact_frame(self.connection, sql), product.frame)
-            give_back_memory()
-            return frame
+            return _as_kind(read_frame(self.connection, sql, get_settings()), product.frame)
 
         frames = product.input_values(read)
         map_large_arrays()
@@ -175,10 +172,7 @@ def run_floor(
             connection, threads=threads, memory_limit=get_settings().duckdb_memory_limit
         )
         floor = Floor(connection)
-        with frame_buffers(connection, get_settings()):  # as the build's simulation
-            measured(
-                LANDING, lambda: sum(simulate(connection, scale=scale, seed=seed).tables.values())
-            )
+        measured(LANDING, lambda: sum(simulate(connection, scale=scale, seed=seed).tables.values()))
         for product in products:
             measured(product.contract.meta().key, lambda p=product: floor.product(p))  # type: ignore[misc]
     return steps

@@ -15,6 +15,7 @@ import time
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesh_platform.engines.duckdb import frame_buffers
 from mesh_platform.settings import get_settings
 from sandbox.simulation import (
     accounts,
@@ -76,10 +77,21 @@ def simulate(
 
     Returns:
         The rows written per table, with the scale, seed and duration.
+
+    DuckDB's buffers are held to the settings' ``duckdb_frame_memory_limit`` while it
+    runs; the connection's limit is then the settings' ``duckdb_memory_limit``.
     """
+    settings = get_settings()
+    # the simulation only appends frames: the process's memory goes to them, not to
+    # DuckDB's buffers (afterwards the limit is the session's again)
+    with frame_buffers(connection, settings):
+        return _simulate(connection, get_scale(scale), settings.seed if seed is None else seed)
+
+
+def _simulate(
+    connection: duckdb.DuckDBPyConnection, config: Scale, world_seed: int
+) -> SimulationReport:
     started = time.perf_counter()
-    config = get_scale(scale)
-    world_seed = get_settings().seed if seed is None else seed
     writer = LandingWriter(connection)
     ctx = Context(
         scale=config, streams=Streams(world_seed), timeline=Timeline.build(config), writer=writer

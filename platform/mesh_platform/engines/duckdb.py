@@ -221,10 +221,8 @@ class DuckDBEngine(WarehouseEngine):
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def query_frame(self, query: exp.Expr | str) -> pd.DataFrame:
-        with self.connection(write=False) as connection, frame_buffers(connection, self.settings):
-            frame = compact_frame(connection, self.sql(query))
-        give_back_memory()
-        return frame
+        with self.connection(write=False) as connection:
+            return read_frame(connection, self.sql(query), self.settings)
 
     def table_exists(self, table: exp.Table) -> bool:
         if not self.path.exists():
@@ -415,6 +413,18 @@ def frame_buffers(connection: duckdb.DuckDBPyConnection, settings: MeshSettings)
         yield
     finally:
         connection.execute("SET memory_limit = ?", [settings.duckdb_memory_limit])
+
+
+def read_frame(
+    connection: duckdb.DuckDBPyConnection, query: str, settings: MeshSettings
+) -> pd.DataFrame:
+    """The rows of ``query`` as a Python product receives them: a compact frame
+    (:func:`compact_frame`) read under the frame buffers' limit (:func:`frame_buffers`),
+    the memory the read freed given back to the system."""
+    with frame_buffers(connection, settings):
+        frame = compact_frame(connection, query)
+    give_back_memory()
+    return frame
 
 
 def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
