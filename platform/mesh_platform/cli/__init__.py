@@ -18,8 +18,12 @@ commands do not exist. A command's module is imported only when the command runs
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib
 import importlib.util
+import os
+import sys
+import threading
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
@@ -166,4 +170,36 @@ def _mesh() -> None:
     """Trident, the resort group's data mesh: contracts, governance, warehouse."""
 
 
-__all__ = ["COMMANDS_GROUP", "app"]
+def main() -> None:
+    """The ``mesh`` executable: run the command, then leave without the interpreter's
+    teardown.
+
+    A build imports some 2,400 modules (Dagster, pandas, sqlglot and theirs) holding
+    300,000 objects. Tearing them down module by module, collecting as it goes, took 0.9 s
+    of a one-product rebuild's 3.9 s at ``tiny``. Nothing in it writes: by the time the
+    command returns, each warehouse session has closed its connection and the local
+    Dagster instance has committed its events. So the exit handlers run (logging's
+    flush among them), the standard streams are flushed, and the process ends with the
+    command's exit code. A thread still running (only a command that started one and
+    left it) gets the ordinary exit, which waits for it.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exit_:
+        if exit_.code is None or isinstance(exit_.code, int):
+            code = exit_.code or 0
+        else:  # a message, which the ordinary exit prints with status 1
+            raise
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``mesh ... | head``)
+            code = code or 1
+    os._exit(code)
+
+
+__all__ = ["COMMANDS_GROUP", "app", "main"]
