@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, help="the floor's DuckDB file")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    from mesh_platform.cli import collect_in_batches
+
+    collect_in_batches()  # both runs collect garbage as the mesh command does
     if args.kind == "floor":
         from sandbox.bench.floor import run_floor
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import gc
 import importlib
 import importlib.util
 import os
@@ -170,6 +171,23 @@ def _mesh() -> None:
     """Trident, the resort group's data mesh: contracts, governance, warehouse."""
 
 
+YOUNG_GENERATION = 200_000
+"""Allocations between two collections of the garbage collector's youngest generation
+in the ``mesh`` process (Python's default is 700)."""
+
+
+def collect_in_batches() -> None:
+    """Let the garbage collector run after :data:`YOUNG_GENERATION` allocations, not 700.
+
+    A command's start-up allocates some 300,000 objects that live as long as the process
+    (modules, contracts, Dagster definitions). With the default threshold the collector
+    examined them again and again while they were made: 0.5 s of a one-product rebuild
+    at ``tiny``. Cycles are still collected, in batches; a whole build's time and memory
+    did not change.
+    """
+    gc.set_threshold(YOUNG_GENERATION, *gc.get_threshold()[1:])
+
+
 def main() -> None:
     """The ``mesh`` executable: run the command, then leave without the interpreter's
     teardown.
@@ -183,6 +201,7 @@ def main() -> None:
     command's exit code. A thread still running (only a command that started one and
     left it) gets the ordinary exit, which waits for it.
     """
+    collect_in_batches()
     try:
         app()
         code = 0
@@ -202,4 +221,4 @@ def main() -> None:
     os._exit(code)
 
 
-__all__ = ["COMMANDS_GROUP", "app", "main"]
+__all__ = ["COMMANDS_GROUP", "app", "collect_in_batches", "main"]
