@@ -37,11 +37,11 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract, all_contracts
-from mesh_platform.derive.arrow import Frame, to_arrow
 from mesh_platform.derive.checks import CheckResult
 from mesh_platform.derive.ddl import create_table, ddl_statements, insert_from
 from mesh_platform.derive.swap import swap_statements
@@ -67,6 +67,9 @@ from mesh_platform.wap_audit import (
     rows_outside,
     run_checks,
 )
+
+if TYPE_CHECKING:  # Arrow and pandas are loaded only for a Python product's frame
+    from mesh_platform.derive.arrow import Frame
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +343,8 @@ def stage(
     """
     create = create_table(contract, engine.dialect, staging, enforce_not_null=False)
     if frame is not None:
+        from mesh_platform.derive.arrow import to_arrow
+
         rows = to_arrow(frame, contract)
         engine.create_staging(create)
         engine.load_arrow(staging, rows)

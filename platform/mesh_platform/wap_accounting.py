@@ -19,19 +19,22 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
 from mesh_platform.contract.reasons import UnknownReason
 from mesh_platform.contract.rules import Rule
-from mesh_platform.derive.arrow import Frame, to_arrow
 from mesh_platform.derive.ddl import insert_from
 from mesh_platform.derive.left_out_table import left_out_contract, left_out_ddl, left_out_name
 from mesh_platform.engines.base import WarehouseEngine, staging_name
 from mesh_platform.errors import RuleFailure
+
+if TYPE_CHECKING:  # pandas and Arrow are loaded only for a Python product's frame
+    import pandas as pd
+
+    from mesh_platform.derive.arrow import Frame
 
 FRAME_STAGE = "output"
 """The stage of the rows a Python product leaves out (its function's output)."""
@@ -151,6 +154,8 @@ def stage_left_out(
     rejects = left_out_contract(contract)
     engine.create_staging(left_out_ddl(contract, engine.dialect, table, enforce_not_null=False))
     if rows.frame is not None:
+        from mesh_platform.derive.arrow import to_arrow
+
         engine.load_arrow(table, to_arrow(_frame_rows(rows.frame, run_id, recorded_at), rejects))
         return
     if rows.select is None:
@@ -169,6 +174,8 @@ def stage_left_out(
 
 def _frame_rows(frame: Frame, run_id: str, recorded_at: dt.datetime) -> pd.DataFrame:
     """A Python product's left-out frame as rows of its rejects table."""
+    import pandas as pd
+
     data = _to_pandas(frame)
     if "reason" not in data.columns:
         raise ValueError(f"a left-out frame needs a 'reason' column, has {list(data.columns)}")
@@ -203,6 +210,8 @@ def _records(data: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _missing(value: Any) -> bool:
+    import pandas as pd
+
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -210,6 +219,8 @@ def _missing(value: Any) -> bool:
 
 
 def _to_pandas(frame: Frame) -> pd.DataFrame:
+    import pandas as pd
+
     if isinstance(frame, pd.DataFrame):
         return frame
     to_pandas = getattr(frame, "to_pandas", None)

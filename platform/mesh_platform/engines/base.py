@@ -17,15 +17,17 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pandas as pd
-import pyarrow as pa
 from sqlglot import exp
 
 from mesh_platform.derive.sqltypes import Dialect
 from mesh_platform.errors import MeshError
 from mesh_platform.settings import EngineName, MeshSettings, get_settings
+
+if TYPE_CHECKING:  # pandas and Arrow are loaded by what reads or loads frames
+    import pandas as pd
+    import pyarrow as pa
 
 STAGING_PREFIX = "_staging__"
 

@@ -23,12 +23,9 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlglot import exp
 
 from mesh_platform.engines import replica
@@ -42,6 +39,10 @@ from mesh_platform.engines.base import (
 )
 from mesh_platform.engines.heap import give_back_memory
 from mesh_platform.settings import EngineName, MeshSettings
+
+if TYPE_CHECKING:  # pandas and Arrow are loaded only where frames are read or loaded
+    import pandas as pd
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +331,7 @@ class DuckDBEngine(WarehouseEngine):
             with self.connection(write=True) as connection:
                 query = self.sql(exp.select(exp.Star()).from_(table.copy()))
                 connection.sql(query).write_parquet(str(partial), compression="zstd")
-            rows = pq.read_metadata(partial).num_rows
+                rows = _parquet_rows(connection, partial)
             os.replace(partial, final)
             entry = replica.ReplicaEntry(
                 product=f"{domain}.{product}",
@@ -427,6 +428,15 @@ def read_frame(
     return frame
 
 
+def _parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The rows of a Parquet file, from its footer."""
+    count = exp.select(exp.func("COUNT", exp.Star())).from_(
+        exp.func("read_parquet", exp.Literal.string(str(path)))
+    )
+    found = connection.execute(count.sql("duckdb")).fetchone()
+    return int(found[0]) if found else 0
+
+
 def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
     """The rows of ``query`` as DuckDB converts them to pandas, with the text columns'
     equal values sharing one Python string.
@@ -439,6 +449,8 @@ def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataF
     DuckDB's conversion of the same Arrow rows: the frame has the same columns, dtypes,
     values and row order as ``connection.execute(query).df()``.
     """
+    import pandas as pd
+
     relation = connection.sql(query)
     if relation is None:  # a statement, not a query
         return pd.DataFrame()

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import sys
 from collections.abc import Callable
 from functools import cache
-
-import pyarrow as pa
 
 
 @cache
@@ -62,6 +61,8 @@ def give_back_memory() -> int:
         1 when the C heap gave memory back, else 0 (nothing to give, or no
         ``malloc_trim`` on this system).
     """
-    pa.default_memory_pool().release_unused()
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:  # before Arrow is loaded its pool holds nothing
+        arrow.default_memory_pool().release_unused()
     trim = _libc("malloc_trim")
     return int(trim(0)) if trim is not None else 0

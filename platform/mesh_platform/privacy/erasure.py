@@ -23,11 +23,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
 from sqlglot import exp
 
 from mesh_platform.contract import DataContract
-from mesh_platform.derive.arrow import arrow_schema
 from mesh_platform.derive.ddl import create_table
 from mesh_platform.derive.left_out_table import left_out_name
 from mesh_platform.engines import WarehouseEngine
@@ -210,6 +208,10 @@ def _register(engine: WarehouseEngine, contract: type[DataContract]) -> exp.Tabl
 def _append(
     engine: WarehouseEngine, contract: type[DataContract], rows: list[dict[str, Any]]
 ) -> None:
+    import pyarrow as pa
+
+    from mesh_platform.derive.arrow import arrow_schema
+
     engine.load_arrow(
         _register(engine, contract), pa.Table.from_pylist(rows, arrow_schema(contract))
     )

@@ -29,7 +29,6 @@ from mesh_platform.errors import ContractViolation, RuleFailure
 from mesh_platform.lineage import LineageEmitter
 from mesh_platform.partitions import PartitionRange, partition_condition, partitions_definition
 from mesh_platform.products.failure import ProductFailed, python_failure, sql_failure
-from mesh_platform.products.frames import check_frame
 from mesh_platform.products.python import (
     PythonProduct,
     left_out_of,
@@ -334,6 +333,8 @@ def _publish(
         frame, extra = split_output(output)
         left_out = left_out_of(output)
         step = "checking the frame it returned"
+        from mesh_platform.products.frames import check_frame
+
         check_frame(contract, frame)  # the values are audited in the warehouse, once
         published = publish_product(
             engine,
