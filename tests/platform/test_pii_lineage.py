@@ -117,3 +117,35 @@ def test_a_struct_member_carries_only_its_own_upstream(tmp_path: Path) -> None:
     (finding,) = _findings(tmp_path, sql)
     assert finding.column == "contact"
     assert "indirect_pii" in finding.message
+
+
+def test_a_walk_is_kept_by_content_and_walked_again_when_a_classification_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mesh_platform.privacy import pii_lineage
+
+    path = tmp_path / "sql" / "mail_reach.sql"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "SELECT city, ANY_VALUE(email) AS contact FROM customers.customer_profile GROUP BY city"
+    )
+    contracts = {**all_contracts(), MailReach.meta().key: MailReach}
+    definition = read_sql(path, "customer_intelligence", contracts, contract=MailReach)
+    assert definition.digest  # a complete reading, kept by content
+    walked = carried_pii(definition, contracts, 10)
+    assert [(c.column, c.classification) for c in walked] == [
+        ("city", Classification.INDIRECT_PII),
+        ("contact", Classification.DIRECT_PII),
+    ]
+
+    def no_walk(*_: object) -> list[object]:
+        raise AssertionError("walked again")
+
+    monkeypatch.setattr(pii_lineage, "_carried_pii", no_walk)
+    assert carried_pii(definition, contracts, 10) == walked  # the kept walk
+    # another group size, or the upstream's classifications changed: walked again
+    with pytest.raises(AssertionError, match="walked again"):
+        carried_pii(definition, contracts, 5)
+    without_profile = {k: v for k, v in contracts.items() if k != "customers.customer_profile"}
+    with pytest.raises(AssertionError, match="walked again"):
+        carried_pii(definition, without_profile, 10)

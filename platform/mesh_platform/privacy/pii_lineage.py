@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -42,6 +43,7 @@ from sqlglot.lineage import Node, lineage
 
 from mesh_platform.contract import Classification, DataContract, columns_of
 from mesh_platform.contract.model import ContractDeclarationError
+from mesh_platform.definition import cache
 from mesh_platform.definition.reader import AUTHORING_DIALECT, SqlDefinition
 
 Effect = Literal["carry", "pseudonymise", "remove"]
@@ -298,7 +300,37 @@ def carried_pii(
     min_group_size: int | None = None,
 ) -> list[CarriedPii]:
     """The most sensitive classification each output column carries, with one path it
-    comes by (output columns carrying none are left out)."""
+    comes by (output columns carrying none are left out).
+
+    A complete reading's result is kept by content (:mod:`mesh_platform.definition.cache`):
+    its key is the reading's, the group size and every contract's classifications.
+    """
+    if not definition.digest:
+        return _carried_pii(definition, contracts, min_group_size)
+    key = cache.digest_of(
+        (definition.digest, str(min_group_size), _classifications(contracts)),
+    )
+    return cache.cached(
+        "pii", definition.key, key, lambda: _carried_pii(definition, contracts, min_group_size)
+    )
+
+
+def _classifications(contracts: Mapping[str, type[DataContract]]) -> str:
+    """Every column's classification, by product: what a walk may find."""
+    found: dict[str, dict[str, str]] = {}
+    for key, contract in sorted(contracts.items()):
+        try:
+            found[key] = {c.name: c.classification.value for c in columns_of(contract)}
+        except ContractDeclarationError:
+            found[key] = {}
+    return json.dumps(found, sort_keys=True)
+
+
+def _carried_pii(
+    definition: SqlDefinition,
+    contracts: Mapping[str, type[DataContract]],
+    min_group_size: int | None,
+) -> list[CarriedPii]:
     qualified = definition.qualified
     if not isinstance(qualified, exp.Query) or definition.schema is None:
         return []
