@@ -10,7 +10,7 @@ settings (:func:`design`, :func:`design_layout`, :func:`customer_block`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import get_args
 
 import numpy as np
@@ -156,16 +156,15 @@ class Signal:
     seasons before s (s = n_seasons: every season), smoothed towards the base rate;
     ``send_lift[k]`` the lift (log-odds ratio) of each kept send's value of setting k
     over its customer's own rate, from the seasons before the send's (the sends kept
-    are the history's ``kept``); ``now_lift[k][c, v]``
-    the same lift for every value v, from every season; ``held_lift[k][c, v]`` from the
-    seasons before the held-out one (the uplift evaluation's).
+    are the history's ``kept``); ``value_lift[k][c, v]`` the same lift for every value
+    v, from the seasons before the history's ``as_of`` one (n_seasons: every season,
+    "now"; the held-out one for the uplift evaluation).
     """
 
     sends: np.ndarray  # (C, S+1) eligible sends before season s
     prior: np.ndarray  # (C, S+1)
     send_lift: dict[str, np.ndarray]
-    now_lift: dict[str, np.ndarray]
-    held_lift: dict[str, np.ndarray]
+    value_lift: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -192,11 +191,12 @@ def season_rows(log: SendLog, kept: np.ndarray) -> SeasonRows:
 
 
 def signal(
-    log: SendLog, hit: np.ndarray, eligible: np.ndarray, held: int, rows: SeasonRows
+    log: SendLog, hit: np.ndarray, eligible: np.ndarray, as_of: int, rows: SeasonRows
 ) -> Signal:
     """The customer history of one signal (``hit`` among the ``eligible`` sends);
-    ``held`` is the season index the uplift evaluation holds out, ``rows`` each
-    season's sends and the sends whose own lifts are kept.
+    ``as_of`` is the season index whose per-value lifts are kept (n_seasons: now),
+    ``rows`` each season's sends and the sends whose own lifts are kept. The seasons
+    after both ``as_of`` and the last kept send's are never accumulated.
 
     Per setting, the counts per customer and value are accumulated season by season (a
     running sum adds the seasons in the order a cumulative sum would, so the rates are
@@ -216,8 +216,8 @@ def signal(
     prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
     kept, kept_in = rows.kept, rows.kept_in
     send_lift: dict[str, np.ndarray] = {}
-    now_lift: dict[str, np.ndarray] = {}
-    held_lift: dict[str, np.ndarray] = {}
+    value_lift: dict[str, np.ndarray] = {}
+    last = max([as_of, *(s for s in range(log.n_seasons) if kept_in[s].size)])
     for name, values in {**SETTINGS, "cycle": PROGRAMMES}.items():
         n_values = len(values)
         count = np.zeros((n_customers, n_values))
@@ -227,15 +227,16 @@ def signal(
             own = prior[:, slot, None]
             rate = (won + VALUE_PRIOR_WEIGHT * own) / (count + VALUE_PRIOR_WEIGHT)
             lift = logit(rate) - logit(np.broadcast_to(own, rate.shape))
-            if slot == held:
-                held_lift[name] = lift
+            if slot == as_of:
+                value_lift[name] = lift
             if slot == width - 1:
-                now_lift[name] = lift
                 break
             own_rows = kept[kept_in[slot]]
             lifted[kept_in[slot]] = lift.ravel()[
                 log.customer[own_rows] * n_values + log.codes[name][own_rows]
             ]
+            if slot == last:  # no later season's lifts are kept
+                break
             sends_in = rows.sends[slot]
             index = log.customer[sends_in] * n_values + log.codes[name][sends_in]
             count += np.bincount(index, weights=weight[sends_in], minlength=count.size).reshape(
@@ -243,9 +244,7 @@ def signal(
             )
             won += np.bincount(index, weights=hit[sends_in], minlength=won.size).reshape(won.shape)
         send_lift[name] = lifted
-    return Signal(
-        sends=sends, prior=prior, send_lift=send_lift, now_lift=now_lift, held_lift=held_lift
-    )
+    return Signal(sends=sends, prior=prior, send_lift=send_lift, value_lift=value_lift)
 
 
 @dataclass(frozen=True)
@@ -258,9 +257,11 @@ class History:
     open: Signal
     kept: np.ndarray
     """The sends (sorted positions) whose own lifts are kept: those a design is built for."""
+    as_of: int
+    """The season index of the per-value lifts (:meth:`value_lifts`); n_seasons: now."""
 
-    def send_lifts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Per setting, the (action, open) lifts of the given sends' own values.
+    def _at(self, rows: np.ndarray) -> np.ndarray:
+        """Where the given sends' own lifts are.
 
         Raises:
             ValueError: a send whose lifts were not kept.
@@ -271,37 +272,64 @@ class History:
                 "customer_intelligence.campaign_appetence: a design asked for sends whose "
                 "lifts the history did not keep"
             )
+        return at
+
+    def send_lifts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Per setting, the (action, open) lifts of the given sends' own values.
+
+        Raises:
+            ValueError: a send whose lifts were not kept.
+        """
+        at = self._at(rows)
         return {
             k: np.column_stack([self.action.send_lift[k][at], self.open.send_lift[k][at]])
             for k in self.action.send_lift
         }
 
-    def now_lifts(
-        self, customer: np.ndarray, codes: dict[str, np.ndarray], *, held: bool = False
+    def keeping(self, rows: np.ndarray) -> History:
+        """The same history with the own lifts of the given sends only (sorted positions,
+        each kept here): once a sample's design is built, its lifts are let go.
+
+        Raises:
+            ValueError: a send whose lifts were not kept.
+        """
+        at = self._at(rows)
+        action, opened = (
+            replace(s, send_lift={k: v[at] for k, v in s.send_lift.items()})
+            for s in (self.action, self.open)
+        )
+        return History(action=action, open=opened, kept=rows, as_of=self.as_of)
+
+    def value_lifts(
+        self, customer: np.ndarray, codes: dict[str, np.ndarray]
     ) -> dict[str, np.ndarray]:
-        """Per setting, the (action, open) lifts of the given values: now, or (``held``)
-        from the seasons before the held-out one."""
-        action = self.action.held_lift if held else self.action.now_lift
-        opened = self.open.held_lift if held else self.open.now_lift
+        """Per setting, the (action, open) lifts of the given values, from the seasons
+        before the history's ``as_of`` one."""
+        action, opened = self.action.value_lift, self.open.value_lift
         return {
             k: np.column_stack([action[k][customer, codes[k]], opened[k][customer, codes[k]]])
             for k in action
         }
 
 
-def customer_history(log: SendLog, kept: np.ndarray | None = None) -> History:
-    """Every customer's actions (on every send) and opens (of e-mails) over time; the
-    held-out season of the uplift evaluation is the latest one. Each send's own lifts
-    are kept for the sends ``kept`` only (default: every send): the designs of the
-    samples a model is fitted and judged on, not the millions of sends around them."""
+def customer_history(
+    log: SendLog, kept: np.ndarray | None = None, *, as_of: int | None = None
+) -> History:
+    """Every customer's actions (on every send) and opens (of e-mails) over time. Each
+    send's own lifts are kept for the sends ``kept`` only (default: every send): the
+    designs of the samples a model is fitted and judged on, not the millions of sends
+    around them; the per-value lifts are those known at season index ``as_of``
+    (default ``n_seasons``: now; the uplift evaluation's history is another one, as of
+    its held-out season, so neither holds the other's lifts)."""
     email = log.channel == 0
-    held = max(log.n_seasons - 1, 0)
+    as_of = log.n_seasons if as_of is None else as_of
     kept = np.arange(log.rows) if kept is None else np.unique(kept)
     rows = season_rows(log, kept)
     return History(
-        action=signal(log, log.action, np.ones(log.rows, dtype=bool), held, rows),
-        open=signal(log, log.opened, email, held, rows),
+        action=signal(log, log.action, np.ones(log.rows, dtype=bool), as_of, rows),
+        open=signal(log, log.opened, email, as_of, rows),
         kept=kept,
+        as_of=as_of,
     )
 
 
@@ -314,19 +342,13 @@ def send_design(log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarra
     return design(block, codes, history.send_lifts(rows), log.channel[rows])
 
 
-def fit_action_model(
-    log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarray, *, seed: int
-) -> BinaryModel:
-    """The action model fitted on the given sends as they were received, additive across
-    settings (:func:`design_layout`)."""
+def fit_action_design(x: np.ndarray, y: np.ndarray, *, seed: int) -> BinaryModel:
+    """The action model fitted on a design matrix of sends as they were received
+    (:func:`send_design`) and their labels, additive across settings
+    (:func:`design_layout`). The caller builds the design first, so it can let go of
+    what built it (the sends' own lifts, :meth:`History.keeping`) before the fit."""
     categorical, groups = design_layout()
-    return fit_binary(
-        send_design(log, history, rfm, rows),
-        log.action[rows],
-        seed=seed,
-        categorical=categorical,
-        interaction_cst=groups,
-    )
+    return fit_binary(x, y, seed=seed, categorical=categorical, interaction_cst=groups)
 
 
 def send_log_odds(

@@ -23,11 +23,12 @@ from contracts.calendar import SEASONS
 from domains.customer_intelligence.python._models import log_odds, sigmoid
 from domains.customer_intelligence.python._send_history import (
     SETTINGS,
-    History,
     SendLog,
     customer_block,
+    customer_history,
     design,
-    fit_action_model,
+    fit_action_design,
+    send_design,
     send_log_odds,
 )
 
@@ -87,7 +88,6 @@ def qini_coefficient(points: list[dict[str, Any]]) -> float | None:
 
 def evaluate_uplift(
     log: SendLog,
-    history: History,
     rfm: np.ndarray,
     *,
     fit_rows: np.ndarray,
@@ -95,12 +95,20 @@ def evaluate_uplift(
     seed: int,
 ) -> dict[str, Any]:
     """The uplift evaluation of the action model on the latest season of campaign
-    history, held out: ``fit_rows`` (sends of the earlier seasons) train a model of the
-    same form, ``eval_rows`` (sends of the latest season) judge it."""
+    history, held out: ``fit_rows`` (sends of the earlier seasons, sorted) train a model
+    of the same form, ``eval_rows`` (sends of the latest season, sorted) judge it.
+
+    Its customer history is its own, as of the held-out season, with the lifts of these
+    sends only; the training sends' lifts are let go once their design is built, before
+    the fit."""
     held = log.n_seasons - 1
     if log.n_seasons < 2 or not fit_rows.size or not eval_rows.size:
         return {"held_out_season": None, "reason": "fewer than two seasons of sends"}
-    model = fit_action_model(log, history, rfm, fit_rows, seed=seed)
+    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows]), as_of=held)
+    x = send_design(log, history, rfm, fit_rows)
+    history = history.keeping(eval_rows)
+    model = fit_action_design(x, log.action[fit_rows], seed=seed)
+    del x
     raw = send_log_odds(model, log, history, rfm, eval_rows)
     outcome = log.action[eval_rows]
     customers, who = np.unique(log.customer[eval_rows], return_inverse=True)
@@ -111,7 +119,7 @@ def evaluate_uplift(
 
     def term(name: str, value: int) -> np.ndarray:
         codes = {**zero, name: np.full(n, value, dtype=np.int64)}
-        lifts = history.now_lifts(customers, codes, held=True)
+        lifts = history.value_lifts(customers, codes)
         return log_odds(model, design(block, codes, lifts, np.zeros(n, dtype=np.int64)))
 
     scores, treated, outcomes = [], [], []

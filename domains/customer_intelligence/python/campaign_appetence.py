@@ -51,8 +51,9 @@ from domains.customer_intelligence.python._send_history import (
     customer_block,
     customer_history,
     design,
-    fit_action_model,
+    fit_action_design,
     rfm_by_customer,
+    send_design,
     send_log,
     send_log_odds,
 )
@@ -216,22 +217,20 @@ def campaign_appetence(
     before = before[sample_rows(before.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
     after = np.flatnonzero(log.season == held)
     after = after[sample_rows(after.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
-    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows, before, after]))
+    # the uplift evaluation first, on a history of its own, let go before the main one
+    held_out = evaluate_uplift(log, rfm, fit_rows=before, eval_rows=after, seed=seed)
+    del before, after
 
-    model = fit_action_model(log, history, rfm, fit_rows, seed=seed)
+    # the main model's history; the training sends' lifts let go once in the design
+    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows]))
+    x = send_design(log, history, rfm, fit_rows)
+    history = history.keeping(eval_rows)
+    model = fit_action_design(x, log.action[fit_rows], seed=seed)
+    del x
     evaluation = binary_metrics(
         log.action[eval_rows], sigmoid(send_log_odds(model, log, history, rfm, eval_rows))
     )
-
-    # the uplift evaluation: a model of the earlier seasons judged on the latest one
-    held_out = evaluate_uplift(
-        log,
-        history,
-        rfm,
-        fit_rows=before,
-        eval_rows=after,
-        seed=seed,
-    )
+    history = history.keeping(eval_rows[:0])  # the scoring reads no send's own lifts
 
     # customers in scope, their features now (every season) and their best settings
     current = segments[segment_year == latest]
@@ -254,7 +253,7 @@ def campaign_appetence(
     def at_values(setting_values: dict[str, np.ndarray], cycle: np.ndarray) -> np.ndarray:
         def matrix(batch: slice) -> np.ndarray:
             codes = {k: v[batch] for k, v in {**setting_values, "cycle": cycle}.items()}
-            lifts = history.now_lifts(scope[batch], codes)
+            lifts = history.value_lifts(scope[batch], codes)
             return design(block[batch], codes, lifts, np.zeros(codes["cycle"].size, dtype=np.int64))
 
         return batched_log_odds(model, n_scope, matrix)
@@ -291,7 +290,7 @@ def campaign_appetence(
             batch: slice, part: np.ndarray = part, where: np.ndarray = where
         ) -> np.ndarray:
             batch_codes = {k: v[part[batch]] for k, v in log.codes.items()}
-            lifts = history.now_lifts(log.customer[part[batch]], batch_codes)
+            lifts = history.value_lifts(log.customer[part[batch]], batch_codes)
             return design(block[where[batch]], batch_codes, lifts, log.channel[part[batch]])
 
         raw = batched_log_odds(model, part.size, chunk_design)
