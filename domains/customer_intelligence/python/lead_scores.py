@@ -28,10 +28,11 @@ from domains.customer_intelligence.python._models import (
     MEMBERS,
     RFM,
     SEND_CLICKS,
+    BinaryModel,
+    batched_log_odds,
     binary_metrics,
     data_today,
     fit_binary,
-    log_odds,
     sample_rows,
     season_start,
     season_start_year,
@@ -50,6 +51,15 @@ from mesh_platform.settings import get_settings
 LEAD_TOP_VILLAGES = 5
 """Villages published per customer and season (``rank_for_customer`` 1..5)."""
 LEAD_MAX_TRAINING_ROWS = 1_000_000
+
+
+def features_log_odds(model: BinaryModel, frame: pd.DataFrame) -> np.ndarray:
+    """The model's log-odds for the candidates of ``frame``, a batch of rows' features
+    at a time (the same bits as one matrix of every row, never held whole)."""
+    columns = frame.columns.get_indexer(pd.Index(LEAD_FEATURES))
+    return batched_log_odds(
+        model, len(frame), lambda part: frame.iloc[part, columns].to_numpy(float)
+    )
 
 
 @python_product(
@@ -139,12 +149,16 @@ def lead_scores(
     fitted_seasons = train_seasons[:-1] if len(train_seasons) >= 2 else train_seasons
     training = stack(fitted_seasons)
     training = training.iloc[sample_rows(len(training), LEAD_MAX_TRAINING_ROWS, rng)]
-    model = fit_binary(
-        training[list(LEAD_FEATURES)].to_numpy(float), training["booked"].to_numpy(), seed=seed
-    )
-    if len(train_seasons) >= 2:
-        held = frames[train_seasons[-1]]
-        held_odds = log_odds(model, held[list(LEAD_FEATURES)].to_numpy(float))
+    held = frames[train_seasons[-1]] if len(train_seasons) >= 2 else None
+    frames.clear()  # the fitted seasons' candidates are in the sample: let go
+    x, y = training[list(LEAD_FEATURES)].to_numpy(float), training["booked"].to_numpy()
+    training_rows = len(training)
+    training_rate = round(float(training["booked"].mean()), 5) if len(training) else None
+    del training
+    model = fit_binary(x, y, seed=seed)
+    del x, y
+    if held is not None:
+        held_odds = features_log_odds(model, held)
         p_held = sigmoid(held_odds)
         evaluation = {
             "holdout_season": SEASONS.label(train_seasons[-1]),
@@ -160,6 +174,7 @@ def lead_scores(
                 held_odds, held["booked"].to_numpy(), held["customer_id"].to_numpy(), rng, seed
             )
             calibration["season"] = SEASONS.label(train_seasons[-1])
+    held = None  # evaluated and calibrated: let go before today's candidates
 
     operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
 
@@ -169,7 +184,7 @@ def lead_scores(
         held at a time."""
         frame = lead_frame(ev, year, today, operating)
         frame = frame.assign(season=SEASONS.label(year))
-        frame["score"] = calibrator(log_odds(model, frame[list(LEAD_FEATURES)].to_numpy(float)))
+        frame["score"] = calibrator(features_log_odds(model, frame))
         frame = frame.sort_values(
             ["customer_id", "score", "village_id"], ascending=[True, False, True], ignore_index=True
         )
@@ -213,6 +228,7 @@ def lead_scores(
             "scored_at",
         ]
     ]
+    del scored, ordered, position, size, expected  # only ``out`` is filtered for consent
     metadata = {
         "model": "HistGradientBoostingClassifier",
         "model_version": version,
@@ -220,8 +236,8 @@ def lead_scores(
         "today": today.isoformat(),
         "features": list(LEAD_FEATURES),
         "training_seasons": [SEASONS.label(y) for y in fitted_seasons],
-        "training_rows": len(training),
-        "training_base_rate": round(float(training["booked"].mean()), 5) if len(training) else None,
+        "training_rows": training_rows,
+        "training_base_rate": training_rate,
         "evaluation": evaluation,
         "calibration": {"model_version": version, **calibration},
         "scored_rows": len(out),
