@@ -460,22 +460,16 @@ def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataF
         return relation.df()
     rows = relation.to_arrow_table()
     count = rows.num_rows
-    others = [name for name, is_text in zip(names, text, strict=True) if not is_text]
-    rest = (
-        connection.from_arrow(rows.select(others)).df()
-        if others
-        else pd.DataFrame(index=range(count))
-    )
-    # each column's Arrow buffers are let go once converted: the read holds the rows
-    # about once, not once in Arrow and once more in pandas
-    rows = rows.drop_columns(others)
+    # one column at a time, the others through DuckDB's conversion each on its own: the
+    # conversions' scratch is one column's, not all of them at once (the Arrow rows
+    # themselves are let go with the last column, a batch's buffers together)
     columns: dict[str, pd.Series] = {}
     for name, is_text in zip(names, text, strict=True):
         if is_text:
             columns[name] = rows.column(0).to_pandas(deduplicate_objects=True)
-            rows = rows.remove_column(0)
         else:
-            columns[name] = rest[name]
+            columns[name] = connection.from_arrow(rows.select([0])).df()[name]
+        rows = rows.remove_column(0)
     # the columns as they are (a frame from a dict copies each one, then stacks the
     # columns of a dtype into one block: twice the frame again, for the seed world's
     # 7 million sends a gigabyte beside the rows at the read's peak)
