@@ -59,11 +59,12 @@ CUSTOMER_FEATURES = (
 
 @dataclass(frozen=True)
 class SendLog:
-    """The learning base: one entry per send, settings as integer codes."""
+    """The learning base: one entry per send, settings as integer codes, each in the
+    smallest integers that hold it (used as indices, or widened where added to a year)."""
 
     customers: np.ndarray  # customer_id of each code
-    customer: np.ndarray  # code per send
-    season: np.ndarray  # 0 .. n_seasons-1 per send
+    customer: np.ndarray  # code per send (int32)
+    season: np.ndarray  # 0 .. n_seasons-1 per send (int16)
     first_year: int
     n_seasons: int
     codes: dict[str, np.ndarray]  # setting (and "cycle") -> value code per send (int8)
@@ -112,8 +113,8 @@ def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
     first_year = int(years.min()) if years.size else 0
     return SendLog(
         customers=np.asarray(customers, dtype=object),
-        customer=customer_codes.astype(np.int64, copy=False),
-        season=(years - first_year).astype(np.int64),
+        customer=customer_codes.astype(np.int32),
+        season=(years - first_year).astype(np.int16),
         first_year=first_year,
         n_seasons=int(years.max() - first_year + 1) if years.size else 0,
         codes=coded,

@@ -129,7 +129,7 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "household": send_code[known],
-                "year": (log.first_year + log.season)[known],
+                "year": (log.first_year + log.season.astype(np.int64))[known],
                 "actions": log.action[known].astype(np.int64),
             }
         )
