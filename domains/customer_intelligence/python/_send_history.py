@@ -351,13 +351,30 @@ def send_design(log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarra
     return design(block, codes, history.send_lifts(rows), log.channel[rows])
 
 
-def fit_action_design(x: np.ndarray, y: np.ndarray, *, seed: int) -> BinaryModel:
-    """The action model fitted on a design matrix of sends as they were received
-    (:func:`send_design`) and their labels, additive across settings
-    (:func:`design_layout`). The caller builds the design first, so it can let go of
-    what built it (the sends' own lifts, :meth:`History.keeping`) before the fit."""
+def fit_action_model(
+    log: SendLog,
+    rfm: np.ndarray,
+    fit_rows: np.ndarray,
+    eval_rows: np.ndarray,
+    *,
+    seed: int,
+    as_of: int | None = None,
+) -> tuple[BinaryModel, History]:
+    """The action model fitted on the sends ``fit_rows`` as they were received, additive
+    across settings (:func:`design_layout`), and the customer history it was built on
+    (:func:`customer_history` as of ``as_of``), keeping the own lifts of the sends
+    ``eval_rows`` only, those it is judged on.
+
+    The training sends' lifts are let go once their design is built, before the fit.
+    """
+    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows]), as_of=as_of)
+    x = send_design(log, history, rfm, fit_rows)
+    history = history.keeping(eval_rows)
     categorical, groups = design_layout()
-    return fit_binary(x, y, seed=seed, categorical=categorical, interaction_cst=groups)
+    model = fit_binary(
+        x, log.action[fit_rows], seed=seed, categorical=categorical, interaction_cst=groups
+    )
+    return model, history
 
 
 def send_log_odds(

@@ -25,10 +25,8 @@ from domains.customer_intelligence.python._send_history import (
     SETTINGS,
     SendLog,
     customer_block,
-    customer_history,
     design,
-    fit_action_design,
-    send_design,
+    fit_action_model,
     send_log_odds,
 )
 
@@ -104,11 +102,7 @@ def evaluate_uplift(
     held = log.n_seasons - 1
     if log.n_seasons < 2 or not fit_rows.size or not eval_rows.size:
         return {"held_out_season": None, "reason": "fewer than two seasons of sends"}
-    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows]), as_of=held)
-    x = send_design(log, history, rfm, fit_rows)
-    history = history.keeping(eval_rows)
-    model = fit_action_design(x, log.action[fit_rows], seed=seed)
-    del x
+    model, history = fit_action_model(log, rfm, fit_rows, eval_rows, seed=seed, as_of=held)
     raw = send_log_odds(model, log, history, rfm, eval_rows)
     outcome = log.action[eval_rows]
     customers, who = np.unique(log.customer[eval_rows], return_inverse=True)

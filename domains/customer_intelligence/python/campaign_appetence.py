@@ -51,11 +51,9 @@ from domains.customer_intelligence.python._send_history import (
     SETTINGS,
     SendLog,
     customer_block,
-    customer_history,
     design,
-    fit_action_design,
+    fit_action_model,
     rfm_by_customer,
-    send_design,
     send_log,
     send_log_odds,
 )
@@ -231,12 +229,8 @@ def campaign_appetence(
     held_out = evaluate_uplift(log, rfm, fit_rows=before, eval_rows=after, seed=seed)
     del before, after
 
-    # the main model's history; the training sends' lifts let go once in the design
-    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows]))
-    x = send_design(log, history, rfm, fit_rows)
-    history = history.keeping(eval_rows)
-    model = fit_action_design(x, log.action[fit_rows], seed=seed)
-    del x
+    # the main model, on a history of its own (every season)
+    model, history = fit_action_model(log, rfm, fit_rows, eval_rows, seed=seed)
     evaluation = binary_metrics(
         log.action[eval_rows], sigmoid(send_log_odds(model, log, history, rfm, eval_rows))
     )
