@@ -227,12 +227,7 @@ class _Walk:
     def classification(self, table: exp.Table, column: str) -> Classification:
         key = f"{table.db}.{table.name}"
         if key not in self._classes:
-            contract = self.contracts.get(key)
-            try:
-                specs = columns_of(contract) if contract else []
-            except ContractDeclarationError:
-                specs = []
-            self._classes[key] = {c.name: c.classification for c in specs}
+            self._classes[key] = _column_classes(self.contracts.get(key))
         return self._classes[key].get(column, Classification.NONE)
 
     def carried(
@@ -303,27 +298,31 @@ def carried_pii(
     comes by (output columns carrying none are left out).
 
     A complete reading's result is kept by content (:mod:`mesh_platform.definition.cache`):
-    its key is the reading's, the group size and every contract's classifications.
+    its key is the reading's, the group size and the classifications of the tables it
+    reads.
     """
     if not definition.digest:
         return _carried_pii(definition, contracts, min_group_size)
+    classes = {
+        read.key: {name: c.value for name, c in _column_classes(contracts.get(read.key)).items()}
+        for read in definition.tables
+    }
     key = cache.digest_of(
-        (definition.digest, str(min_group_size), _classifications(contracts)),
+        (definition.digest, str(min_group_size), json.dumps(classes, sort_keys=True)),
     )
     return cache.cached(
         "pii", definition.key, key, lambda: _carried_pii(definition, contracts, min_group_size)
     )
 
 
-def _classifications(contracts: Mapping[str, type[DataContract]]) -> str:
-    """Every column's classification, by product: what a walk may find."""
-    found: dict[str, dict[str, str]] = {}
-    for key, contract in sorted(contracts.items()):
-        try:
-            found[key] = {c.name: c.classification.value for c in columns_of(contract)}
-        except ContractDeclarationError:
-            found[key] = {}
-    return json.dumps(found, sort_keys=True)
+def _column_classes(contract: type[DataContract] | None) -> dict[str, Classification]:
+    """The classification of each column of ``contract`` (none for a table without one,
+    or whose declaration is broken: the lint names that)."""
+    try:
+        specs = columns_of(contract) if contract else []
+    except ContractDeclarationError:
+        specs = []
+    return {c.name: c.classification for c in specs}
 
 
 def _carried_pii(
