@@ -203,19 +203,18 @@ def _frame_rows(frame: Frame, run_id: str, recorded_at: dt.datetime) -> pd.DataF
 
 
 def _records(data: pd.DataFrame) -> list[dict[str, Any]]:
+    import pandas as pd  # once, not once a value
+
+    def missing(value: Any) -> bool:
+        try:
+            return bool(pd.isna(value))
+        except (TypeError, ValueError):
+            return False
+
     return [
-        {str(k): (None if _missing(v) else v) for k, v in row.items()}
+        {str(k): (None if missing(v) else v) for k, v in row.items()}
         for row in data.to_dict(orient="records")
     ]
-
-
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _to_pandas(frame: Frame) -> pd.DataFrame:
