@@ -70,6 +70,9 @@ def simulate(
 ) -> SimulationReport:
     """Generate the landing zone into ``connection`` (tables are replaced).
 
+    DuckDB's buffers are held to the settings' ``duckdb_frame_memory_limit`` while it
+    runs; the connection's limit is then the settings' ``duckdb_memory_limit``.
+
     Args:
         connection: the DuckDB connection to write ``landing_<domain>`` schemas into.
         scale: a :class:`Scale` or the name of one (``tiny``, ``small``, ``seed``, ``large``).
@@ -77,9 +80,6 @@ def simulate(
 
     Returns:
         The rows written per table, with the scale, seed and duration.
-
-    DuckDB's buffers are held to the settings' ``duckdb_frame_memory_limit`` while it
-    runs; the connection's limit is then the settings' ``duckdb_memory_limit``.
     """
     settings = get_settings()
     # the simulation only appends frames: the process's memory goes to them, not to
