@@ -134,19 +134,26 @@ def _instance(settings: MeshSettings) -> dg.DagsterInstance:
 def instance_overrides(home: Path) -> dict[str, Any]:
     """The local instance's event log kept open between events
     (:mod:`sandbox.dagster_storage`), unless its ``dagster.yaml`` names a storage of its
-    own (PostgreSQL)."""
+    own (PostgreSQL); its compute logs captured without mirroring processes
+    (:mod:`sandbox.dagster_logs`), unless it names compute logs of its own."""
     import yaml
+    from dagster._core.instance.ref import compute_logs_directory
 
     config = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
-    if {"storage", "event_log_storage", "run_storage"} & set(config):
-        return {}
-    return {
-        "event_log_storage": {
+    overrides: dict[str, Any] = {}
+    if not {"storage", "event_log_storage", "run_storage"} & set(config):
+        overrides["event_log_storage"] = {
             "module": "sandbox.dagster_storage",
             "class": "PooledSqliteEventLogStorage",
             "config": {"base_dir": str(home / "history" / "runs")},
         }
-    }
+    if "compute_logs" not in config:
+        overrides["compute_logs"] = {
+            "module": "sandbox.dagster_logs",
+            "class": "UnmirroredComputeLogManager",
+            "config": {"base_dir": compute_logs_directory(str(home))},
+        }
+    return overrides
 
 
 @cache

@@ -8,11 +8,15 @@ jobs."""
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import dagster as dg
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -47,15 +51,30 @@ def build(
 ) -> None:
     """Simulate the landing zone and build every product, on DuckDB (or on BigQuery with
     MESH_ENGINE=bigquery: locally, the emulator)."""
-    with instance_storage(chosen_settings(postgres)):
-        _build(scale, select, simulate)
+    with instance_storage(chosen_settings(postgres)), _progress_console() as out:
+        _build(out, scale, select, simulate)
 
 
-def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
+@contextmanager
+def _progress_console() -> Iterator[Console]:
+    """The build's console. On a terminal it writes to a copy of the terminal's
+    descriptor: while a product runs, its standard streams go to the run's compute logs
+    (the UI's stdout and stderr, :mod:`sandbox.dagster_logs`), and the progress goes on
+    showing on the terminal all the same."""
+    out = console()
+    if not out.is_terminal:
+        yield out
+        return
+    with os.fdopen(
+        os.dup(sys.stdout.fileno()), "w", encoding=sys.stdout.encoding or "utf-8"
+    ) as terminal:
+        yield Console(file=terminal)
+
+
+def _build(out: Console, scale: str, select: list[str] | None, simulate: bool) -> None:
     from sandbox.build import BuildReport, ProductOutcome
     from sandbox.build import build as run_build
 
-    out = console()
     settings = get_settings()
     where: object = settings.warehouse_path
     if settings.engine_name is EngineName.BIGQUERY:
@@ -73,6 +92,9 @@ def _build(scale: str, select: list[str] | None, simulate: bool) -> None:
         TimeElapsedColumn(),
         console=out,
         transient=False,
+        # a product's own output goes to its run's compute logs, not above the progress
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as progress:
         landing_task = progress.add_task(
             "landing zone", total=None if simulate else 0, detail="simulating"

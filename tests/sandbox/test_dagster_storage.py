@@ -88,4 +88,12 @@ def test_an_instance_with_its_own_storage_is_left_as_it_is(tmp_path: Path) -> No
     (home / "dagster.yaml").write_text(
         "storage:\n  postgres:\n    postgres_url:\n      env: MESH_DAGSTER_POSTGRES_URL\n"
     )
-    assert instance_overrides(home) == {}
+    overrides = instance_overrides(home)
+    assert "event_log_storage" not in overrides
+    assert overrides["compute_logs"]["class"] == "UnmirroredComputeLogManager"
+
+    (home / "dagster.yaml").write_text(
+        "compute_logs:\n  module: dagster.core.storage.noop_compute_log_manager\n"
+        "  class: NoOpComputeLogManager\n"
+    )
+    assert set(instance_overrides(home)) == {"event_log_storage"}
