@@ -11,7 +11,7 @@ lineage, no replica: what is left when every overhead is gone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +20,10 @@ from sqlglot import exp
 
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.domains import DOMAINS
-from mesh_platform.engines.duckdb import configure_session, read_frame
+from mesh_platform.engines.base import read_query
+from mesh_platform.engines.duckdb import configure_session
+from mesh_platform.engines.frames import read_batches as read_batches_of
+from mesh_platform.engines.frames import read_frame
 from mesh_platform.engines.heap import map_large_arrays
 from mesh_platform.products.python import PythonProduct, split_output
 from mesh_platform.products.sql import SqlProduct
@@ -123,19 +126,23 @@ class Floor:
                 "takes a partition"
             )
 
-        def read(name: str, upstream: str) -> Any:
+        def query(name: str, upstream: str) -> str:
             columns = product.columns.get(name)
             domain, table = upstream.split(".", 1)
-            projection = [exp.column(c, quoted=True) for c in columns] if columns else [exp.Star()]
-            select = exp.select(*projection)
             order = input_order(upstream, columns, product.order.get(name))
-            query = select.from_(_table(domain, table)).order_by(
-                *(exp.column(c, quoted=True) for c in order)
-            )
-            sql = query.sql(dialect="duckdb", identify=True)
-            return _as_kind(read_frame(self.connection, sql, get_settings()), product.frame)
+            select = read_query(_table(domain, table), columns=columns, order_by=order)
+            return select.sql(dialect="duckdb", identify=True)
 
-        frames = product.input_values(read)
+        def read(name: str, upstream: str) -> Any:
+            frame = read_frame(self.connection, query(name, upstream), get_settings())
+            return _as_kind(frame, product.frame)
+
+        def read_batches(name: str, upstream: str, rows: int) -> Iterator[Any]:
+            sql = query(name, upstream)
+            for batch in read_batches_of(self.connection, sql, get_settings(), rows=rows):
+                yield _as_kind(batch, product.frame)
+
+        frames = product.input_values(read, read_batches)
         map_large_arrays()
         frame, _ = split_output(product(**frames))
         return frame

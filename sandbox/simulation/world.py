@@ -15,7 +15,7 @@ import time
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
-from mesh_platform.engines.duckdb import frame_buffers
+from mesh_platform.engines.frames import frame_buffers
 from mesh_platform.settings import get_settings
 from sandbox.simulation import (
     accounts,

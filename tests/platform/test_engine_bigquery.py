@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlglot
 from sqlglot import exp
@@ -116,6 +117,23 @@ def test_publish_creates_the_exact_contract_table(bq: BigQueryEngine) -> None:
     assert modes["opened_on"] == ("DATE", "NULLABLE", "Opening date, when known.")
     assert _tables(bq) == ["villages"]
     assert result.checksum == bq.table_checksum(bq.table_for("resorts", "villages"))
+
+
+@emulator
+def test_a_product_is_read_in_batches_page_by_page(published: BigQueryEngine) -> None:
+    """The published rows a page of at most the rows asked at a time, in the order
+    asked; put together, the frame :meth:`read_product` reads."""
+    columns, order = ["village_id", "capacity", "opened_on"], ["village_id"]
+    batches = list(
+        published.read_product_batches(
+            "resorts", "villages", rows=3, columns=columns, order_by=order
+        )
+    )
+    whole = published.read_product("resorts", "villages", columns=columns, order_by=order)
+
+    assert [len(b) for b in batches] == [3, 3, 2]
+    pd.testing.assert_frame_equal(pd.concat(batches, ignore_index=True), whole)
+    assert list(whole["village_id"]) == sorted(villages_frame()["village_id"])
 
 
 @emulator

@@ -262,3 +262,44 @@ def test_frames_share_equal_text_and_are_otherwise_duckdbs_own(engine: DuckDBEng
     assert len({id(v) for v in frame["channel"].dropna()}) == 2
     only_numbers = engine.query_frame("select 1 as a, 2.5 as b")
     assert only_numbers.to_dict("records") == [{"a": 1, "b": 2.5}]
+
+
+def test_a_read_in_batches_is_the_frame_cut_in_order_and_holds_the_frame_limit(
+    engine: DuckDBEngine,
+) -> None:
+    """Batches of at most the rows asked, in the query's order; put together they are the
+    frame :meth:`query_frame` reads (same dtypes, same shared text); the read runs under
+    the frame limit and the session's limit holds again once the last batch is taken."""
+    query = """
+        select 'CU' || (i % 3)::varchar as customer_id, i::integer as n,
+               timestamptz '2024-01-01 10:00:00+00' + to_seconds(i) as at,
+               (i / 7)::decimal(12, 2) as amount_eur, current_setting('memory_limit') as m
+        from range(1000) t(i) order by i desc
+    """
+    whole = engine.query_frame(query)
+    batches = list(engine.query_batches(query, rows=300))
+
+    assert [len(b) for b in batches] == [300, 300, 300, 100]
+    pd.testing.assert_frame_equal(pd.concat(batches, ignore_index=True), whole, check_exact=True)
+    assert batches[0]["n"].iloc[0] == 999
+    assert batches[-1]["n"].iloc[-1] == 0
+    assert len({id(v) for v in batches[1]["customer_id"]}) == 3
+    assert set(pd.concat(batches)["m"]) == {"244.1 MiB"}  # the frame limit, as query_frame
+    assert engine.query_rows("select current_setting('memory_limit') as m") == [{"m": "953.6 MiB"}]
+    assert list(engine.query_batches("select 1 as n where false", rows=10)) == []
+    with pytest.raises(ValueError, match="at least one row"):
+        list(engine.query_batches(query, rows=0))
+
+
+def test_a_product_is_read_in_batches_with_its_columns_and_order(engine: DuckDBEngine) -> None:
+    table = engine.table_for("resorts", "villages")
+    stage(engine, Village, table, frame=villages_frame().iloc[::-1])
+    batches = engine.read_product_batches(
+        "resorts", "villages", rows=4, columns=["village_id", "name"], order_by=["village_id"]
+    )
+    read = pd.concat(list(batches), ignore_index=True)
+    expected = engine.read_product(
+        "resorts", "villages", columns=["village_id", "name"], order_by=["village_id"]
+    )
+    pd.testing.assert_frame_equal(read, expected)
+    assert list(read["village_id"]) == sorted(villages_frame()["village_id"])

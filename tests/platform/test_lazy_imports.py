@@ -35,7 +35,7 @@ def test_a_frame_read_loads_them_when_it_runs() -> None:
         """
         import json, sys
         import duckdb
-        from mesh_platform.engines.duckdb import compact_frame
+        from mesh_platform.engines.frames import compact_frame
         frame = compact_frame(duckdb.connect(), "SELECT 'a' AS t, 1 AS n")
         print(json.dumps([type(frame).__name__, frame.to_dict("records"), "pandas" in sys.modules]))
         """

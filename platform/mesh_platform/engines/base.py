@@ -164,6 +164,14 @@ class WarehouseEngine(ABC):
         """Run a query and return its result as a pandas DataFrame."""
 
     @abstractmethod
+    def query_batches(self, query: exp.Expr | str, *, rows: int) -> Iterator[pd.DataFrame]:
+        """Run a query and yield its result in order, as DataFrames of at most ``rows``
+        rows each (:meth:`query_frame`'s frame cut in pieces), one held at a time.
+
+        Until the last batch is taken the read holds what a read holds (DuckDB: its
+        session, so the thread's other reads share it and a write is refused)."""
+
+    @abstractmethod
     def table_exists(self, table: exp.Table) -> bool:
         """Whether ``table`` exists."""
 
@@ -280,15 +288,7 @@ class WarehouseEngine(ABC):
     ) -> pd.DataFrame:
         """The rows of ``table`` (optionally filtered, optionally only some columns, in
         the order of ``order_by`` when given) as a pandas DataFrame."""
-        selected: list[exp.Expr] = (
-            [exp.column(name, quoted=True) for name in columns] if columns else [exp.Star()]
-        )
-        query = exp.select(*selected).from_(table.copy())
-        if where is not None:
-            query = query.where(where)
-        if order_by:
-            query = query.order_by(*(exp.column(name, quoted=True) for name in order_by))
-        return self.query_frame(query)
+        return self.query_frame(read_query(table, where=where, columns=columns, order_by=order_by))
 
     def read_product(
         self,
@@ -303,6 +303,45 @@ class WarehouseEngine(ABC):
         return self.read_table(
             self.table_for(domain, product), where=where, columns=columns, order_by=order_by
         )
+
+    def read_product_batches(
+        self,
+        domain: str,
+        product: str,
+        *,
+        rows: int,
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
+    ) -> Iterator[pd.DataFrame]:
+        """The published rows of ``domain.product`` as :meth:`read_product` reads them, a
+        DataFrame of at most ``rows`` rows at a time (:meth:`query_batches`)."""
+        query = read_query(self.table_for(domain, product), columns=columns, order_by=order_by)
+        return self.query_batches(query, rows=rows)
+
+
+def read_query(
+    table: exp.Table,
+    *,
+    where: exp.Condition | None = None,
+    columns: Sequence[str] | None = None,
+    order_by: Sequence[str] = (),
+) -> exp.Select:
+    """The query reading ``table``: some columns or all, optionally filtered, in the order
+    of ``order_by`` when given.
+
+    Example:
+        >>> read_query(exp.table_("t", db="d"), columns=["a"], order_by=["b"]).sql()
+        'SELECT "a" FROM d.t ORDER BY "b"'
+    """
+    selected: list[exp.Expr] = (
+        [exp.column(name, quoted=True) for name in columns] if columns else [exp.Star()]
+    )
+    query = exp.select(*selected).from_(table.copy())
+    if where is not None:
+        query = query.where(where)
+    if order_by:
+        query = query.order_by(*(exp.column(name, quoted=True) for name in order_by))
+    return query
 
 
 def checksum_of(parts: Sequence[object]) -> str:

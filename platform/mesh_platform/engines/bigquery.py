@@ -167,6 +167,17 @@ class BigQueryEngine(WarehouseEngine):
     def query_frame(self, query: exp.Expr | str) -> pd.DataFrame:
         return self._job(query).to_arrow(create_bqstorage_client=False).to_pandas()
 
+    def query_batches(self, query: exp.Expr | str, *, rows: int) -> Iterator[pd.DataFrame]:
+        import pyarrow as pa
+
+        if rows < 1:
+            raise ValueError(f"query_batches: a batch holds at least one row, not {rows}")
+        result = self.client.query_and_wait(self.sql(query), page_size=rows)
+        # one page of the result at a time, each converted as query_frame converts it
+        for page in result.to_arrow_iterable(bqstorage_client=None):
+            if page.num_rows:
+                yield pa.Table.from_batches([page]).to_pandas()
+
     def table_exists(self, table: exp.Table) -> bool:
         from google.api_core.exceptions import NotFound
 

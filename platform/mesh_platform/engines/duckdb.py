@@ -37,7 +37,7 @@ from mesh_platform.engines.base import (
     drop_statement,
     sanitize_run_id,
 )
-from mesh_platform.engines.heap import give_back_memory
+from mesh_platform.engines.frames import read_batches, read_frame
 from mesh_platform.settings import EngineName, MeshSettings
 
 if TYPE_CHECKING:  # pandas and Arrow are loaded only where frames are read or loaded
@@ -225,6 +225,11 @@ class DuckDBEngine(WarehouseEngine):
         with self.connection(write=False) as connection:
             return read_frame(connection, self.sql(query), self.settings)
 
+    def query_batches(self, query: exp.Expr | str, *, rows: int) -> Iterator[pd.DataFrame]:
+        # the read session (its shared lock) is held until the last batch is taken
+        with self.connection(write=False) as connection:
+            yield from read_batches(connection, self.sql(query), self.settings, rows=rows)
+
     def table_exists(self, table: exp.Table) -> bool:
         if not self.path.exists():
             return False
@@ -400,34 +405,6 @@ def configure_session(
     connection.execute("SET allocator_background_threads = true")
 
 
-@contextmanager
-def frame_buffers(connection: duckdb.DuckDBPyConnection, settings: MeshSettings) -> Iterator[None]:
-    """DuckDB's buffers held to ``duckdb_frame_memory_limit`` while rows move between the
-    warehouse and Python frames, then to the session's ``duckdb_memory_limit`` again.
-
-    DuckDB and the frames share one process: a read's sorted result (a total order, a
-    gigabyte for the seed world's campaign sends) no longer sits beside the Arrow rows
-    and the frame they become; beyond the limit the sort spills to disk.
-    """
-    connection.execute("SET memory_limit = ?", [settings.duckdb_frame_memory_limit])
-    try:
-        yield
-    finally:
-        connection.execute("SET memory_limit = ?", [settings.duckdb_memory_limit])
-
-
-def read_frame(
-    connection: duckdb.DuckDBPyConnection, query: str, settings: MeshSettings
-) -> pd.DataFrame:
-    """The rows of ``query`` as a Python product receives them: a compact frame
-    (:func:`compact_frame`) read under the frame buffers' limit (:func:`frame_buffers`),
-    the memory the read freed given back to the system."""
-    with frame_buffers(connection, settings):
-        frame = compact_frame(connection, query)
-    give_back_memory()
-    return frame
-
-
 def _parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
     """The rows of a Parquet file, from its footer."""
     count = exp.select(exp.func("COUNT", exp.Star())).from_(
@@ -435,42 +412,3 @@ def _parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
     )
     found = connection.execute(count.sql("duckdb")).fetchone()
     return int(found[0]) if found else 0
-
-
-def compact_frame(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    """The rows of ``query`` as DuckDB converts them to pandas, with the text columns'
-    equal values sharing one Python string.
-
-    DuckDB's own conversion makes a new string object for every text value: a column of
-    a few distinct values (a channel, a campaign setting) then costs some sixty bytes a
-    row, and a Python product reading millions of sends mostly holds copies of the same
-    words. The text columns are taken through Arrow instead (whose conversion makes one
-    object per distinct value and points every row at it), the other columns through
-    DuckDB's conversion of the same Arrow rows: the frame has the same columns, dtypes,
-    values and row order as ``connection.execute(query).df()``.
-    """
-    import pandas as pd
-
-    relation = connection.sql(query)
-    if relation is None:  # a statement, not a query
-        return pd.DataFrame()
-    names = list(relation.columns)
-    text = [str(kind) == "VARCHAR" for kind in relation.types]
-    if not any(text) or len(set(names)) < len(names):
-        return relation.df()
-    rows = relation.to_arrow_table()
-    count = rows.num_rows
-    # one column at a time, the others through DuckDB's conversion each on its own: the
-    # conversions' scratch is one column's, not all of them at once (the Arrow rows
-    # themselves are let go with the last column, a batch's buffers together)
-    columns: dict[str, pd.Series] = {}
-    for name, is_text in zip(names, text, strict=True):
-        if is_text:
-            columns[name] = rows.column(0).to_pandas(deduplicate_objects=True)
-        else:
-            columns[name] = connection.from_arrow(rows.select([0])).df()[name]
-        rows = rows.remove_column(0)
-    # the columns as they are (a frame from a dict copies each one, then stacks the
-    # columns of a dtype into one block: twice the frame again, for the seed world's
-    # 7 million sends a gigabyte beside the rows at the read's peak)
-    return pd.DataFrame(columns, index=pd.RangeIndex(count), copy=False)

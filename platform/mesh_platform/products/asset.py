@@ -325,7 +325,17 @@ def _publish(
             )
             return _as_kind(rows, product.frame)
 
-        frames = product.input_values(read)
+        def read_batches(name: str, upstream: str, rows: int) -> Iterator[Any]:
+            columns = product.columns.get(name)
+            batches = engine.read_product_batches(
+                *upstream.split(".", 1),
+                rows=rows,
+                columns=columns,
+                order_by=input_order(upstream, columns, product.order.get(name)),
+            )
+            return (_as_kind(batch, product.frame) for batch in batches)
+
+        frames = product.input_values(read, read_batches)
         if product.takes_partition:
             frames["partition"] = partition
         step = "running its function"

@@ -43,6 +43,15 @@ function can also be called directly on frames.
     >>> sends.rows, len(read_input(sends)), sends.rows, len(read_input(pd.DataFrame()))
     (None, 2, 2, 0)
 
+A deferred input can also be read a batch of rows at a time, in the same order, so that
+a function coding millions of rows holds one batch of them, never the whole frame;
+:func:`input_batches` takes a reader or a frame.
+
+    >>> [len(b) for b in sends.batches(rows=1)], sends.rows
+    ([1, 1], 2)
+    >>> [len(b) for b in input_batches(pd.DataFrame({"n": range(5)}), rows=2)]
+    [2, 2, 1]
+
 A function with more to publish than rows (a model's evaluation metrics, totals)
 returns a :class:`ProductOutput`: its frame is validated and published like a bare
 frame, and its metadata is attached to the materialisation.
@@ -55,7 +64,7 @@ frame, and its metadata is attached to the materialisation.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -135,11 +144,19 @@ class DeferredInput:
     Args:
         product: the upstream product, ``domain.product``.
         read: what reads its frame (the columns and order declared, as for any input).
+        read_batches: what reads it a batch of at most so many rows at a time, in the
+            same order (default: the whole frame read, then cut).
     """
 
-    def __init__(self, product: str, read: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        product: str,
+        read: Callable[[], Any],
+        read_batches: Callable[[int], Iterable[Any]] | None = None,
+    ) -> None:
         self.product = product
         self._read = read
+        self._read_batches = read_batches
         self.rows: int | None = None
         """Rows of the last read (``None`` before any)."""
 
@@ -149,6 +166,23 @@ class DeferredInput:
         self.rows = len(frame)
         return frame
 
+    def batches(self, *, rows: int) -> Iterator[Any]:
+        """The input's rows, read now a frame of at most ``rows`` rows at a time, in the
+        input's order; its rows read are counted once the last batch is taken.
+
+        Raises:
+            ValueError: ``rows`` below 1.
+        """
+        if rows < 1:
+            raise ValueError(f"{self.product}: a batch holds at least one row, not {rows}")
+        read = self._read_batches
+        batches = read(rows) if read is not None else _cut(self._read(), rows)
+        total = 0
+        for batch in batches:
+            total += len(batch)
+            yield batch
+        self.rows = total
+
     def __repr__(self) -> str:
         return f"DeferredInput({self.product!r}, rows={self.rows})"
 
@@ -156,6 +190,22 @@ class DeferredInput:
 def read_input(value: Any) -> Any:
     """The frame of an input: a :class:`DeferredInput` read now, a frame as it is."""
     return value.read() if isinstance(value, DeferredInput) else value
+
+
+def input_batches(value: Any, *, rows: int) -> Iterator[Any]:
+    """The rows of an input a frame of at most ``rows`` rows at a time: a
+    :class:`DeferredInput`'s batches (:meth:`DeferredInput.batches`), a frame cut."""
+    if isinstance(value, DeferredInput):
+        return value.batches(rows=rows)
+    if rows < 1:
+        raise ValueError(f"a batch holds at least one row, not {rows}")
+    return _cut(value, rows)
+
+
+def _cut(frame: Any, rows: int) -> Iterator[Any]:
+    """A frame (pandas, polars or Arrow) in slices of at most ``rows`` rows."""
+    for start in range(0, len(frame), rows):
+        yield frame[start : start + rows]
 
 
 def rows_read(value: Any) -> int:
@@ -183,16 +233,26 @@ class PythonProduct:
     deferred: frozenset[str] = frozenset()
     """Function parameters that receive a :class:`DeferredInput`."""
 
-    def input_values(self, read: Callable[[str, str], Any]) -> dict[str, Any]:
+    def input_values(
+        self,
+        read: Callable[[str, str], Any],
+        read_batches: Callable[[str, str, int], Iterable[Any]] | None = None,
+    ) -> dict[str, Any]:
         """The function's input arguments: each parameter's frame read now, or a
-        :class:`DeferredInput` around its reader when the parameter is ``deferred``.
+        :class:`DeferredInput` around its readers when the parameter is ``deferred``.
 
         Args:
             read: reads one input's frame, given the parameter and its upstream product
                 (the platform's engine and the benchmark's floor each pass their own).
+            read_batches: reads it a batch of at most so many rows at a time, given the
+                parameter, its upstream product and the rows (default: ``read``, cut).
         """
         return {
-            name: DeferredInput(upstream, partial(read, name, upstream))
+            name: DeferredInput(
+                upstream,
+                partial(read, name, upstream),
+                None if read_batches is None else partial(read_batches, name, upstream),
+            )
             if name in self.deferred
             else read(name, upstream)
             for name, upstream in self.inputs.items()
