@@ -2,7 +2,7 @@
 
 Not a product (see the package): the machinery of ``campaign_appetence``. The
 learning base is one entry per send, its settings coded as integers
-(:func:`send_log`); each customer's engagement (actions on every send, opens of
+(:mod:`._send_log`); each customer's engagement (actions on every send, opens of
 e-mails) before each season and now, overall and per setting value
 (:func:`customer_history`); and the action model's design matrix, additive across
 settings (:func:`design`, :func:`design_layout`, :func:`customer_block`).
@@ -11,37 +11,19 @@ settings (:func:`design`, :func:`design_layout`, :func:`customer_block`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import get_args
 
 import numpy as np
 import pandas as pd
 
-from contracts.campaigns import CycleLabel, MainHighlight, SecondaryHighlight, SubjectType
-from contracts.customer_intelligence import TimeSlot, Weekday
 from domains.customer_intelligence.python._models import (
     BinaryModel,
     batched_log_odds,
     fit_binary,
     label_year,
     logit,
-    season_start_year,
-    utc,
 )
+from domains.customer_intelligence.python._send_log import PROGRAMMES, SETTINGS, SendLog
 
-SETTINGS: dict[str, tuple[str, ...]] = {
-    "main_highlight": get_args(MainHighlight),
-    "secondary_highlight": get_args(SecondaryHighlight),
-    "subject_type": get_args(SubjectType),
-    "best_send_day": get_args(Weekday),
-    "best_send_time_slot": get_args(TimeSlot),
-}
-"""The five content and timing settings, with their values in contract order."""
-PROGRAMMES: tuple[str, ...] = get_args(CycleLabel)
-"""The campaign programmes (``cycle_label``); stay-cycle mails and powder alarms are the
-two programmes whose usefulness is decided per customer."""
-PARIS = "Europe/Paris"
-ACTION_WINDOW = pd.Timedelta(days=7)
-"""A booking this soon after a send is an action on the send."""
 CUSTOMER_PRIOR_WEIGHT = 10.0
 """Pseudo-sends pulling a customer's past action rate towards the base rate."""
 VALUE_PRIOR_WEIGHT = 5.0
@@ -55,106 +37,6 @@ CUSTOMER_FEATURES = (
     "recency_seasons",
     "amount_log",
 )
-
-
-@dataclass(frozen=True)
-class SendLog:
-    """The learning base: one entry per send, settings as integer codes, each in the
-    smallest integers that hold it (used as indices, or widened where added to a year)."""
-
-    customers: np.ndarray  # customer_id of each code
-    customer: np.ndarray  # code per send (int32)
-    season: np.ndarray  # 0 .. n_seasons-1 per send (int16)
-    first_year: int
-    n_seasons: int
-    codes: dict[str, np.ndarray]  # setting (and "cycle") -> value code per send (int8)
-    channel: np.ndarray  # 0 e-mail, 1 SMS (int8)
-    action: np.ndarray  # 1 when the send triggered an action (int8)
-    opened: np.ndarray  # 1 when the send was opened (int8)
-
-    @property
-    def rows(self) -> int:
-        return int(self.customer.size)
-
-
-def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
-    """Codes the sends and labels them: clicked, opened twice, or followed by a booking
-    of the customer within seven days."""
-    # the platform delivers them in send order (``SENDS.order_by``) without the ids; a
-    # caller passing the ids in another order gets them sorted
-    if "send_id" in sends and not sends["send_id"].is_monotonic_increasing:
-        sends = sends.sort_values("send_id", ignore_index=True)
-    sent = utc(sends["sent_at"]).astype("datetime64[ns, UTC]")
-    # Paris times through an index, not the Series' ``.dt`` (which the Series caches in a
-    # reference cycle): the temporary columns are let go as soon as they are coded
-    local = pd.DatetimeIndex(sent).tz_convert(PARIS)
-    hour = local.hour.to_numpy()
-    slot = np.select([(hour >= 6) & (hour < 12), (hour >= 12) & (hour < 18)], [0, 1], 2)
-    day, slot = local.dayofweek.to_numpy().astype(np.int8), slot.astype(np.int8)
-    del local, hour
-    # one byte a send and setting: the seed world's 7 million sends are held whole
-    coded = {
-        name: pd.Categorical(sends[name], categories=SETTINGS[name]).codes.astype(np.int8)
-        for name in ("main_highlight", "secondary_highlight", "subject_type")
-    }
-    coded["best_send_day"] = day
-    coded["best_send_time_slot"] = slot
-    coded["cycle"] = pd.Categorical(sends["cycle_label"], categories=PROGRAMMES).codes.astype(
-        np.int8
-    )
-    if any((c < 0).any() for c in coded.values()):
-        raise ValueError("customer_intelligence.campaign_appetence: unknown campaign setting value")
-    customer_codes, customers = pd.factorize(sends["customer_id"].astype(str), sort=True)
-    booked = _booked_after(customer_codes, sent, customers, bookings)
-    action = (
-        (sends["clicks_count"].to_numpy() > 0) | (sends["opens_count"].to_numpy() >= 2) | booked
-    )
-    years = season_start_year(sent)
-    first_year = int(years.min()) if years.size else 0
-    return SendLog(
-        customers=np.asarray(customers, dtype=object),
-        customer=customer_codes.astype(np.int32),
-        season=(years - first_year).astype(np.int16),
-        first_year=first_year,
-        n_seasons=int(years.max() - first_year + 1) if years.size else 0,
-        codes=coded,
-        channel=(sends["channel"] == "sms").to_numpy().astype(np.int8),
-        action=action.astype(np.int8),
-        opened=(sends["opens_count"].to_numpy() > 0).astype(np.int8),
-    )
-
-
-def _booked_after(
-    customer: np.ndarray, sent: pd.Series, customers: pd.Index, bookings: pd.DataFrame
-) -> np.ndarray:
-    """Whether each send (its customer's code, its time) is followed by a booking of the
-    customer within seven days; customers are matched by code, not by their id's text.
-
-    Only the sends of customers with a booking enter the match (the others have none to
-    be followed by), in time order, ties in send order."""
-    booker = customers.get_indexer(pd.Index(bookings["customer_id"].astype(str)))
-    right = pd.DataFrame(
-        {
-            "customer": booker,
-            "booked_at": utc(bookings["created_at"]).astype("datetime64[ns, UTC]"),
-        }
-    )
-    right = right[booker >= 0].sort_values("booked_at")
-    rows = np.flatnonzero(np.isin(customer, right["customer"].to_numpy()))
-    rows = rows[np.argsort(sent.to_numpy("datetime64[ns]")[rows], kind="stable")]
-    left = pd.DataFrame({"customer": customer[rows], "at": sent.array[rows]})
-    matched = pd.merge_asof(
-        left,
-        right,
-        left_on="at",
-        right_on="booked_at",
-        by="customer",
-        direction="forward",
-        tolerance=ACTION_WINDOW,
-    )
-    booked = np.zeros(customer.size, dtype=bool)
-    booked[rows] = matched["booked_at"].notna().to_numpy()
-    return booked
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,12 @@ import numpy as np
 from contracts.calendar import SEASONS
 from domains.customer_intelligence.python._models import log_odds, sigmoid
 from domains.customer_intelligence.python._send_history import (
-    SETTINGS,
-    SendLog,
     customer_block,
     design,
     fit_action_model,
     send_log_odds,
 )
+from domains.customer_intelligence.python._send_log import SETTINGS, SendLog
 
 CURVE_SHARES = tuple(round(0.1 * k, 1) for k in range(1, 11))
 """Top shares of the ranked units at which the uplift and Qini curves are read."""

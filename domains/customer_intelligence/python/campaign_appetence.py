@@ -47,15 +47,19 @@ from domains.customer_intelligence.python._segment_moves import (
 )
 from domains.customer_intelligence.python._send_history import (
     CUSTOMER_FEATURES,
-    PROGRAMMES,
-    SETTINGS,
-    SendLog,
     customer_block,
     design,
     fit_action_model,
     rfm_by_customer,
-    send_log,
     send_log_odds,
+)
+from domains.customer_intelligence.python._send_log import (
+    PROGRAMMES,
+    SEND_BATCH_ROWS,
+    SETTINGS,
+    SendLog,
+    code_sends,
+    send_log,
 )
 from domains.customer_intelligence.python._uplift import evaluate_uplift
 from mesh_platform.privacy.consent import consent_input, keep_consented
@@ -64,7 +68,6 @@ from mesh_platform.products.python import (
     Input,
     ProductOutput,
     python_product,
-    read_input,
 )
 from mesh_platform.settings import get_settings
 
@@ -119,40 +122,47 @@ def _choose_programmes(
 def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
     """Sends and actions per household (of each customer code, missing when none) and
     season start year, by household id and year; households are grouped by integer
-    code, so no per-send column of ids is ever built."""
+    code, and the sends counted into one cell per household and season: no per-send
+    frame is ever built, nor a grouping of one (at the large world, tens of millions)."""
     codes, ids = pd.factorize(household, sort=True)  # sorted: the ids' order
     send_code = codes[log.customer]
     known = send_code >= 0
-    counts = (
-        pd.DataFrame(
-            {
-                "household": send_code[known],
-                "year": (log.first_year + log.season.astype(np.int64))[known],
-                "actions": log.action[known].astype(np.int64),
-            }
-        )
-        .groupby(["household", "year"], as_index=False)
-        .agg(sends=("actions", "size"), actions=("actions", "sum"))
+    seasons = max(log.n_seasons, 1)
+    cell = send_code[known].astype(np.int64) * seasons + log.season[known]
+    cells = len(ids) * seasons
+    sends = np.bincount(cell, minlength=cells)
+    actions = np.bincount(cell[log.action[known] == 1], minlength=cells)
+    del cell
+    held = np.flatnonzero(sends)  # in household then season order, as a grouping's
+    return pd.DataFrame(
+        {
+            "household_id": np.asarray(ids, dtype=object)[held // seasons],
+            "year": log.first_year + (held % seasons).astype(np.int64),
+            "sends": sends[held].astype(np.int64),
+            "actions": actions[held].astype(np.int64),
+        }
     )
-    counts.insert(0, "household_id", np.asarray(ids, dtype=object)[counts.pop("household")])
-    return counts
 
 
 def _learning_base(
     sends: DeferredInput | pd.DataFrame, bookings: pd.DataFrame
 ) -> tuple[SendLog, pd.Timestamp]:
-    """The sends, read and coded into compact arrays, and the data's "today"; the frame
-    of sends is let go on return (the platform holds only its reader).
+    """The sends coded into compact arrays, and the data's "today".
+
+    The platform's sends are read and coded a batch at a time (:func:`code_sends`): the
+    frame of every send is never held. A frame passed as it is (a direct call) is
+    coded whole (:func:`send_log`, which also puts its sends in send order).
 
     The send times' Series are held in reference cycles (pandas caches its ``.dt``
     accessor on the Series it reads), which only the cycle collector frees: it runs
-    here, or the seed world's two columns of 7 million times (107 MiB) would stay
-    beside the fits."""
-    frame = read_input(sends)
-    log, today = send_log(frame, bookings), data_today(frame["sent_at"], bookings["created_at"])
-    del frame
+    here, or the last batches' times would stay beside the fits."""
+    if isinstance(sends, pd.DataFrame):
+        log, latest = send_log(sends, bookings), sends["sent_at"]
+    else:
+        log, batch_latest = code_sends(sends.batches(rows=SEND_BATCH_ROWS), bookings)
+        latest = pd.Series(batch_latest)
     gc.collect()
-    return log, today
+    return log, data_today(latest, bookings["created_at"])
 
 
 @python_product(
