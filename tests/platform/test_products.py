@@ -3,7 +3,9 @@ publish through write-audit-publish, across two code locations."""
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -481,6 +483,70 @@ def test_a_deferred_input_is_read_by_the_function_and_its_rows_counted() -> None
     )
     assert isinstance(result, dg.MaterializeResult)
     assert (result.metadata or {})["rows_read"].data == {"shop.orders": 0}
+
+
+def test_a_deferred_input_is_read_in_batches_through_the_engine_and_counted() -> None:
+    """``DeferredInput.batches``: the platform reads the input a batch at a time through
+    the engine, in the input's order, never whole; its rows read are every batch's."""
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success, key
+    sizes: list[int] = []
+
+    @python_product(
+        CONTRACTS["shop.top_items"],
+        inputs={"orders": Input("shop.orders", "item_id amount_eur", deferred=True)},
+    )
+    def top(orders: DeferredInput) -> pd.DataFrame:
+        batches = list(orders.batches(rows=2))
+        sizes.extend(len(b) for b in batches)
+        return small_mesh.top_items.fn(pd.concat(batches, ignore_index=True))
+
+    engine = DuckDBEngine()
+    whole = engine.read_product("shop", "orders", columns=("item_id", "amount_eur"))
+    [result] = list(asset_module.materialize_product(top, run_id="batches", engine=engine))
+
+    assert sizes == [2] * (len(whole) // 2) + ([len(whole) % 2] if len(whole) % 2 else [])
+    assert isinstance(result, dg.MaterializeResult)
+    assert (result.metadata or {})["rows_read"].data == {"shop.orders": len(whole)}
+    top_items = engine.read_product("shop", "top_items").sort_values("rank")
+    assert top_items["item_id"].tolist() == ["I003", "I001", "I002"]
+
+
+def test_a_python_products_inputs_and_frame_are_let_go_before_its_rows_are_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """By the time the rows are written, the platform holds neither the input frames nor
+    the frame the function returned: only the Arrow rows are loaded, so a model
+    publishing millions of rows does not hold them twice, beside its inputs."""
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success, key
+    held: dict[str, weakref.ref[pd.DataFrame]] = {}
+
+    @python_product(CONTRACTS["shop.top_items"], inputs={"orders": "shop.orders"})
+    def top(orders: pd.DataFrame) -> pd.DataFrame:
+        out = small_mesh.top_items.fn(orders)
+        held["input"], held["output"] = weakref.ref(orders), weakref.ref(out)
+        return out
+
+    alive: dict[str, bool] = {}
+    publish = asset_module.publish_product
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        gc.collect()
+        alive.update({name: ref() is not None for name, ref in held.items()})
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(asset_module, "publish_product", spy)
+    [result] = list(asset_module.materialize_product(top, run_id="let-go", engine=DuckDBEngine()))
+
+    assert isinstance(result, dg.MaterializeResult)
+    assert alive == {"input": False, "output": False}
+    top_items = DuckDBEngine().read_product("shop", "top_items").sort_values("rank")
+    assert top_items["item_id"].tolist() == ["I003", "I001", "I002"]
 
 
 def test_input_values_read_plain_inputs_now_and_deferred_ones_when_asked() -> None:

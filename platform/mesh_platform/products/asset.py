@@ -340,21 +340,27 @@ def _publish(
             frames["partition"] = partition
         step = "running its function"
         output = product(**frames)
+        rows_in = {upstream: rows_read(frames[name]) for name, upstream in product.inputs.items()}
+        del frames  # the inputs are let go before the rows are written
         frame, extra = split_output(output)
         left_out = left_out_of(output)
+        del output
         step = "checking the frame it returned"
+        from mesh_platform.derive.arrow import to_arrow
         from mesh_platform.products.frames import check_frame
 
         check_frame(contract, frame)  # the values are audited in the warehouse, once
+        rows = to_arrow(frame, contract)
+        del frame  # only the Arrow rows are loaded: the frame is not held beside them
         published = publish_product(
             engine,
             contract,
-            frame=frame,
+            frame=rows,
             resolve=resolve,
             partition=partition,
             run_id=run_id,
             left_out=None if left_out is None else LeftOutRows(frame=left_out),
-            inputs={upstream: rows_read(frames[name]) for name, upstream in product.inputs.items()},
+            inputs=rows_in,
         )
     except AuditFailed:
         raise
