@@ -402,6 +402,18 @@ def test_what_only_python_sees_fails_before_loading(
     ]
 
 
+DEFERRED_ORDERS = Input("shop.orders", "item_id amount_eur", deferred=True)
+"""The orders a ``shop.top_items`` function reads itself."""
+
+
+def publish_orders() -> None:
+    """The landing written, then the products the ``shop.top_items`` tests read."""
+    write_landing()
+    defs = dg.Definitions.merge(*locations().values())
+    for key in ("stock.raw_items", "stock.items", "shop.orders"):
+        assert materialize(defs, key).success, key
+
+
 def test_python_products_read_their_inputs_in_one_order() -> None:
     """A Python product sees its inputs in a total order (the grain when loaded, else every
     column loaded), so its output does not depend on how the warehouse stores rows."""
@@ -418,10 +430,7 @@ def test_python_products_read_their_inputs_in_one_order() -> None:
 
 def test_an_input_orders_its_rows_by_a_column_it_does_not_load() -> None:
     """``Input.order_by`` gives the rows the grain's order without loading the grain."""
-    write_landing()
-    defs = dg.Definitions.merge(*locations().values())
-    for key in ("stock.raw_items", "stock.items", "shop.orders"):
-        assert materialize(defs, key).success, key
+    publish_orders()
 
     @python_product(
         CONTRACTS["shop.top_items"],
@@ -445,16 +454,10 @@ def test_an_input_orders_its_rows_by_a_column_it_does_not_load() -> None:
 def test_a_deferred_input_is_read_by_the_function_and_its_rows_counted() -> None:
     """``Input(deferred=True)``: the function gets a reader, not the frame; the frame it
     reads is the one a plain input would get, and the rows read are those it read."""
-    write_landing()
-    defs = dg.Definitions.merge(*locations().values())
-    for key in ("stock.raw_items", "stock.items", "shop.orders"):
-        assert materialize(defs, key).success, key
+    publish_orders()
     received: list[object] = []
 
-    @python_product(
-        CONTRACTS["shop.top_items"],
-        inputs={"orders": Input("shop.orders", "item_id amount_eur", deferred=True)},
-    )
+    @python_product(CONTRACTS["shop.top_items"], inputs={"orders": DEFERRED_ORDERS})
     def top(orders: DeferredInput) -> pd.DataFrame:
         received.append(orders)
         return small_mesh.top_items.fn(read_input(orders))
@@ -471,10 +474,7 @@ def test_a_deferred_input_is_read_by_the_function_and_its_rows_counted() -> None
     assert top_items["item_id"].tolist() == ["I003", "I001", "I002"]
 
     # a function that never reads its deferred input read no row of it
-    @python_product(
-        CONTRACTS["shop.top_items"],
-        inputs={"orders": Input("shop.orders", "item_id amount_eur", deferred=True)},
-    )
+    @python_product(CONTRACTS["shop.top_items"], inputs={"orders": DEFERRED_ORDERS})
     def nothing_read(orders: DeferredInput) -> pd.DataFrame:
         return top_items
 
@@ -488,16 +488,10 @@ def test_a_deferred_input_is_read_by_the_function_and_its_rows_counted() -> None
 def test_a_deferred_input_is_read_in_batches_through_the_engine_and_counted() -> None:
     """``DeferredInput.batches``: the platform reads the input a batch at a time through
     the engine, in the input's order, never whole; its rows read are every batch's."""
-    write_landing()
-    defs = dg.Definitions.merge(*locations().values())
-    for key in ("stock.raw_items", "stock.items", "shop.orders"):
-        assert materialize(defs, key).success, key
+    publish_orders()
     sizes: list[int] = []
 
-    @python_product(
-        CONTRACTS["shop.top_items"],
-        inputs={"orders": Input("shop.orders", "item_id amount_eur", deferred=True)},
-    )
+    @python_product(CONTRACTS["shop.top_items"], inputs={"orders": DEFERRED_ORDERS})
     def top(orders: DeferredInput) -> pd.DataFrame:
         batches = list(orders.batches(rows=2))
         sizes.extend(len(b) for b in batches)
@@ -520,10 +514,7 @@ def test_a_python_products_inputs_and_frame_are_let_go_before_its_rows_are_writt
     """By the time the rows are written, the platform holds neither the input frames nor
     the frame the function returned: only the Arrow rows are loaded, so a model
     publishing millions of rows does not hold them twice, beside its inputs."""
-    write_landing()
-    defs = dg.Definitions.merge(*locations().values())
-    for key in ("stock.raw_items", "stock.items", "shop.orders"):
-        assert materialize(defs, key).success, key
+    publish_orders()
     held: dict[str, weakref.ref[pd.DataFrame]] = {}
 
     @python_product(CONTRACTS["shop.top_items"], inputs={"orders": "shop.orders"})
