@@ -14,7 +14,7 @@ from domains.customer_intelligence.python._send_log import (
     SETTINGS,
     SendLog,
     code_sends,
-    send_log,
+    in_send_order,
 )
 from mesh_platform.products.python import DeferredInput
 
@@ -53,6 +53,11 @@ def sends_world(n: int = 5_000, customers: int = 700) -> tuple[pd.DataFrame, pd.
         }
     )
     return sends, bookings
+
+
+def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
+    """The reference: every send coded at once, as one batch."""
+    return code_sends([in_send_order(sends)], bookings)[0]
 
 
 def assert_same_bits(left: SendLog, right: SendLog) -> None:

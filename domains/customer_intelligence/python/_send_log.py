@@ -62,12 +62,12 @@ class SendLog:
         return int(self.customer.size)
 
 
-def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
-    """Codes the sends of one frame and labels them (:func:`code_sends`); sends passed
-    with their ids in another order than theirs are sorted first."""
+def in_send_order(sends: pd.DataFrame) -> pd.DataFrame:
+    """The sends in send order: the platform delivers them so (``SENDS.order_by``),
+    without their ids; a frame passed with its ids in another order is sorted."""
     if "send_id" in sends and not sends["send_id"].is_monotonic_increasing:
-        sends = sends.sort_values("send_id", ignore_index=True)
-    return code_sends([sends], bookings)[0]
+        return sends.sort_values("send_id", ignore_index=True)
+    return sends
 
 
 def code_sends(

@@ -59,7 +59,7 @@ from domains.customer_intelligence.python._send_log import (
     SETTINGS,
     SendLog,
     code_sends,
-    send_log,
+    in_send_order,
 )
 from domains.customer_intelligence.python._uplift import evaluate_uplift
 from mesh_platform.privacy.consent import consent_input, keep_consented
@@ -67,6 +67,7 @@ from mesh_platform.products.python import (
     DeferredInput,
     Input,
     ProductOutput,
+    input_batches,
     python_product,
 )
 from mesh_platform.settings import get_settings
@@ -149,20 +150,18 @@ def _learning_base(
 ) -> tuple[SendLog, pd.Timestamp]:
     """The sends coded into compact arrays, and the data's "today".
 
-    The platform's sends are read and coded a batch at a time (:func:`code_sends`): the
-    frame of every send is never held. A frame passed as it is (a direct call) is
-    coded whole (:func:`send_log`, which also puts its sends in send order).
+    The sends are read and coded a batch at a time (:func:`code_sends`): the platform's
+    frame of every send is never held. A frame passed as it is (a direct call) is put
+    in send order first.
 
     The send times' Series are held in reference cycles (pandas caches its ``.dt``
     accessor on the Series it reads), which only the cycle collector frees: it runs
     here, or the last batches' times would stay beside the fits."""
     if isinstance(sends, pd.DataFrame):
-        log, latest = send_log(sends, bookings), sends["sent_at"]
-    else:
-        log, batch_latest = code_sends(sends.batches(rows=SEND_BATCH_ROWS), bookings)
-        latest = pd.Series(batch_latest)
+        sends = in_send_order(sends)
+    log, latest = code_sends(input_batches(sends, rows=SEND_BATCH_ROWS), bookings)
     gc.collect()
-    return log, data_today(latest, bookings["created_at"])
+    return log, data_today(pd.Series(latest), bookings["created_at"])
 
 
 @python_product(
