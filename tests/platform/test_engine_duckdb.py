@@ -287,6 +287,9 @@ def test_a_read_in_batches_is_the_frame_cut_in_order_and_holds_the_frame_limit(
     assert set(pd.concat(batches)["m"]) == {"244.1 MiB"}  # the frame limit, as query_frame
     assert engine.query_rows("select current_setting('memory_limit') as m") == [{"m": "953.6 MiB"}]
     assert list(engine.query_batches("select 1 as n where false", rows=10)) == []
+    # DuckDB's own chunks (some 120,000 rows) are gathered into batches of the size asked
+    counted = engine.query_batches("select range as n from range(300000) order by n", rows=250000)
+    assert [(len(b), b["n"].iloc[0]) for b in counted] == [(250000, 0), (50000, 250000)]
     with pytest.raises(ValueError, match="at least one row"):
         list(engine.query_batches(query, rows=0))
 

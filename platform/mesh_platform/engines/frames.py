@@ -88,10 +88,23 @@ def read_batches(
                 return
             if len(set(relation.columns)) < len(relation.columns):
                 raise ValueError(f"read_batches: the query names a column twice: {query}")
-            for batch in relation.to_arrow_reader(rows):
-                if batch.num_rows:
-                    yield arrow_frame(connection, pa.Table.from_batches([batch]))
-                del batch
+            # DuckDB's reader hands out batches of its own size (some 120,000 rows): they
+            # are gathered into batches of ``rows``, so a caller's work per batch (a
+            # lookup in what it has seen so far) runs once a batch, not once a chunk
+            reader = relation.to_arrow_reader(rows)
+            pending: list[pa.RecordBatch] = []
+            held = 0
+            for chunk in reader:
+                pending.append(chunk)
+                held += chunk.num_rows
+                while held >= rows:
+                    gathered = pa.Table.from_batches(pending, schema=reader.schema)
+                    pending = gathered.slice(rows).to_batches()
+                    held -= rows
+                    yield arrow_frame(connection, gathered.slice(0, rows))
+                    del gathered
+            if held:
+                yield arrow_frame(connection, pa.Table.from_batches(pending, schema=reader.schema))
     finally:
         cursor.close()
         give_back_memory()
