@@ -158,7 +158,9 @@ def test_workspace_scope() -> None:
 
 def test_imports_are_read_from_the_files() -> None:
     imports = read_imports(ROOT)
-    assert "contracts.campaigns" in imports["domains.customer_intelligence.python._send_history"]
+    assert "contracts.campaigns" in imports["domains.customer_intelligence.python._send_log"]
+    send_history = imports["domains.customer_intelligence.python._send_history"]
+    assert "domains.customer_intelligence.python._send_log" in send_history
     assert "contracts.calendar" in imports["contracts"]
     assert "mesh_platform.products.python" in imports["domains.territory.python.prospection_zones"]
     real = Graph(domains=DOMAINS, imports=imports)
