@@ -70,3 +70,46 @@ def test_a_thread_still_running_gets_the_ordinary_exit(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     # the ordinary exit waited for the thread; leaving at once would have lost its write
     assert written.read_text() == "done"
+
+
+def test_a_daemon_thread_still_running_does_not_bring_back_the_teardown(
+    tmp_path: Path,
+) -> None:
+    # rich's progress display stops its refresh thread (a daemon) without joining it:
+    # the command often returns while it is still alive
+    torn_down = tmp_path / "torn-down"
+    prelude = f"""
+        import pathlib, threading, time
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+
+        class Kept:
+            def __del__(self):  # runs when the interpreter tears its modules down
+                pathlib.Path({str(torn_down)!r}).write_text("torn down")
+
+        kept = Kept()
+        """
+    done = _mesh(tmp_path, prelude, "contracts", "list")
+    assert done.returncode == 0, done.stderr
+    assert "villages" in done.stdout
+    # the process left without tearing its modules down (nor waiting for the daemon)
+    assert not torn_down.exists()
+
+
+def test_an_ordinary_exit_runs_the_finaliser_the_daemon_test_watches(tmp_path: Path) -> None:
+    # the same process through the ordinary exit: its teardown does run the finaliser,
+    # so the test above would see a teardown if one happened
+    torn_down = tmp_path / "torn-down"
+    script = textwrap.dedent(
+        f"""
+        import pathlib
+
+        class Kept:
+            def __del__(self):
+                pathlib.Path({str(torn_down)!r}).write_text("torn down")
+
+        kept = Kept()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    assert done.returncode == 0
+    assert torn_down.read_text() == "torn down"
