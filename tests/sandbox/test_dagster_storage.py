@@ -7,10 +7,16 @@ import sqlite3
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from sandbox.build import instance_overrides
 from sandbox.dagster_home import prepare_home
-from sandbox.dagster_storage import OPEN_RUN_FILES, PooledSqliteEventLogStorage
+from sandbox.dagster_storage import (
+    OPEN_RUN_FILES,
+    SQLITE_HEADER,
+    PooledSqliteEventLogStorage,
+    new_run_template_name,
+)
 
 
 @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers")])
@@ -81,6 +87,61 @@ def test_every_run_file_is_the_one_dagster_creates(tmp_path: Path) -> None:
     for path in files:
         assert _schema(path) == (tables, revision, mode)
     assert not list(path.parent.glob("*.partial"))
+
+
+def _run_files_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The databases Dagster's schema is built in from now on, by URL (the index's
+    included), recorded as they are made."""
+    made: list[str] = []
+    build = PooledSqliteEventLogStorage._initdb
+
+    def recorded(self: PooledSqliteEventLogStorage, engine: object, **kwargs: object) -> None:
+        made.append(str(getattr(engine, "url", "")))
+        build(self, engine, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "_initdb", recorded)
+    return made
+
+
+def test_a_later_process_starts_its_runs_from_the_kept_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = prepare_home(tmp_path / "dagster_home")
+    with dg.DagsterInstance.local_temp(str(home), overrides=instance_overrides(home)) as first:
+        storage = first.event_log_storage
+        assert isinstance(storage, PooledSqliteEventLogStorage)
+        runs_folder = Path(storage._base_dir)
+        first_run = dg.materialize([numbers], instance=first).run_id
+    kept = runs_folder / new_run_template_name()
+    assert kept.read_bytes().startswith(SQLITE_HEADER)
+    assert not list(runs_folder.glob("*.partial"))
+
+    made = _run_files_made(monkeypatch)  # a new instance: as a later process has
+    with dg.DagsterInstance.local_temp(str(home), overrides=instance_overrides(home)) as later:
+        second_run = dg.materialize([numbers], instance=later)
+        assert second_run.success
+        later_file = Path(later.event_log_storage.path_for_shard(second_run.run_id))  # type: ignore[attr-defined]
+    assert [url for url in made if not url.endswith("index.db")] == []  # no schema built
+    assert _schema(later_file) == _schema(runs_folder / f"{first_run}.db")
+    # Dagster's own storage lists the runs' files: the kept one is not among them
+    with dg.DagsterInstance.local_temp(str(home)) as reader:
+        listed = reader.event_log_storage.get_all_run_ids()  # type: ignore[attr-defined]
+    assert sorted(listed) == sorted([first_run, second_run.run_id])
+
+
+def test_a_kept_file_that_is_no_database_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = prepare_home(tmp_path / "dagster_home")
+    runs_folder = home / "history" / "runs"
+    runs_folder.mkdir(parents=True, exist_ok=True)
+    kept = runs_folder / new_run_template_name()
+    kept.write_bytes(b"half a file")
+    made = _run_files_made(monkeypatch)
+    with dg.DagsterInstance.local_temp(str(home), overrides=instance_overrides(home)) as instance:
+        assert dg.materialize([numbers], instance=instance).success
+    assert [url for url in made if not url.endswith("index.db")]  # made in a scratch folder
+    assert kept.read_bytes().startswith(SQLITE_HEADER)
 
 
 def test_an_instance_with_its_own_storage_is_left_as_it_is(tmp_path: Path) -> None:
