@@ -20,7 +20,13 @@ from mesh_platform.errors import ContractViolation, ProductDefinitionError
 from mesh_platform.location import build_definitions
 from mesh_platform.products import asset as asset_module
 from mesh_platform.products.asset import input_order
-from mesh_platform.products.python import DeferredInput, Input, python_product, read_input
+from mesh_platform.products.python import (
+    DeferredInput,
+    Input,
+    input_batches,
+    python_product,
+    read_input,
+)
 from mesh_platform.products.sql import load_sql_product
 from mesh_platform.settings import get_settings
 from mesh_platform.wap import AuditFailed
@@ -506,6 +512,28 @@ def test_a_deferred_input_is_read_in_batches_through_the_engine_and_counted() ->
     assert (result.metadata or {})["rows_read"].data == {"shop.orders": len(whole)}
     top_items = engine.read_product("shop", "top_items").sort_values("rank")
     assert top_items["item_id"].tolist() == ["I003", "I001", "I002"]
+
+
+def test_a_batch_of_no_row_is_refused_at_once_naming_the_input() -> None:
+    """Asking batches of fewer than one row fails when asked, not at the first batch,
+    and says which input (a deferred input's product) was asked."""
+    read: list[str] = []
+
+    def whole() -> pd.DataFrame:
+        read.append("whole")
+        return pd.DataFrame({"a": [1]})
+
+    deferred = DeferredInput("shop.orders", whole)
+    with pytest.raises(ValueError, match=r"^shop\.orders: a batch holds at least one row, not 0"):
+        deferred.batches(rows=0)
+    with pytest.raises(ValueError, match=r"^shop\.orders: .* not -3"):
+        input_batches(deferred, rows=-3)
+    with pytest.raises(ValueError, match=r"^input_batches: a batch holds at least one row"):
+        input_batches(pd.DataFrame({"a": [1, 2]}), rows=0)
+    assert read == []  # nothing was read
+    assert deferred.rows is None
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    assert [b["a"].tolist() for b in input_batches(frame, rows=2)] == [[1, 2], [3]]
 
 
 def test_a_python_products_inputs_and_frame_are_let_go_before_its_rows_are_written(

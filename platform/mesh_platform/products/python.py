@@ -171,10 +171,11 @@ class DeferredInput:
         input's order; its rows read are counted once the last batch is taken.
 
         Raises:
-            ValueError: ``rows`` below 1.
+            ValueError: ``rows`` below 1 (at once, not at the first batch).
         """
-        if rows < 1:
-            raise ValueError(f"{self.product}: a batch holds at least one row, not {rows}")
+        return self._batches(_batch_rows(rows, self.product))
+
+    def _batches(self, rows: int) -> Iterator[Any]:
         read = self._read_batches
         batches = read(rows) if read is not None else _cut(self._read(), rows)
         total = 0
@@ -197,9 +198,18 @@ def input_batches(value: Any, *, rows: int) -> Iterator[Any]:
     :class:`DeferredInput`'s batches (:meth:`DeferredInput.batches`), a frame cut."""
     if isinstance(value, DeferredInput):
         return value.batches(rows=rows)
+    return _cut(value, _batch_rows(rows, "input_batches"))
+
+
+def _batch_rows(rows: int, reader: str) -> int:
+    """``rows``, the most a batch of ``reader`` holds, when it is at least 1.
+
+    Raises:
+        ValueError: ``rows`` below 1, naming ``reader``.
+    """
     if rows < 1:
-        raise ValueError(f"a batch holds at least one row, not {rows}")
-    return _cut(value, rows)
+        raise ValueError(f"{reader}: a batch holds at least one row, not {rows}")
+    return rows
 
 
 def _cut(frame: Any, rows: int) -> Iterator[Any]:
