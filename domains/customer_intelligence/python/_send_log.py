@@ -86,7 +86,7 @@ def code_sends(
     # customers numbered as first seen, their ids held once (not once per batch)
     seen = pd.Index([], dtype=object)
     for batch in batches:
-        coded, ids = _code_batch(batch, bookers)
+        coded, ids, last_sent = _code_batch(batch, bookers)
         number = seen.get_indexer(pd.Index(ids, dtype=object))
         new = number < 0
         if new.any():
@@ -95,10 +95,11 @@ def code_sends(
         coded["customer"] = number[coded["customer"]].astype(np.int32)
         for name, values in coded.items():
             parts[name].append(values)
-        latest.append(utc(batch["sent_at"]).max())
+        latest.append(last_sent)
     # then numbered in the order of their ids
-    order = np.argsort(seen.to_numpy(dtype=object), kind="stable")
-    customers = seen.to_numpy(dtype=object)[order]
+    ids_seen = seen.to_numpy(dtype=object)
+    order = np.argsort(ids_seen, kind="stable")
+    customers = ids_seen[order]
     rank = np.empty(order.size, dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
     parts["customer"] = [rank[first_seen] for first_seen in parts["customer"]]
@@ -129,10 +130,13 @@ def _joined(values: list[np.ndarray], name: str) -> np.ndarray:
     return joined
 
 
-def _code_batch(sends: pd.DataFrame, bookers: _Bookers) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _code_batch(
+    sends: pd.DataFrame, bookers: _Bookers
+) -> tuple[dict[str, np.ndarray], np.ndarray, pd.Timestamp]:
     """One batch of sends coded: its fields, the customers numbered within the batch
-    (``customer``), and the customer ids of those numbers."""
-    sent = utc(sends["sent_at"]).astype("datetime64[ns, UTC]")
+    (``customer``), the customer ids of those numbers, and its latest send time."""
+    stamps = utc(sends["sent_at"])
+    sent = stamps.astype("datetime64[ns, UTC]")
     # Paris times through an index, not the Series' ``.dt`` (which the Series caches in a
     # reference cycle, freed only by the cycle collector)
     moments = pd.DatetimeIndex(sent)
@@ -163,7 +167,7 @@ def _code_batch(sends: pd.DataFrame, bookers: _Bookers) -> tuple[dict[str, np.nd
         "action": action.astype(np.int8),
         "opened": (sends["opens_count"].to_numpy() > 0).astype(np.int8),
     }
-    return coded, np.asarray(ids, dtype=object)
+    return coded, np.asarray(ids, dtype=object), stamps.max()
 
 
 class _Bookers:
