@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from domains.customer_intelligence.python import lead_scores as lead_module
 from domains.customer_intelligence.python.campaign_appetence import (
     _choose_programmes,
     campaign_appetence,
 )
 from domains.customer_intelligence.python.lead_scores import lead_scores
-from mesh_platform.products.python import ProductOutput
+from mesh_platform.products.python import DeferredInput, ProductOutput
 from mesh_platform.settings import get_settings
 from tests.support.products import left_out_rows, run_product
 
@@ -487,6 +488,58 @@ def test_lead_scores_publish_their_holdout_metrics() -> None:
     assert result.metadata["seed"] == get_settings().seed
     again = lead_scores(**frames)
     pd.testing.assert_frame_equal(result.frame, again.frame)
+
+
+def test_lead_scores_read_their_sends_a_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deferred sends are never read whole: lead scoring asks for batches of
+    :data:`SEND_BATCH_ROWS`, keeps their clicked sends, and scores what it scores with
+    the whole frame."""
+    world = lead_world()
+    rng = np.random.default_rng(3)
+    n = 40
+    unclicked = pd.DataFrame(
+        {
+            "customer_id": [customer(int(c)) for c in rng.integers(1, 30, n)],
+            "sent_at": TODAY - pd.to_timedelta(rng.integers(2, 400, n), unit="D"),
+            "clicks_count": 0,
+            "last_clicked_at": pd.NaT,
+        }
+    )
+    sends = pd.concat([unclicked, world["campaigns.campaign_sends"]], ignore_index=True)
+    sends["last_clicked_at"] = pd.to_datetime(sends["last_clicked_at"])
+    frames = {
+        "sales": world["sales.sales_lines"],
+        "bookings": world["bookings.bookings"],
+        "sessions": world["web.web_sessions"],
+        "affinities": world["web.customer_affinities"],
+        "calls": world["telephony.calls"],
+        "villages": world["resorts.villages"],
+        "segments": world["customer_intelligence.rfm_segments"],
+        "members": world["customers.customer_profile"],
+        "consent": world["customers.customer_consent"],
+    }
+    whole = lead_scores(**frames, sends=sends)
+    monkeypatch.setattr(lead_module, "SEND_BATCH_ROWS", 7)
+    asked: list[int] = []
+
+    def read_whole() -> pd.DataFrame:
+        raise AssertionError("the sends were read whole")
+
+    def batches(rows: int) -> list[pd.DataFrame]:
+        asked.append(rows)
+        return [sends[i : i + rows].reset_index(drop=True) for i in range(0, len(sends), rows)]
+
+    deferred = DeferredInput("campaigns.campaign_sends", read_whole, batches)
+    batched = lead_scores(**frames, sends=deferred)
+
+    assert asked == [7]
+    assert deferred.rows == len(sends)
+    assert isinstance(whole, ProductOutput)
+    assert isinstance(batched, ProductOutput)
+    pd.testing.assert_frame_equal(batched.frame, whole.frame)
+    assert batched.metadata == whole.metadata
+    clicker = whole.frame[whole.frame["customer_id"] == customer(2)]
+    assert (clicker["maturity"] == "warm").all()  # the click, kept from its batch
 
 
 def test_lead_scores_publish_only_customers_who_may_be_contacted() -> None:

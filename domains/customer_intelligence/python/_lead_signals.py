@@ -9,6 +9,7 @@ booking.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,44 @@ LEAD_FEATURES = (
     "recency_seasons",
     "amount_log",
 )
+
+
+@dataclass(frozen=True)
+class ClickedSends:
+    """What lead scoring keeps of the sends, read a batch at a time.
+
+    Attributes:
+        clicked: the clicked sends (``customer_id``, ``clicks_count``,
+            ``last_clicked_at``), indexed by their position among every send, as the
+            whole frame filtered would be.
+        latest: each batch's latest send time, as read (for the data's "today").
+    """
+
+    clicked: pd.DataFrame
+    latest: pd.Series
+
+
+def clicked_sends(batches: Iterable[pd.DataFrame]) -> ClickedSends:
+    """The clicked sends and the latest send times of ``batches`` of sends (their
+    ``customer_id``, ``sent_at``, ``clicks_count`` and ``last_clicked_at``), one batch
+    held at a time: the same rows, order and values as the whole frame filtered."""
+    clicked: list[pd.DataFrame] = []
+    latest: list[pd.Series] = []
+    offset = 0
+    for batch in batches:
+        mask = (batch["clicks_count"] > 0).to_numpy()
+        kept = batch.loc[mask, ["customer_id", "clicks_count", "last_clicked_at"]]
+        kept.index = pd.Index(offset + np.flatnonzero(mask))
+        clicked.append(kept)
+        sent = batch["sent_at"]
+        latest.append(sent[sent == sent.max()].iloc[:1])  # none when every time is null
+        offset += len(batch)
+    if not clicked:
+        return ClickedSends(
+            pd.DataFrame(columns=["customer_id", "clicks_count", "last_clicked_at"]),
+            pd.Series([], dtype="datetime64[us, UTC]"),
+        )
+    return ClickedSends(pd.concat(clicked), pd.concat(latest))
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,10 @@ SEND_CLICKS = Input(
     "campaigns.campaign_sends", "customer_id sent_at clicks_count last_clicked_at", deferred=True
 )
 """What lead scoring reads of the sends: their date (for "today") and their clicks.
-Deferred: only the clicked ones are kept, and the frame of every send is let go before
-the fits."""
+Deferred: read a batch at a time, of which only the clicked sends are kept (the frame
+of every send is never held)."""
+SEND_BATCH_ROWS = 1_000_000
+"""Sends read at a time when the models read them in batches (some 150 MB of frame)."""
 BOOKINGS = Input(
     "bookings.bookings",
     "customer_id village_id channel status created_at arrival_date season amount_eur",

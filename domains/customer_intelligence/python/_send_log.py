@@ -37,8 +37,6 @@ two programmes whose usefulness is decided per customer."""
 PARIS = "Europe/Paris"
 ACTION_WINDOW = pd.Timedelta(days=7)
 """A booking this soon after a send is an action on the send."""
-SEND_BATCH_ROWS = 1_000_000
-"""Sends coded at a time when they are read in batches (some 150 MB of frame)."""
 _CODED = ("customer", "year", "channel", "action", "opened")
 
 

@@ -26,6 +26,7 @@ from domains.customer_intelligence.python._models import (
     HOLDOUT_SHARE,
     MEMBERS,
     RFM,
+    SEND_BATCH_ROWS,
     SENDS,
     batched_log_odds,
     binary_metrics,
@@ -55,7 +56,6 @@ from domains.customer_intelligence.python._send_history import (
 )
 from domains.customer_intelligence.python._send_log import (
     PROGRAMMES,
-    SEND_BATCH_ROWS,
     SETTINGS,
     SendLog,
     code_sends,

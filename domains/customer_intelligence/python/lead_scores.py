@@ -19,6 +19,7 @@ from contracts.customer_intelligence import LeadScores
 from domains.customer_intelligence.python._calibration import Calibrator, calibrate
 from domains.customer_intelligence.python._lead_signals import (
     LEAD_FEATURES,
+    clicked_sends,
     lead_events,
     lead_frame,
     maturity,
@@ -27,6 +28,7 @@ from domains.customer_intelligence.python._models import (
     BOOKINGS,
     MEMBERS,
     RFM,
+    SEND_BATCH_ROWS,
     SEND_CLICKS,
     BinaryModel,
     batched_log_odds,
@@ -43,8 +45,8 @@ from mesh_platform.products.python import (
     DeferredInput,
     Input,
     ProductOutput,
+    input_batches,
     python_product,
-    read_input,
 )
 from mesh_platform.settings import get_settings
 
@@ -115,22 +117,22 @@ def lead_scores(
     (:func:`~mesh_platform.privacy.consent.keep_consented`).
     """
     seed = get_settings().seed
-    sent = read_input(sends)
+    sent = clicked_sends(input_batches(sends, rows=SEND_BATCH_ROWS))
     ev = lead_events(
         sales=sales,
         bookings=bookings,
         sessions=sessions,
         affinities=affinities,
         calls=calls,
-        sends=sent,
+        sends=sent.clicked,
         villages=villages,
         segments=segments,
         members=members,
     )
     today = data_today(
-        bookings["created_at"], sessions["started_at"], calls["started_at"], sent["sent_at"]
+        bookings["created_at"], sessions["started_at"], calls["started_at"], sent.latest
     )
-    del sent  # every send read; the events keep the clicked ones
+    del sent  # the events keep the clicks
     current = int(season_start_year(pd.Series([today]))[0])
     seasons = sorted(int(y) for y in ev.stays["season_year"].unique() if y < current)
     train_seasons = seasons[1:] if len(seasons) > 1 else seasons
