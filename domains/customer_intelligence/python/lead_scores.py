@@ -64,6 +64,23 @@ def features_log_odds(model: BinaryModel, frame: pd.DataFrame) -> np.ndarray:
     )
 
 
+def training_sample(seasons: list[pd.DataFrame], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features and outcomes of the candidates at positions ``rows`` (sorted) of the
+    seasons' candidates put one after the other: what the rows of their concatenation
+    give, taken from each season in turn, never concatenating the seasons."""
+    x = np.empty((rows.size, len(LEAD_FEATURES)))
+    ys = []
+    start = taken = 0
+    for frame in seasons:
+        own = rows[(rows >= start) & (rows < start + len(frame))] - start
+        part = frame.iloc[own]
+        x[taken : taken + own.size] = part[list(LEAD_FEATURES)].to_numpy(float)
+        ys.append(part["booked"].to_numpy())
+        start += len(frame)
+        taken += own.size
+    return x, np.concatenate(ys)
+
+
 @python_product(
     LeadScores,
     inputs={
@@ -139,24 +156,19 @@ def lead_scores(
     frames = {t: lead_frame(ev, t, season_start(t), None) for t in train_seasons}
     rng = np.random.default_rng(seed)
 
-    def stack(years: list[int]) -> pd.DataFrame:
-        parts = [frames[y] for y in years if len(frames[y])]
-        return (
-            pd.concat(parts, ignore_index=True) if parts else lead_frame(ev, current, today, None)
-        )
-
     evaluation: dict[str, Any] = {"holdout_season": None}
     calibration: dict[str, Any] = {"method": None, "reason": "fewer than two past seasons"}
     calibrator: Calibrator = sigmoid
     fitted_seasons = train_seasons[:-1] if len(train_seasons) >= 2 else train_seasons
-    training = stack(fitted_seasons)
-    training = training.iloc[sample_rows(len(training), LEAD_MAX_TRAINING_ROWS, rng)]
     held = frames[train_seasons[-1]] if len(train_seasons) >= 2 else None
-    frames.clear()  # the fitted seasons' candidates are in the sample: let go
-    x, y = training[list(LEAD_FEATURES)].to_numpy(float), training["booked"].to_numpy()
-    training_rows = len(training)
-    training_rate = round(float(training["booked"].mean()), 5) if len(training) else None
-    del training
+    fitted = [frames.pop(y) for y in fitted_seasons if len(frames[y])]
+    frames.clear()
+    if not fitted:
+        fitted = [lead_frame(ev, current, today, None)]
+    x, y = training_sample(fitted, sample_rows(sum(map(len, fitted)), LEAD_MAX_TRAINING_ROWS, rng))
+    del fitted  # the fitted seasons' candidates are in the sample: let go
+    training_rows = len(y)
+    training_rate = round(float(pd.Series(y).mean()), 5) if len(y) else None
     model = fit_binary(x, y, seed=seed)
     del x, y
     if held is not None:
@@ -184,24 +196,29 @@ def lead_scores(
         """The season's candidates scored, each customer's best villages only (ranked by
         score, ties by village), without their features: one season's candidates are
         held at a time."""
-        frame = lead_frame(ev, year, today, operating)
-        frame = frame.assign(season=SEASONS.label(year))
-        frame["score"] = calibrator(features_log_odds(model, frame))
+        candidates = lead_frame(ev, year, today, operating)
+        score = calibrator(features_log_odds(model, candidates))
+        # the features let go once scored: only the pairs and their scores are sorted
+        frame = candidates[["customer_id", "village_id"]].assign(score=score)
+        del candidates, score
         frame = frame.sort_values(
             ["customer_id", "score", "village_id"], ascending=[True, False, True], ignore_index=True
         )
         frame["rank_for_customer"] = frame.groupby("customer_id").cumcount() + 1
+        frame = frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES]
         kept = ["customer_id", "village_id", "season", "score", "rank_for_customer"]
-        return frame.loc[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES, kept]
+        return frame.assign(season=SEASONS.label(year))[kept]
 
     # the seasons' labels sort as their years: rows ordered by season, customer, rank
     scored = pd.concat([top_villages(year) for year in (current, current + 1)], ignore_index=True)
     # decile of the score among the season's rows, 10 = the top tenth (ties by ids)
-    ordered = scored.sort_values(["season", "score", "customer_id", "village_id"])
+    keys = ["season", "score", "customer_id", "village_id"]
+    ordered = scored[keys].sort_values(keys)
     position = ordered.groupby("season").cumcount().to_numpy()
     size = ordered.groupby("season")["score"].transform("size").to_numpy()
     scored.loc[ordered.index, "decile"] = position * 10 // size + 1
     scored["decile"] = scored["decile"].astype(int)
+    del ordered, position, size
 
     amounts = ev.stays[ev.stays["created_at"] <= today]
     customer_mean = amounts.groupby("customer_id")["amount_eur"].mean()
@@ -216,7 +233,9 @@ def lead_scores(
     scored["predicted_revenue_eur"] = (scored["score"] * expected).clip(lower=0).round(2)
     scored["maturity"] = maturity(ev, scored, today)
     version = f"lead-hgb-{today:%Y.%m.%d}"
-    out = scored.assign(model_version=version, scored_at=today)[
+    scored["model_version"] = version
+    scored["scored_at"] = today
+    out = scored[
         [
             "customer_id",
             "village_id",
@@ -230,7 +249,7 @@ def lead_scores(
             "scored_at",
         ]
     ]
-    del scored, ordered, position, size, expected  # only ``out`` is filtered for consent
+    del scored, expected  # only ``out`` is filtered for consent
     metadata = {
         "model": "HistGradientBoostingClassifier",
         "model_version": version,

@@ -94,4 +94,9 @@ def keep_consented(
     left_out = frame.loc[~kept].copy()
     left_out["reason"] = NO_CONSENT
     left_out["row_key"] = f"{consent.column}=" + customers[~kept].astype(str)
-    return frame.loc[kept].reset_index(drop=True), left_out.reset_index(drop=True)
+    consented = frame.loc[kept]
+    # renumbered in place: ``reset_index`` would copy every row once more (a model's
+    # millions of scored rows held three times over)
+    for part in (consented, left_out):
+        part.index = pd.RangeIndex(len(part))
+    return consented, left_out

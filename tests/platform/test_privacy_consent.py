@@ -1,0 +1,79 @@
+"""A Python product's rows kept by the consent its contract declares
+(:func:`~mesh_platform.privacy.consent.keep_consented`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mesh_platform.contract import Consent, DataContract, Privacy, column
+from mesh_platform.privacy.consent import NO_CONSENT, keep_consented
+from mesh_platform.products.python import DeferredInput
+
+
+class Targets(
+    DataContract,
+    domain="crm",
+    product="consent_targets",
+    grain=("customer_id", "village_id"),
+    privacy=Privacy(
+        consent=Consent(
+            purpose="marketing", channels=("email",), source="customers.customer_consent"
+        )
+    ),
+    register=False,
+):
+    """One row per customer and village to write to."""
+
+    customer_id: str = column("The customer.")
+    village_id: str = column("The village.")
+    score: float = column("The score.")
+
+
+REGISTER = pd.DataFrame(
+    {
+        "customer_id": ["A", "B", "C", "C"],
+        "channel": ["email", "email", "sms", "email"],
+        "is_contactable": pd.array([True, False, True, None], dtype="boolean"),
+    }
+)
+
+
+def test_the_consented_rows_and_the_others_left_out_renumbered() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "A", "C", "D"],
+            "village_id": ["V1", "V1", "V2", "V3", "V1"],
+            "score": [0.5, 0.4, 0.3, 0.2, 0.1],
+        },
+        index=[40, 41, 42, 43, 44],  # a model's rows, numbered as it sorted them
+    )
+    before = frame.copy()
+    read: list[str] = []
+
+    def register() -> pd.DataFrame:
+        read.append("register")
+        return REGISTER
+
+    kept, left_out = keep_consented(
+        Targets, frame, DeferredInput("customers.customer_consent", register)
+    )
+
+    assert read == ["register"]  # the deferred register is read when filtering
+    pd.testing.assert_frame_equal(kept, before.loc[[40, 42]].reset_index(drop=True))
+    assert isinstance(kept.index, pd.RangeIndex)
+    assert isinstance(left_out.index, pd.RangeIndex)
+    assert left_out["customer_id"].tolist() == ["B", "C", "D"]  # refused, sms only, unknown
+    assert set(left_out["reason"]) == {NO_CONSENT}
+    assert left_out["row_key"].tolist() == ["customer_id=B", "customer_id=C", "customer_id=D"]
+    # the product's frame is left as it was
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_every_row_consented_leaves_none_out() -> None:
+    frame = pd.DataFrame(
+        {"customer_id": ["A", "A"], "village_id": ["V1", "V2"], "score": [1.0, 2.0]}
+    )
+    kept, left_out = keep_consented(Targets, frame, REGISTER)
+    pd.testing.assert_frame_equal(kept, frame)
+    assert left_out.empty
+    assert list(left_out.columns) == [*frame.columns, "reason", "row_key"]
