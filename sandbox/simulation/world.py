@@ -92,7 +92,7 @@ def _simulate(
     connection: duckdb.DuckDBPyConnection, config: Scale, world_seed: int
 ) -> SimulationReport:
     started = time.perf_counter()
-    writer = LandingWriter(connection)
+    writer = LandingWriter(connection, chunk_rows=config.write_chunk_rows)
     ctx = Context(
         scale=config, streams=Streams(world_seed), timeline=Timeline.build(config), writer=writer
     )

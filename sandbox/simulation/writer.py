@@ -21,10 +21,19 @@ def landing_schema(domain: str) -> str:
 
 
 class LandingWriter:
-    """Creates (or replaces) landing tables and counts their rows."""
+    """Creates (or replaces) landing tables and counts their rows.
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    A frame is handed to DuckDB ``chunk_rows`` rows at a time: its Arrow conversion (a
+    copy of its text columns) is then held for one chunk, not for the whole table (at
+    ``large``, the 7.5 million sale lines' forty columns). The rows, and their order,
+    are the same.
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, chunk_rows: int = 1_000_000) -> None:
+        if chunk_rows < 1:
+            raise ValueError(f"LandingWriter: a chunk holds at least one row, not {chunk_rows}")
         self.connection = connection
+        self.chunk_rows = chunk_rows
         self.rows: dict[str, int] = {}
         self._schemas: set[str] = set()
 
@@ -53,6 +62,11 @@ class LandingWriter:
         a SHA-256), after the frame's own; ``drop`` leaves frame columns out (those
         only needed to compute others).
         """
+        if frame.height > self.chunk_rows:
+            for offset in range(0, frame.height, self.chunk_rows):
+                chunk = frame.slice(offset, self.chunk_rows)
+                self.write(domain, table, chunk, computed=computed, drop=drop)
+            return
         schema = landing_schema(domain)
         qualified = f"{schema}.{table}"
         relation = self.connection.from_arrow(frame.to_arrow())

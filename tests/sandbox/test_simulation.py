@@ -550,3 +550,22 @@ def test_segments_move_plausibly(small: duckdb.DuckDBPyConnection) -> None:
     assert 0.4 <= frequency[1] <= 0.8
     assert frequency[1] > frequency[2] > frequency[3]
     assert 0 < frequency[5] < 0.1
+
+
+def test_a_frame_is_written_a_chunk_at_a_time_with_the_same_rows() -> None:
+    frame = pl.DataFrame({"n": list(range(10)), "name": [f"v{i}" for i in range(10)]})
+    computed = {"loud": duckdb.FunctionExpression("upper", duckdb.ColumnExpression("name"))}
+    tables = []
+    for chunk_rows in (3, 10, 1_000):
+        writer = LandingWriter(duckdb.connect(), chunk_rows=chunk_rows)
+        writer.write("web", "visits", frame, computed=computed, drop=("n",))
+        writer.write("web", "visits", frame.head(2), computed=computed, drop=("n",))  # appended
+        assert writer.rows == {"landing_web.visits": 12}
+        tables.append(
+            writer.connection.sql("SELECT * FROM landing_web.visits ORDER BY rowid").fetchall()
+        )
+    assert tables[0] == tables[1] == tables[2]
+    assert tables[0][:3] == [("v0", "V0"), ("v1", "V1"), ("v2", "V2")]
+    assert [row[0] for row in tables[0]] == [f"v{i}" for i in (*range(10), 0, 1)]
+    with pytest.raises(ValueError, match="at least one row, not 0"):
+        LandingWriter(duckdb.connect(), chunk_rows=0)
