@@ -423,6 +423,11 @@ def lead_world() -> dict[str, pd.DataFrame]:
     }
 
 
+def lead_arguments(world: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The world's products as ``lead_scores``' arguments, by its declared inputs."""
+    return {name: world[product] for name, product in lead_scores.inputs.items()}
+
+
 def test_lead_scores_rank_the_village_a_loyal_customer_returns_to() -> None:
     world = lead_world()
     out = run_product("customer_intelligence.lead_scores", products=world)
@@ -458,18 +463,7 @@ def test_lead_scores_rank_the_village_a_loyal_customer_returns_to() -> None:
 
 def test_lead_scores_publish_their_holdout_metrics() -> None:
     world = lead_world()
-    frames = {
-        "sales": world["sales.sales_lines"],
-        "bookings": world["bookings.bookings"],
-        "sessions": world["web.web_sessions"],
-        "affinities": world["web.customer_affinities"],
-        "calls": world["telephony.calls"],
-        "sends": world["campaigns.campaign_sends"],
-        "villages": world["resorts.villages"],
-        "segments": world["customer_intelligence.rfm_segments"],
-        "members": world["customers.customer_profile"],
-        "consent": world["customers.customer_consent"],
-    }
+    frames = lead_arguments(world)
     result = lead_scores(**frames)
     assert isinstance(result, ProductOutput)
     evaluation = result.metadata["evaluation"]
@@ -507,17 +501,8 @@ def test_lead_scores_read_their_sends_a_batch_at_a_time(monkeypatch: pytest.Monk
     )
     sends = pd.concat([unclicked, world["campaigns.campaign_sends"]], ignore_index=True)
     sends["last_clicked_at"] = pd.to_datetime(sends["last_clicked_at"])
-    frames = {
-        "sales": world["sales.sales_lines"],
-        "bookings": world["bookings.bookings"],
-        "sessions": world["web.web_sessions"],
-        "affinities": world["web.customer_affinities"],
-        "calls": world["telephony.calls"],
-        "villages": world["resorts.villages"],
-        "segments": world["customer_intelligence.rfm_segments"],
-        "members": world["customers.customer_profile"],
-        "consent": world["customers.customer_consent"],
-    }
+    frames = lead_arguments(world)
+    del frames["sends"]
     whole = lead_scores(**frames, sends=sends)
     monkeypatch.setattr(lead_module, "SEND_BATCH_ROWS", 7)
     asked: list[int] = []
