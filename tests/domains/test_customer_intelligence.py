@@ -21,9 +21,9 @@ from domains.customer_intelligence.python.campaign_appetence import (
     campaign_appetence,
 )
 from domains.customer_intelligence.python.lead_scores import lead_scores
-from mesh_platform.products.python import DeferredInput, ProductOutput
+from mesh_platform.products.python import ProductOutput
 from mesh_platform.settings import get_settings
-from tests.support.products import left_out_rows, run_product
+from tests.support.products import deferred_in_batches, left_out_rows, run_product
 
 CURRENT_YEAR = 2023
 """The hand-made history ends in season 2023-24 (the latest sale date is in it)."""
@@ -506,15 +506,7 @@ def test_lead_scores_read_their_sends_a_batch_at_a_time(monkeypatch: pytest.Monk
     whole = lead_scores(**frames, sends=sends)
     monkeypatch.setattr(lead_module, "SEND_BATCH_ROWS", 7)
     asked: list[int] = []
-
-    def read_whole() -> pd.DataFrame:
-        raise AssertionError("the sends were read whole")
-
-    def batches(rows: int) -> list[pd.DataFrame]:
-        asked.append(rows)
-        return [sends[i : i + rows].reset_index(drop=True) for i in range(0, len(sends), rows)]
-
-    deferred = DeferredInput("campaigns.campaign_sends", read_whole, batches)
+    deferred = deferred_in_batches("campaigns.campaign_sends", sends, asked)
     batched = lead_scores(**frames, sends=deferred)
 
     assert asked == [7]

@@ -17,6 +17,7 @@ from domains.customer_intelligence.python._send_log import (
     in_send_order,
 )
 from mesh_platform.products.python import DeferredInput
+from tests.support.products import deferred_in_batches
 
 
 def sends_world(n: int = 5_000, customers: int = 700) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -136,15 +137,7 @@ def test_the_product_reads_its_sends_a_batch_at_a_time(monkeypatch: pytest.Monke
     sends, bookings = sends_world(n=2_000)
     monkeypatch.setattr(appetence, "SEND_BATCH_ROWS", 300)
     asked: list[int] = []
-
-    def whole() -> pd.DataFrame:
-        raise AssertionError("the sends were read whole")
-
-    def batches(rows: int) -> list[pd.DataFrame]:
-        asked.append(rows)
-        return [sends[i : i + rows] for i in range(0, len(sends), rows)]
-
-    deferred = DeferredInput("campaigns.campaign_sends", whole, batches)
+    deferred = deferred_in_batches("campaigns.campaign_sends", sends, asked)
     log, today = appetence._learning_base(deferred, bookings)
 
     assert asked == [300]

@@ -38,6 +38,7 @@ from mesh_platform.landing import landing_sources
 from mesh_platform.location import domain_products
 from mesh_platform.partitions import PartitionRange
 from mesh_platform.products.asset import materialize_product
+from mesh_platform.products.python import DeferredInput
 from mesh_platform.wap_accounting import rejects_table_for
 
 _PANDAS_TYPES = {
@@ -185,3 +186,18 @@ def _tolerating(contract: type[DataContract], *, everything: bool) -> Iterator[N
         yield
     finally:
         contract.__product_meta__ = meta
+
+
+def deferred_in_batches(product: str, frame: pd.DataFrame, asked: list[int]) -> DeferredInput:
+    """``frame`` as a deferred input that may only be read in batches: each batch size
+    asked is recorded in ``asked``, each batch numbered from 0 as an engine's are; a read
+    of the whole frame fails the test."""
+
+    def read_whole() -> pd.DataFrame:
+        raise AssertionError(f"{product} was read whole")
+
+    def batches(rows: int) -> list[pd.DataFrame]:
+        asked.append(rows)
+        return [frame[i : i + rows].reset_index(drop=True) for i in range(0, len(frame), rows)]
+
+    return DeferredInput(product, read_whole, batches)
