@@ -11,6 +11,7 @@ import polars as pl
 import sqlglot.expressions as exp
 
 from mesh_platform.domains import DOMAINS
+from sandbox.simulation.scales import Scale
 
 
 def landing_schema(domain: str) -> str:
@@ -23,13 +24,17 @@ def landing_schema(domain: str) -> str:
 class LandingWriter:
     """Creates (or replaces) landing tables and counts their rows.
 
-    A frame is handed to DuckDB ``chunk_rows`` rows at a time: its Arrow conversion (a
-    copy of its text columns) is then held for one chunk, not for the whole table (at
-    ``large``, the 7.5 million sale lines' forty columns). The rows, and their order,
-    are the same.
+    A frame is handed to DuckDB ``chunk_rows`` rows at a time (by default, a scale's
+    ``write_chunk_rows``): its Arrow conversion (a copy of its text columns) is then held
+    for one chunk, not for the whole table (at ``large``, the 7.5 million sale lines'
+    forty columns). The rows, and their order, are the same.
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, chunk_rows: int = 1_000_000) -> None:
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        chunk_rows: int = Scale.model_fields["write_chunk_rows"].default,
+    ) -> None:
         if chunk_rows < 1:
             raise ValueError(f"LandingWriter: a chunk holds at least one row, not {chunk_rows}")
         self.connection = connection
