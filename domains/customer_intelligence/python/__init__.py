@@ -7,8 +7,9 @@ models are built from, named for what it computes.
 
 - ``_models.py``: what both models share: the seed, the gradient-boosting fits and
   their metrics, the data's "today" and seasons, the upstream columns both read.
-- ``_lead_signals.py``: the dated signals and candidate (customer, village) pairs
-  lead scoring learns from.
+- ``_lead_signals.py``: the dated signals lead scoring learns from.
+- ``_lead_candidates.py``: a season's candidate (customer, village) pairs with their
+  features, built a block of customers at a time.
 - ``_send_history.py``: the campaign history as a learning base (one entry per send)
   and each customer's engagement with every setting.
 - ``_segment_moves.py``: the classifier of season-to-season segment transitions.

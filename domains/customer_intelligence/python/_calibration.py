@@ -75,9 +75,11 @@ def calibrate(
     seed: int,
 ) -> tuple[Calibrator, dict[str, Any]]:
     """The calibration map fitted on a held-out season, and its evaluation: fitted on
-    half of the season's customers (drawn with ``rng``), read on the other half (raw
-    and calibrated metrics, the reliability tables), then refitted on the whole season."""
-    ids, code = np.unique(customer.astype(str), return_inverse=True)
+    half of the season's customers (drawn with ``rng``, one draw a customer in the
+    order of ``customer``, each row's customer as any sortable key), read on the other
+    half (raw and calibrated metrics, the reliability tables), then refitted on the
+    whole season."""
+    ids, code = np.unique(customer, return_inverse=True)
     check = (rng.random(ids.size) < 0.5)[code]
     half = platt(log_odds[~check], outcome[~check], seed)
     raw, calibrated = sigmoid(log_odds[check]), half(log_odds[check])

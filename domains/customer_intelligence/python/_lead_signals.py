@@ -1,10 +1,9 @@
 """The signals lead scoring learns from, and its candidate (customer, village) pairs.
 
 Not a product (see the package): the machinery of ``lead_scores``. :func:`lead_events`
-gathers the dated signals once; :func:`lead_frame` builds, for one season and a
-cutoff, the candidate pairs with the features known at the cutoff and, when the
-season is over, the outcome; :func:`maturity` says how close a scored pair is to a
-booking.
+gathers the dated signals once (the candidate pairs of a season, with the features
+known at a cutoff, are built from them in ``_lead_candidates``); :func:`maturity` says
+how close a scored pair is to a booking.
 """
 
 from __future__ import annotations
@@ -208,140 +207,6 @@ def join_left(frame: pd.DataFrame, extra: pd.DataFrame, keys: list[str]) -> pd.D
         values = extra[name].reset_index(drop=True)
         frame[name] = values.take(at).to_numpy() if found.all() else values.reindex(at).to_numpy()
     return frame
-
-
-def lead_frame(
-    ev: LeadEvents,
-    season_year: int,
-    cutoff: pd.Timestamp,
-    operating: set[str] | None,
-) -> pd.DataFrame:
-    """Candidate (customer, village) pairs for a season, with the features known at
-    ``cutoff`` and, when the season is over, the outcome ``booked``.
-
-    Candidates: every customer with a purchase, a booking or an identified session in
-    the five years before ``cutoff``; for each, the villages of their past stays,
-    sessions and sales calls of the past year, and the most booked villages of the
-    last season complete at ``cutoff`` (plus the web favourite village when
-    ``operating`` is given, i.e. when scoring).
-    """
-    five_years = cutoff - pd.DateOffset(years=5)
-    year = cutoff - pd.DateOffset(years=1)
-    quarter = cutoff - pd.Timedelta(days=90)
-    history = ev.stays[(ev.stays["created_at"] < cutoff) & (ev.stays["season_year"] < season_year)]
-    web = ev.sessions[ev.sessions["at"] < cutoff]
-    active = pd.concat(
-        [
-            ev.purchases.loc[ev.purchases["at"].between(five_years, cutoff, "left"), "customer_id"],
-            ev.stays.loc[ev.stays["created_at"].between(five_years, cutoff, "left"), "customer_id"],
-            web.loc[web["at"] >= five_years, "customer_id"],
-        ]
-    ).unique()
-    if active.size == 0:
-        return pd.DataFrame(columns=["customer_id", "village_id", *LEAD_FEATURES, "booked"])
-    # popularity: shares of the stays of the last season complete at the cutoff
-    complete = min(season_year, int(season_start_year(pd.Series([cutoff]))[0])) - 1
-    last_season = history[history["season_year"] == complete]
-    popularity = last_season["village_id"].value_counts(normalize=True)
-    popular = popularity.sort_index().sort_values(ascending=False, kind="stable")
-    top = list(popular.index[:LEAD_POPULAR_CANDIDATES])
-    year_web = web[web["at"] >= year]
-    year_calls = ev.sales_calls[ev.sales_calls["at"].between(year, cutoff, "left")]
-    signals = [
-        history[["customer_id", "village_id"]],
-        year_web.loc[year_web["village_id"].notna(), ["customer_id", "village_id"]],
-        year_calls[["customer_id", "village_id"]],
-        pd.DataFrame(
-            {
-                "customer_id": np.repeat(active, len(top)),
-                "village_id": np.tile(np.array(top, dtype=object), active.size),
-            }
-        ),
-    ]
-    if operating is not None:
-        signals.append(ev.favourite)
-    pairs = pd.concat(signals, ignore_index=True).astype(str).drop_duplicates()
-    pairs = pairs[pairs["customer_id"].isin(set(active))]
-    if operating is not None:
-        pairs = pairs[pairs["village_id"].isin(operating)]
-    pairs = pairs.sort_values(["customer_id", "village_id"], ignore_index=True)
-
-    here = history.groupby(["customer_id", "village_id"], as_index=False).agg(
-        stays_here=("season_year", "size"), last_here=("season_year", "max")
-    )
-    per_customer = history.groupby("customer_id", as_index=False).agg(
-        stays=("season_year", "size"),
-        seasons_with_stay=("season_year", "nunique"),
-        mean_booking_amount=("amount_eur", "mean"),
-    )
-    sessions_here = count_by(
-        year_web.dropna(subset=["village_id"]), ["customer_id", "village_id"], "sessions_here"
-    )
-    searches_here = count_by(
-        year_web[year_web["dated_search"] & year_web["village_id"].notna()],
-        ["customer_id", "village_id"],
-        "searches_here",
-    )
-    sessions = count_by(year_web, ["customer_id"], "sessions")
-    calls_here = count_by(year_calls, ["customer_id", "village_id"], "sales_calls_here")
-    clicks = ev.clicks[ev.clicks["at"] < cutoff]
-    clicks_90 = count_by(clicks[clicks["at"] >= quarter], ["customer_id"], "clicks_90d")
-    clicks_365 = count_by(clicks[clicks["at"] >= year], ["customer_id"], "clicks_365d")
-    # type affinity: the customer's past stays and village sessions on villages of this
-    # village's type, smoothed towards one half
-    typed = pd.concat(
-        [
-            history[["customer_id", "village_id"]],
-            year_web.dropna(subset=["village_id"])[["customer_id", "village_id"]],
-        ]
-    )
-    typed = typed.assign(village_type=typed["village_id"].map(ev.village_type))
-    by_type = count_by(typed, ["customer_id", "village_type"], "typed_signals")
-    all_typed = count_by(typed, ["customer_id"], "all_signals")
-    segment = ev.segments[ev.segments["season_year"] == season_year - 1].drop(columns="season_year")
-
-    frame = pairs.assign(village_type=pairs["village_id"].map(ev.village_type))
-    for extra, keys in (
-        (here, ["customer_id", "village_id"]),
-        (per_customer, ["customer_id"]),
-        (sessions_here, ["customer_id", "village_id"]),
-        (searches_here, ["customer_id", "village_id"]),
-        (sessions, ["customer_id"]),
-        (calls_here, ["customer_id", "village_id"]),
-        (clicks_90, ["customer_id"]),
-        (clicks_365, ["customer_id"]),
-        (by_type, ["customer_id", "village_type"]),
-        (all_typed, ["customer_id"]),
-        (segment, ["customer_id"]),
-    ):
-        frame = join_left(frame, extra, keys)
-    counts = [
-        "stays_here",
-        "stays",
-        "seasons_with_stay",
-        "sessions_here",
-        "searches_here",
-        "sessions",
-        "sales_calls_here",
-        "clicks_90d",
-        "clicks_365d",
-        "typed_signals",
-        "all_signals",
-        "segment_rank",
-        "frequency_seasons",
-        "amount_log",
-    ]
-    frame[counts] = frame[counts].fillna(0).astype(float)
-    frame["recency_seasons"] = frame["recency_seasons"].fillna(5).astype(float)
-    frame["seasons_since_stay_here"] = (season_year - frame["last_here"]).fillna(6).clip(upper=6)
-    frame["mean_booking_amount"] = frame["mean_booking_amount"].fillna(0.0)
-    frame["type_affinity"] = (frame["typed_signals"] + 0.5) / (frame["all_signals"] + 1.0)
-    frame["village_popularity"] = frame["village_id"].map(popularity).fillna(0.0)
-    booked = ev.stays.loc[ev.stays["season_year"] == season_year, ["customer_id", "village_id"]]
-    booked = booked.drop_duplicates().assign(booked=1)
-    frame = join_left(frame, booked, ["customer_id", "village_id"])
-    frame["booked"] = frame["booked"].fillna(0).astype(np.int8)
-    return frame[["customer_id", "village_id", *LEAD_FEATURES, "booked"]]
 
 
 def maturity(ev: LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:

@@ -3,12 +3,15 @@ for each village, this season and the next.
 
 A gradient-boosting classifier trained on past seasons predicts, for a customer and a
 village, a booking with an arrival in the season (see :func:`lead_scores`). Its
-signals and candidate pairs are built in ``_lead_signals``, its fit and metrics in
-``_models``; its seed is ``MESH_SEED``, read when the product is materialised.
+signals are gathered in ``_lead_signals``, its candidate pairs built from them in
+``_lead_candidates`` (a block of customers at a time: a season's candidates are never
+held whole), its fit and metrics in ``_models``; its seed is ``MESH_SEED``, read when
+the product is materialised.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +20,14 @@ import pandas as pd
 from contracts.calendar import SEASONS
 from contracts.customer_intelligence import LeadScores
 from domains.customer_intelligence.python._calibration import Calibrator, calibrate
+from domains.customer_intelligence.python._lead_candidates import (
+    SeasonCandidates,
+    customer_numbers,
+)
 from domains.customer_intelligence.python._lead_signals import (
     LEAD_FEATURES,
     clicked_sends,
     lead_events,
-    lead_frame,
     maturity,
 )
 from domains.customer_intelligence.python._models import (
@@ -64,21 +70,51 @@ def features_log_odds(model: BinaryModel, frame: pd.DataFrame) -> np.ndarray:
     )
 
 
-def training_sample(seasons: list[pd.DataFrame], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def training_sample(
+    seasons: list[SeasonCandidates], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The features and outcomes of the candidates at positions ``rows`` (sorted) of the
     seasons' candidates put one after the other: what the rows of their concatenation
-    give, taken from each season in turn, never concatenating the seasons."""
+    give, taken from each block of each season in turn, never holding a season whole."""
     x = np.empty((rows.size, len(LEAD_FEATURES)))
     ys = []
     start = taken = 0
-    for frame in seasons:
+    for frame in (block for season in seasons for block in season.frames()):
         own = rows[(rows >= start) & (rows < start + len(frame))] - start
         part = frame.iloc[own]
         x[taken : taken + own.size] = part[list(LEAD_FEATURES)].to_numpy(float)
         ys.append(part["booked"].to_numpy())
         start += len(frame)
         taken += own.size
+    if taken != rows.size:
+        raise RuntimeError(
+            f"customer_intelligence.lead_scores: {rows.size} training rows were drawn from "
+            f"the counted candidates, {taken} were found building them"
+        )
     return x, np.concatenate(ys)
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """A held-out season's candidates as the evaluation and calibration read them: each
+    one's log-odds, outcome and customer (numbered in customer order)."""
+
+    log_odds: np.ndarray
+    booked: np.ndarray
+    customer: np.ndarray
+
+
+def held_out(model: BinaryModel, season: SeasonCandidates) -> HeldOut:
+    """The model's log-odds and the outcomes of a season's candidates, a block at a
+    time: the features are let go block by block."""
+    odds, booked, customer = [], [], []
+    first = 0
+    for frame in season.frames():
+        odds.append(features_log_odds(model, frame))
+        booked.append(frame["booked"].to_numpy(np.int8))
+        customer.append(customer_numbers(frame["customer_id"].to_numpy(), first))
+        first += int(frame["customer_id"].nunique())
+    return HeldOut(np.concatenate(odds), np.concatenate(booked), np.concatenate(customer))
 
 
 @python_product(
@@ -153,59 +189,66 @@ def lead_scores(
     current = int(season_start_year(pd.Series([today]))[0])
     seasons = sorted(int(y) for y in ev.stays["season_year"].unique() if y < current)
     train_seasons = seasons[1:] if len(seasons) > 1 else seasons
-    frames = {t: lead_frame(ev, t, season_start(t), None) for t in train_seasons}
     rng = np.random.default_rng(seed)
 
     evaluation: dict[str, Any] = {"holdout_season": None}
     calibration: dict[str, Any] = {"method": None, "reason": "fewer than two past seasons"}
     calibrator: Calibrator = sigmoid
     fitted_seasons = train_seasons[:-1] if len(train_seasons) >= 2 else train_seasons
-    held = frames[train_seasons[-1]] if len(train_seasons) >= 2 else None
-    fitted = [frames.pop(y) for y in fitted_seasons if len(frames[y])]
-    frames.clear()
+    fitted = [
+        candidates
+        for t in fitted_seasons
+        if (candidates := SeasonCandidates(ev, t, season_start(t), None)).rows
+    ]
     if not fitted:
-        fitted = [lead_frame(ev, current, today, None)]
-    x, y = training_sample(fitted, sample_rows(sum(map(len, fitted)), LEAD_MAX_TRAINING_ROWS, rng))
+        fitted = [SeasonCandidates(ev, current, today, None)]
+    rows = sample_rows(sum(candidates.rows for candidates in fitted), LEAD_MAX_TRAINING_ROWS, rng)
+    x, y = training_sample(fitted, rows)
     del fitted  # the fitted seasons' candidates are in the sample: let go
     training_rows = len(y)
     training_rate = round(float(pd.Series(y).mean()), 5) if len(y) else None
     model = fit_binary(x, y, seed=seed)
     del x, y
-    if held is not None:
-        held_odds = features_log_odds(model, held)
-        p_held = sigmoid(held_odds)
+    if len(train_seasons) >= 2:
+        held_season = train_seasons[-1]
+        held = held_out(model, SeasonCandidates(ev, held_season, season_start(held_season), None))
+        p_held = sigmoid(held.log_odds)
         evaluation = {
-            "holdout_season": SEASONS.label(train_seasons[-1]),
-            **binary_metrics(held["booked"].to_numpy(), p_held),
+            "holdout_season": SEASONS.label(held_season),
+            **binary_metrics(held.booked, p_held),
         }
-        if len(held):
+        if held.booked.size:
             top = p_held >= np.quantile(p_held, 0.9)
-            rate = held["booked"].mean()
+            rate = held.booked.mean()
             evaluation["top_decile_lift"] = (
-                round(float(held["booked"].to_numpy()[top].mean() / rate), 3) if rate else None
+                round(float(held.booked[top].mean() / rate), 3) if rate else None
             )
             calibrator, calibration = calibrate(
-                held_odds, held["booked"].to_numpy(), held["customer_id"].to_numpy(), rng, seed
+                held.log_odds, held.booked, held.customer, rng, seed
             )
-            calibration["season"] = SEASONS.label(train_seasons[-1])
-    held = None  # evaluated and calibrated: let go before today's candidates
+            calibration["season"] = SEASONS.label(held_season)
+        del held, p_held  # evaluated and calibrated: let go before today's candidates
 
     operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
 
     def top_villages(year: int) -> pd.DataFrame:
         """The season's candidates scored, each customer's best villages only (ranked by
-        score, ties by village), without their features: one season's candidates are
-        held at a time."""
-        candidates = lead_frame(ev, year, today, operating)
-        score = calibrator(features_log_odds(model, candidates))
-        # the features let go once scored: only the pairs and their scores are sorted
-        frame = candidates[["customer_id", "village_id"]].assign(score=score)
-        del candidates, score
-        frame = frame.sort_values(
-            ["customer_id", "score", "village_id"], ascending=[True, False, True], ignore_index=True
-        )
-        frame["rank_for_customer"] = frame.groupby("customer_id").cumcount() + 1
-        frame = frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES]
+        score, ties by village), without their features: a block of customers'
+        candidates is held at a time."""
+        best = []
+        for candidates in SeasonCandidates(ev, year, today, operating).frames():
+            score = calibrator(features_log_odds(model, candidates))
+            # the features let go once scored: only the pairs and their scores are sorted
+            frame = candidates[["customer_id", "village_id"]].assign(score=score)
+            del candidates, score
+            frame = frame.sort_values(
+                ["customer_id", "score", "village_id"],
+                ascending=[True, False, True],
+                ignore_index=True,
+            )
+            frame["rank_for_customer"] = frame.groupby("customer_id").cumcount() + 1
+            best.append(frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES])
+        frame = pd.concat(best, ignore_index=True)
         kept = ["customer_id", "village_id", "season", "score", "rank_for_customer"]
         return frame.assign(season=SEASONS.label(year))[kept]
 
