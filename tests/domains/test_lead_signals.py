@@ -1,5 +1,6 @@
 """The lead features' left joins give what pandas' merge gives, without its copies; the
-clicked sends kept a batch at a time are those of the whole frame."""
+clicked sends kept a batch at a time are those of the whole frame; a scored pair's
+maturity is matched on its two ids."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from domains.customer_intelligence.python._lead_signals import clicked_sends, join_left
+from domains.customer_intelligence.python._lead_signals import (
+    MATURITY,
+    LeadEvents,
+    clicked_sends,
+    join_left,
+    maturity,
+)
 
 
 def candidates() -> pd.DataFrame:
@@ -137,3 +144,66 @@ def test_no_batch_keeps_no_send() -> None:
     assert kept.clicked.empty
     assert list(kept.clicked.columns) == ["customer_id", "clicks_count", "last_clicked_at"]
     assert kept.latest.empty
+
+
+TODAY = pd.Timestamp("2024-06-01 12:00", tz="UTC")
+
+
+def _dated(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows (ids..., days ago) as a frame of the columns, the last one ``at``."""
+    frame = pd.DataFrame(rows, columns=[*columns, "days"]).astype({"days": "int64"})
+    frame["at"] = TODAY - pd.to_timedelta(frame.pop("days"), unit="D")
+    return frame.astype(dict.fromkeys(columns, object))
+
+
+def signals(
+    sessions: list[tuple[str, str | None, int, bool]],
+    calls: list[tuple[str, str, int]] | None = None,
+    clicks: list[tuple[str, int]] | None = None,
+) -> LeadEvents:
+    """Events with the given sessions (customer, village, days ago, dated search), sales
+    calls (customer, village, days ago) and clicks (customer, days ago)."""
+    empty = pd.DataFrame()
+    web = _dated([(c, v, d) for c, v, d, _ in sessions], ["customer_id", "village_id"])
+    web["dated_search"] = pd.Series([s[3] for s in sessions], dtype=bool)
+    return LeadEvents(
+        stays=empty,
+        purchases=empty,
+        sessions=web,
+        sales_calls=_dated(calls or [], ["customer_id", "village_id"]),
+        clicks=_dated(clicks or [], ["customer_id"]),
+        village_type=pd.Series(dtype=object),
+        segments=empty,
+        favourite=empty,
+    )
+
+
+def test_maturity_matches_a_pair_on_both_its_ids() -> None:
+    scored = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2", "C3", "C4", "C5", "C6"],
+            "village_id": ["V1", "V2", "V1", "V3", "V1", "V2", "V9"],
+        }
+    )
+    ev = signals(
+        sessions=[
+            ("C1", "V1", 10, True),  # a dated search this month: hot
+            ("C2", "V2", 10, True),  # about another village: nothing for (C2, V1)
+            ("C3", "V3", 60, False),  # a session this quarter: warm
+            ("C4", "V1", 60, True),  # a dated search older than a month: warm
+            ("C1", "V2", 200, False),  # too old
+            ("C6", None, 5, True),  # no village
+        ],
+        calls=[("C5", "V2", 20)],  # a sales call this month: hot
+        clicks=[("C6", 30), ("C2", 100)],  # a click this quarter warms every pair
+    )
+    level = maturity(ev, scored, TODAY)
+    assert level.tolist() == ["hot", "cold", "cold", "warm", "warm", "hot", "warm"]
+    # three strings, shared by every row (not one string a row)
+    assert {id(v) for v in level} <= {id(v) for v in MATURITY}
+
+
+def test_maturity_without_signals_is_cold() -> None:
+    scored = pd.DataFrame({"customer_id": ["C1", "C2"], "village_id": ["V1", "V1"]})
+    level = maturity(signals(sessions=[]), scored, TODAY)
+    assert level.tolist() == ["cold", "cold"]

@@ -209,9 +209,17 @@ def join_left(frame: pd.DataFrame, extra: pd.DataFrame, keys: list[str]) -> pd.D
     return frame
 
 
+MATURITY = np.array(["cold", "warm", "hot"], dtype=object)
+"""The maturity levels, coldest first: a scored pair's level is one of these objects
+(millions of rows, three strings)."""
+
+
 def maturity(ev: LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
     """``hot`` after a dated search or a sales call about the village in the last 30 days,
-    ``warm`` after a session on the village or a campaign click in the last 90 days."""
+    ``warm`` after a session on the village or a campaign click in the last 90 days.
+
+    The scored pairs are matched on their two ids (integer codes), never on a text key
+    built for each of their millions of rows."""
     month = today - pd.Timedelta(days=30)
     quarter = today - pd.Timedelta(days=90)
     web = ev.sessions[(ev.sessions["at"] <= today) & ev.sessions["village_id"].notna()]
@@ -225,8 +233,8 @@ def maturity(ev: LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.nd
     ).astype(str)
     warm_keys = web.loc[web["at"] >= quarter, ["customer_id", "village_id"]].astype(str)
     clickers = set(ev.clicks.loc[ev.clicks["at"].between(quarter, today), "customer_id"])
-    key = scored["customer_id"] + "|" + scored["village_id"]
-    hot = key.isin(set(hot_keys["customer_id"] + "|" + hot_keys["village_id"]))
-    warm = key.isin(set(warm_keys["customer_id"] + "|" + warm_keys["village_id"]))
-    warm |= scored["customer_id"].isin(clickers)
-    return np.where(hot, "hot", np.where(warm, "warm", "cold"))
+    pairs = pd.MultiIndex.from_frame(scored[["customer_id", "village_id"]])
+    hot = pairs.isin(pd.MultiIndex.from_frame(hot_keys))
+    warm = pairs.isin(pd.MultiIndex.from_frame(warm_keys))
+    warm |= scored["customer_id"].isin(clickers).to_numpy()
+    return MATURITY[np.where(hot, 2, np.where(warm, 1, 0))]
