@@ -1,8 +1,12 @@
 """Lead scoring's candidates built a block of customers at a time are the season's
 candidates row for row, whatever the block; the product publishes the same rows and
-metrics with blocks of a handful of customers as with one block."""
+metrics with blocks of a handful of customers as with one block, and with its inputs
+read one at a time as with them all given at once."""
 
 from __future__ import annotations
+
+import gc
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -26,7 +30,7 @@ from domains.customer_intelligence.python.lead_scores import (
     lead_scores,
     training_sample,
 )
-from mesh_platform.products.python import ProductOutput
+from mesh_platform.products.python import DeferredInput, ProductOutput
 from tests.domains.test_customer_intelligence import (
     TODAY,
     VILLAGES,
@@ -172,3 +176,40 @@ def test_lead_scores_publish_the_same_with_blocks_of_a_few_customers(
     pd.testing.assert_frame_equal(small.frame, default.frame)
     assert small.metadata == default.metadata
     assert default.frame["customer_id"].nunique() > 16 * 8  # many blocks
+
+
+def test_lead_scores_hold_one_upstream_frame_at_a_time() -> None:
+    """Every input declared deferred is read once, when no frame read before it is
+    still held (but the RFM segments, joined to the households' members): the
+    upstream frames are never held together. The scores and metadata are those of the
+    frames given at once."""
+    arguments = lead_arguments(lead_world())
+    given = lead_scores(**arguments)
+    joined = {"segments": {"members"}, "members": {"segments"}}
+    alive: dict[str, weakref.ref] = {}
+
+    def deferred(name: str, frame: pd.DataFrame) -> DeferredInput:
+        def read() -> pd.DataFrame:
+            assert name not in alive, f"{name} read twice"
+            gc.collect()  # what is no longer referenced
+            held = {other for other, ref in alive.items() if ref() is not None}
+            assert held <= joined.get(name, set()), f"{name} read while {held} are held"
+            copy = frame.copy()
+            alive[name] = weakref.ref(copy)
+            return copy
+
+        return DeferredInput(lead_scores.inputs[name], read)
+
+    declared = set(lead_scores.deferred)
+    read_once = {
+        name: deferred(name, frame) if name in declared else frame
+        for name, frame in arguments.items()
+    }
+    result = lead_scores(**read_once)
+
+    assert declared == set(arguments) - {"villages"}
+    assert set(alive) == declared
+    assert isinstance(given, ProductOutput)
+    assert isinstance(result, ProductOutput)
+    pd.testing.assert_frame_equal(result.frame, given.frame)
+    assert result.metadata == given.metadata

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from domains.customer_intelligence.python._models import label_year, season_start_year, utc
+from domains.customer_intelligence.python._models import (
+    label_year,
+    latest_moment,
+    season_start_year,
+    utc,
+)
+from mesh_platform.products.python import DeferredInput, read_input
 
 LEAD_POPULAR_CANDIDATES = 5
 """Most booked villages of the last complete season added to every customer's
@@ -67,8 +73,7 @@ def clicked_sends(batches: Iterable[pd.DataFrame]) -> ClickedSends:
         kept = batch.loc[mask, ["customer_id", "clicks_count", "last_clicked_at"]]
         kept.index = pd.Index(offset + np.flatnonzero(mask))
         clicked.append(kept)
-        sent = batch["sent_at"]
-        latest.append(sent[sent == sent.max()].iloc[:1])  # none when every time is null
+        latest.append(latest_moment(batch["sent_at"]))  # none when every time is null
         offset += len(batch)
     if not clicked:
         return ClickedSends(
@@ -90,20 +95,51 @@ class LeadEvents:
     village_type: pd.Series  # village_id -> type
     segments: pd.DataFrame  # customer_id, season_year, segment_rank, F, R, amount_log
     favourite: pd.DataFrame  # customer_id, village_id
+    latest: tuple[pd.Series, ...] = ()
+    """The latest booking, session and call times, as read (for the data's "today")."""
+
+
+Frame = DeferredInput | pd.DataFrame
+"""An input as the product receives it: a frame, or a deferred input read when asked."""
 
 
 def lead_events(
     *,
-    sales: pd.DataFrame,
-    bookings: pd.DataFrame,
-    sessions: pd.DataFrame,
-    affinities: pd.DataFrame,
-    calls: pd.DataFrame,
+    sales: Frame,
+    bookings: Frame,
+    sessions: Frame,
+    affinities: Frame,
+    calls: Frame,
     sends: pd.DataFrame,
     villages: pd.DataFrame,
-    segments: pd.DataFrame,
-    members: pd.DataFrame,
+    segments: Frame,
+    members: Frame,
 ) -> LeadEvents:
+    """The signals of the inputs. Each input given deferred is read here, one at a time,
+    and let go once its few columns are taken: the upstream frames (gigabytes at the
+    large scale) are never held together, nor beside the candidates."""
+    stays, booked_latest = _stays(read_input(bookings))
+    web, session_latest = _web(read_input(sessions))
+    sales_calls, call_latest = _sales_calls(read_input(calls))
+    clicked = sends[sends["clicks_count"] > 0]
+    clicks = pd.DataFrame(
+        {"customer_id": clicked["customer_id"].astype(str), "at": utc(clicked["last_clicked_at"])}
+    )
+    return LeadEvents(
+        stays=stays,
+        purchases=_purchases(read_input(sales)),
+        sessions=web,
+        sales_calls=sales_calls,
+        clicks=clicks,
+        village_type=villages.set_index("village_id")["village_type"].astype(str),
+        segments=_segments(read_input(segments), read_input(members)),
+        favourite=_favourite(read_input(affinities)),
+        latest=(booked_latest, session_latest, call_latest),
+    )
+
+
+def _stays(bookings: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The bookings not cancelled, and the latest booking time."""
     kept = bookings[bookings["status"] != "cancelled"]
     stays = pd.DataFrame(
         {
@@ -114,10 +150,18 @@ def lead_events(
             "amount_eur": kept["amount_eur"].astype(float),
         }
     )
+    return stays, latest_moment(bookings["created_at"])
+
+
+def _purchases(sales: pd.DataFrame) -> pd.DataFrame:
     bought = sales[~sales["is_cancelled"].astype(bool)]
-    purchases = pd.DataFrame(
+    return pd.DataFrame(
         {"customer_id": bought["payer_customer_id"].astype(str), "at": utc(bought["sale_date"])}
     )
+
+
+def _web(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The identified sessions, and the latest session time (of every session)."""
     known = sessions[sessions["customer_id"].notna()]
     web = pd.DataFrame(
         {
@@ -127,6 +171,12 @@ def lead_events(
             "dated_search": known["searched_arrival_date"].notna(),
         }
     )
+    return web, latest_moment(sessions["started_at"])
+
+
+def _sales_calls(calls: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The sales calls about a village of an identified customer, and the latest call
+    time (of every call)."""
     selling = calls[
         calls["customer_id"].notna() & calls["village_id"].notna() & (calls["call_type"] == "sales")
     ]
@@ -137,15 +187,16 @@ def lead_events(
             "at": utc(selling["started_at"]),
         }
     )
-    clicked = sends[sends["clicks_count"] > 0]
-    clicks = pd.DataFrame(
-        {"customer_id": clicked["customer_id"].astype(str), "at": utc(clicked["last_clicked_at"])}
-    )
+    return sales_calls, latest_moment(calls["started_at"])
+
+
+def _segments(segments: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's household RFM measures, by season."""
     household = members[["customer_id", "household_id"]].astype(str)
     seg = segments.assign(season_year=label_year(segments["season"])).merge(
         household, on="household_id"
     )
-    seg_features = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": seg["customer_id"],
             "season_year": seg["season_year"],
@@ -155,19 +206,13 @@ def lead_events(
             "amount_log": np.log1p(seg["amount_eur"].astype(float).clip(lower=0)),
         }
     )
+
+
+def _favourite(affinities: pd.DataFrame) -> pd.DataFrame:
     favourite = affinities.loc[
         affinities["favourite_village_id"].notna(), ["customer_id", "favourite_village_id"]
     ].rename(columns={"favourite_village_id": "village_id"})
-    return LeadEvents(
-        stays=stays,
-        purchases=purchases,
-        sessions=web,
-        sales_calls=sales_calls,
-        clicks=clicks,
-        village_type=villages.set_index("village_id")["village_type"].astype(str),
-        segments=seg_features,
-        favourite=favourite.astype(str),
-    )
+    return favourite.astype(str)
 
 
 def count_by(frame: pd.DataFrame, keys: list[str], name: str) -> pd.DataFrame:

@@ -85,6 +85,12 @@ def label_year(labels: pd.Series) -> np.ndarray:
     return np.asarray(labels.astype(str).str.slice(0, 4).astype(np.int64))
 
 
+def latest_moment(moments: pd.Series) -> pd.Series:
+    """The latest of ``moments`` as one row of them (none when every one is missing):
+    what :func:`data_today` reads of them, in their own unit, without the rest."""
+    return moments[moments == moments.max()].iloc[:1]
+
+
 def data_today(*moments: pd.Series) -> pd.Timestamp:
     """The latest timestamp present in the data: the products' "today" (reproducible)."""
     latest = [utc(m).max() for m in moments if len(m)]

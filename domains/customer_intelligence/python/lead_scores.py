@@ -11,7 +11,7 @@ the product is materialised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from domains.customer_intelligence.python._lead_candidates import (
 )
 from domains.customer_intelligence.python._lead_signals import (
     LEAD_FEATURES,
+    Frame,
     clicked_sends,
     lead_events,
     maturity,
@@ -48,7 +49,6 @@ from domains.customer_intelligence.python._models import (
 )
 from mesh_platform.privacy.consent import consent_input, keep_consented
 from mesh_platform.products.python import (
-    DeferredInput,
     Input,
     ProductOutput,
     input_batches,
@@ -123,32 +123,41 @@ def held_out(model: BinaryModel, season: SeasonCandidates) -> HeldOut:
         "sales": Input(
             "sales.sales_lines",
             "payer_customer_id sale_date season amount_eur village_id is_cancelled arrival_date",
+            deferred=True,
         ),
-        "bookings": BOOKINGS,
+        "bookings": replace(BOOKINGS, deferred=True),
         "sessions": Input(
-            "web.web_sessions", ("customer_id", "started_at", "village_id", "searched_arrival_date")
+            "web.web_sessions",
+            ("customer_id", "started_at", "village_id", "searched_arrival_date"),
+            deferred=True,
         ),
-        "affinities": Input("web.customer_affinities", ("customer_id", "favourite_village_id")),
-        "calls": Input("telephony.calls", ("customer_id", "started_at", "call_type", "village_id")),
+        "affinities": Input(
+            "web.customer_affinities", ("customer_id", "favourite_village_id"), deferred=True
+        ),
+        "calls": Input(
+            "telephony.calls",
+            ("customer_id", "started_at", "call_type", "village_id"),
+            deferred=True,
+        ),
         "sends": SEND_CLICKS,
         "villages": Input("resorts.villages", ("village_id", "village_type", "is_operating")),
-        "segments": RFM,
-        "members": MEMBERS,
+        "segments": replace(RFM, deferred=True),
+        "members": replace(MEMBERS, deferred=True),
         "consent": consent_input(LeadScores),
     },
 )
 def lead_scores(
     *,
-    sales: pd.DataFrame,
-    bookings: pd.DataFrame,
-    sessions: pd.DataFrame,
-    affinities: pd.DataFrame,
-    calls: pd.DataFrame,
-    sends: DeferredInput | pd.DataFrame,
+    sales: Frame,
+    bookings: Frame,
+    sessions: Frame,
+    affinities: Frame,
+    calls: Frame,
+    sends: Frame,
     villages: pd.DataFrame,
-    segments: pd.DataFrame,
-    members: pd.DataFrame,
-    consent: DeferredInput | pd.DataFrame,
+    segments: Frame,
+    members: Frame,
+    consent: Frame,
 ) -> ProductOutput:
     """Purchase potential of each customer for each village, this season and the next.
 
@@ -168,6 +177,9 @@ def lead_scores(
     ``customers.customer_profile``. Only the customers holding the consent the contract
     declares are published; the others' rows are left out
     (:func:`~mesh_platform.privacy.consent.keep_consented`).
+
+    Every input but the villages is deferred: read once, one at a time, into the
+    signals it gives (:func:`lead_events`; the sends a batch at a time).
     """
     seed = get_settings().seed
     sent = clicked_sends(input_batches(sends, rows=SEND_BATCH_ROWS))
@@ -182,9 +194,7 @@ def lead_scores(
         segments=segments,
         members=members,
     )
-    today = data_today(
-        bookings["created_at"], sessions["started_at"], calls["started_at"], sent.latest
-    )
+    today = data_today(*ev.latest, sent.latest)
     del sent  # the events keep the clicks
     current = int(season_start_year(pd.Series([today]))[0])
     seasons = sorted(int(y) for y in ev.stays["season_year"].unique() if y < current)
