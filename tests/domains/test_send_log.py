@@ -12,6 +12,7 @@ from domains.customer_intelligence.python import campaign_appetence as appetence
 from domains.customer_intelligence.python._send_log import (
     PROGRAMMES,
     SETTINGS,
+    Bookers,
     SendLog,
     code_sends,
     in_send_order,
@@ -58,7 +59,7 @@ def sends_world(n: int = 5_000, customers: int = 700) -> tuple[pd.DataFrame, pd.
 
 def send_log(sends: pd.DataFrame, bookings: pd.DataFrame) -> SendLog:
     """The reference: every send coded at once, as one batch."""
-    return code_sends([in_send_order(sends)], bookings)[0]
+    return code_sends([in_send_order(sends)], Bookers(bookings))[0]
 
 
 def assert_same_bits(left: SendLog, right: SendLog) -> None:
@@ -87,7 +88,7 @@ def test_sends_coded_in_batches_are_the_bits_of_the_whole_frame(rows: int) -> No
     whole = send_log(sends, bookings)
     deferred = DeferredInput("campaigns.campaign_sends", lambda: sends)
 
-    log, latest = code_sends(deferred.batches(rows=rows), bookings)
+    log, latest = code_sends(deferred.batches(rows=rows), Bookers(bookings))
 
     assert_same_bits(log, whole)
     assert deferred.rows == len(sends)
@@ -122,12 +123,12 @@ def test_a_batch_with_an_unknown_setting_names_the_product() -> None:
     sends, bookings = sends_world(n=300)
     sends.loc[250, "main_highlight"] = "HOLOGRAM"
     with pytest.raises(ValueError, match="campaign_appetence: unknown campaign setting value"):
-        code_sends((sends[i : i + 100] for i in range(0, 300, 100)), bookings)
+        code_sends((sends[i : i + 100] for i in range(0, 300, 100)), Bookers(bookings))
 
 
 def test_no_send_codes_an_empty_base() -> None:
     _, bookings = sends_world(n=1_000)
-    log, latest = code_sends(iter(()), bookings)
+    log, latest = code_sends(iter(()), Bookers(bookings))
     assert (log.rows, log.customers.size, log.n_seasons, latest) == (0, 0, 0, [])
 
 

@@ -55,7 +55,10 @@ SEND_BATCH_ROWS = 1_000_000
 BOOKINGS = Input(
     "bookings.bookings",
     "customer_id village_id channel status created_at arrival_date season amount_eur",
+    deferred=True,
 )
+"""The bookings, deferred: each model reads them once and keeps only what it learns
+from (the frame is millions of rows at the large scale)."""
 RFM = Input(
     "customer_intelligence.rfm_segments",
     "household_id season recency_seasons frequency_seasons amount_eur season_amount_eur"

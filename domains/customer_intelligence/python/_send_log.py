@@ -21,7 +21,7 @@ import pandas as pd
 from contracts.calendar import SEASONS
 from contracts.campaigns import CycleLabel, MainHighlight, SecondaryHighlight, SubjectType
 from contracts.customer_intelligence import TimeSlot, Weekday
-from domains.customer_intelligence.python._models import utc
+from domains.customer_intelligence.python._models import latest_moment, utc
 
 SETTINGS: dict[str, tuple[str, ...]] = {
     "main_highlight": get_args(MainHighlight),
@@ -69,7 +69,7 @@ def in_send_order(sends: pd.DataFrame) -> pd.DataFrame:
 
 
 def code_sends(
-    batches: Iterable[pd.DataFrame], bookings: pd.DataFrame
+    batches: Iterable[pd.DataFrame], bookers: Bookers
 ) -> tuple[SendLog, list[pd.Timestamp]]:
     """Codes the sends, a batch at a time in send order, and labels them: clicked,
     opened twice, or followed by a booking of the customer within seven days; also
@@ -78,7 +78,6 @@ def code_sends(
     Raises:
         ValueError: a send with a setting value the contract does not know.
     """
-    bookers = _Bookers(bookings)
     parts: dict[str, list[np.ndarray]] = {name: [] for name in (*_CODED, *SETTINGS, "cycle")}
     latest: list[pd.Timestamp] = []
     # customers numbered as first seen, their ids held once (not once per batch)
@@ -129,7 +128,7 @@ def _joined(values: list[np.ndarray], name: str) -> np.ndarray:
 
 
 def _code_batch(
-    sends: pd.DataFrame, bookers: _Bookers
+    sends: pd.DataFrame, bookers: Bookers
 ) -> tuple[dict[str, np.ndarray], np.ndarray, pd.Timestamp]:
     """One batch of sends coded: its fields, the customers numbered within the batch
     (``customer``), the customer ids of those numbers, and its latest send time."""
@@ -168,8 +167,9 @@ def _code_batch(
     return coded, np.asarray(ids, dtype=object), stamps.max()
 
 
-class _Bookers:
-    """The bookings, numbered by customer once, matched against each batch of sends."""
+class Bookers:
+    """The bookings, numbered by customer once, matched against each batch of sends:
+    their customers and times only (the bookings' frame need not be kept)."""
 
     def __init__(self, bookings: pd.DataFrame) -> None:
         codes, ids = pd.factorize(bookings["customer_id"].astype(str))
@@ -180,6 +180,8 @@ class _Bookers:
                 "booked_at": utc(bookings["created_at"]).astype("datetime64[ns, UTC]"),
             }
         ).sort_values("booked_at")
+        self.latest = latest_moment(bookings["created_at"])
+        """The latest booking time, as read (for the data's "today")."""
 
     def booked_after(self, customer: np.ndarray, ids: np.ndarray, sent: pd.Series) -> np.ndarray:
         """Whether each send (its customer's code among ``ids``, its time) is followed

@@ -57,6 +57,7 @@ from domains.customer_intelligence.python._send_history import (
 from domains.customer_intelligence.python._send_log import (
     PROGRAMMES,
     SETTINGS,
+    Bookers,
     SendLog,
     code_sends,
     in_send_order,
@@ -69,6 +70,7 @@ from mesh_platform.products.python import (
     ProductOutput,
     input_batches,
     python_product,
+    read_input,
 )
 from mesh_platform.settings import get_settings
 
@@ -146,22 +148,24 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
 
 
 def _learning_base(
-    sends: DeferredInput | pd.DataFrame, bookings: pd.DataFrame
+    sends: DeferredInput | pd.DataFrame, bookings: DeferredInput | pd.DataFrame
 ) -> tuple[SendLog, pd.Timestamp]:
     """The sends coded into compact arrays, and the data's "today".
 
-    The sends are read and coded a batch at a time (:func:`code_sends`): the platform's
-    frame of every send is never held. A frame passed as it is (a direct call) is put
-    in send order first.
+    The bookings are read first and kept as their customers and times only
+    (:class:`Bookers`). The sends are read and coded a batch at a time
+    (:func:`code_sends`): the platform's frame of every send is never held. A frame
+    passed as it is (a direct call) is put in send order first.
 
     The send times' Series are held in reference cycles (pandas caches its ``.dt``
     accessor on the Series it reads), which only the cycle collector frees: it runs
     here, or the last batches' times would stay beside the fits."""
     if isinstance(sends, pd.DataFrame):
         sends = in_send_order(sends)
-    log, latest = code_sends(input_batches(sends, rows=SEND_BATCH_ROWS), bookings)
+    bookers = Bookers(read_input(bookings))  # the bookings' frame let go
+    log, latest = code_sends(input_batches(sends, rows=SEND_BATCH_ROWS), bookers)
     gc.collect()
-    return log, data_today(pd.Series(latest), bookings["created_at"])
+    return log, data_today(pd.Series(latest), bookers.latest)
 
 
 @python_product(
@@ -178,7 +182,7 @@ def _learning_base(
 def campaign_appetence(
     *,
     sends: DeferredInput | pd.DataFrame,
-    bookings: pd.DataFrame,
+    bookings: DeferredInput | pd.DataFrame,
     segments: pd.DataFrame,
     members: pd.DataFrame,
     households: pd.DataFrame,

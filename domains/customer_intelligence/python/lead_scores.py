@@ -125,7 +125,7 @@ def held_out(model: BinaryModel, season: SeasonCandidates) -> HeldOut:
             "payer_customer_id sale_date season amount_eur village_id is_cancelled arrival_date",
             deferred=True,
         ),
-        "bookings": replace(BOOKINGS, deferred=True),
+        "bookings": BOOKINGS,
         "sessions": Input(
             "web.web_sessions",
             ("customer_id", "started_at", "village_id", "searched_arrival_date"),
