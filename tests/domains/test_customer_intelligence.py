@@ -23,7 +23,7 @@ from domains.customer_intelligence.python.campaign_appetence import (
 from domains.customer_intelligence.python.lead_scores import lead_scores
 from mesh_platform.products.python import ProductOutput
 from mesh_platform.settings import get_settings
-from tests.support.products import deferred_in_batches, left_out_rows, run_product
+from tests.support.products import ReadOnce, deferred_in_batches, left_out_rows, run_product
 
 CURRENT_YEAR = 2023
 """The hand-made history ends in season 2023-24 (the latest sale date is in it)."""
@@ -754,6 +754,27 @@ def test_campaign_appetence_draws_its_samples_and_fits_from_mesh_seed(
         first.frame["baseline_action_probability"].to_numpy(),
         appetence_result.frame["baseline_action_probability"].to_numpy(),
     )
+
+
+def test_campaign_appetence_holds_no_upstream_frame_it_has_reduced(
+    appetence_result: ProductOutput,
+) -> None:
+    """The bookings, members, households and consent are read once each, when no frame
+    read before is still held (the sends a batch at a time): the same output."""
+    inputs = ReadOnce(campaign_appetence, appetence_inputs())
+    result = campaign_appetence(**inputs.arguments)
+
+    assert set(campaign_appetence.deferred) == {
+        "sends",
+        "bookings",
+        "members",
+        "households",
+        "consent",
+    }
+    assert inputs.read == ["bookings", "sends", "households", "members", "consent"]
+    assert isinstance(result, ProductOutput)
+    pd.testing.assert_frame_equal(result.frame, appetence_result.frame)
+    assert result.metadata == appetence_result.metadata
 
 
 def test_programmes_are_kept_dropped_or_added_when_they_raise_the_mean() -> None:

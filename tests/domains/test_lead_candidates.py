@@ -5,9 +5,6 @@ read one at a time as with them all given at once."""
 
 from __future__ import annotations
 
-import gc
-import weakref
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,7 +27,7 @@ from domains.customer_intelligence.python.lead_scores import (
     lead_scores,
     training_sample,
 )
-from mesh_platform.products.python import DeferredInput, ProductOutput
+from mesh_platform.products.python import ProductOutput
 from tests.domains.test_customer_intelligence import (
     TODAY,
     VILLAGES,
@@ -38,6 +35,7 @@ from tests.domains.test_customer_intelligence import (
     lead_arguments,
     lead_world,
 )
+from tests.support.products import ReadOnce
 
 ONE_BLOCK = 1_000_000
 """More customers than the lead world has: its season in one block."""
@@ -185,30 +183,11 @@ def test_lead_scores_hold_one_upstream_frame_at_a_time() -> None:
     frames given at once."""
     arguments = lead_arguments(lead_world())
     given = lead_scores(**arguments)
-    joined = {"segments": {"members"}, "members": {"segments"}}
-    alive: dict[str, weakref.ref] = {}
+    inputs = ReadOnce(lead_scores, arguments, {"members": {"segments"}})
+    result = lead_scores(**inputs.arguments)
 
-    def deferred(name: str, frame: pd.DataFrame) -> DeferredInput:
-        def read() -> pd.DataFrame:
-            assert name not in alive, f"{name} read twice"
-            gc.collect()  # what is no longer referenced
-            held = {other for other, ref in alive.items() if ref() is not None}
-            assert held <= joined.get(name, set()), f"{name} read while {held} are held"
-            copy = frame.copy()
-            alive[name] = weakref.ref(copy)
-            return copy
-
-        return DeferredInput(lead_scores.inputs[name], read)
-
-    declared = set(lead_scores.deferred)
-    read_once = {
-        name: deferred(name, frame) if name in declared else frame
-        for name, frame in arguments.items()
-    }
-    result = lead_scores(**read_once)
-
-    assert declared == set(arguments) - {"villages"}
-    assert set(alive) == declared
+    assert set(lead_scores.deferred) == set(arguments) - {"villages"}
+    assert set(inputs.read) == set(lead_scores.deferred)
     assert isinstance(given, ProductOutput)
     assert isinstance(result, ProductOutput)
     pd.testing.assert_frame_equal(result.frame, given.frame)

@@ -23,6 +23,8 @@ vocabulary tolerated (an unknown reason still fails) unless ``contract_tolerance
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -38,7 +40,7 @@ from mesh_platform.landing import landing_sources
 from mesh_platform.location import domain_products
 from mesh_platform.partitions import PartitionRange
 from mesh_platform.products.asset import materialize_product
-from mesh_platform.products.python import DeferredInput
+from mesh_platform.products.python import DeferredInput, PythonProduct
 from mesh_platform.wap_accounting import rejects_table_for
 
 _PANDAS_TYPES = {
@@ -201,3 +203,47 @@ def deferred_in_batches(product: str, frame: pd.DataFrame, asked: list[int]) -> 
         return [frame[i : i + rows].reset_index(drop=True) for i in range(0, len(frame), rows)]
 
     return DeferredInput(product, read_whole, batches)
+
+
+class ReadOnce:
+    """A Python product's arguments with each input it declares deferred given as a
+    reader that fails the test when read twice, or while a frame read before is still
+    referenced (but those ``joined`` to it: inputs the product needs together).
+
+    Example (in a test)::
+
+        inputs = ReadOnce(lead_scores, frames)
+        lead_scores(**inputs.arguments)
+        assert set(inputs.read) == set(lead_scores.deferred)
+    """
+
+    def __init__(
+        self,
+        product: PythonProduct,
+        frames: Mapping[str, pd.DataFrame],
+        joined: Mapping[str, set[str]] | None = None,
+    ) -> None:
+        self._joined = joined or {}
+        self._alive: dict[str, weakref.ref[pd.DataFrame]] = {}
+        self.arguments: dict[str, Any] = {
+            name: self._reader(product, name, frame) if name in product.deferred else frame
+            for name, frame in frames.items()
+        }
+
+    @property
+    def read(self) -> list[str]:
+        """The inputs read, in the order they were."""
+        return list(self._alive)
+
+    def _reader(self, product: PythonProduct, name: str, frame: pd.DataFrame) -> DeferredInput:
+        def read() -> pd.DataFrame:
+            assert name not in self._alive, f"{name} read twice"
+            gc.collect()  # what is no longer referenced
+            held = {other for other, ref in self._alive.items() if ref() is not None}
+            allowed = self._joined.get(name, set())
+            assert held <= allowed, f"{name} read while {sorted(held - allowed)} still held"
+            copy = frame.copy()
+            self._alive[name] = weakref.ref(copy)
+            return copy
+
+        return DeferredInput(product.inputs[name], read)

@@ -64,7 +64,8 @@ RFM = Input(
     "household_id season recency_seasons frequency_seasons amount_eur season_amount_eur"
     " segment segment_rank",
 )
-MEMBERS = Input("customers.customer_profile", "customer_id household_id")
+MEMBERS = Input("customers.customer_profile", "customer_id household_id", deferred=True)
+"""Each customer's household, deferred: read once and reduced to the mapping."""
 
 
 def utc(values: pd.Series) -> pd.Series:

@@ -168,6 +168,17 @@ def _learning_base(
     return log, data_today(pd.Series(latest), bookers.latest)
 
 
+def _household_of(
+    members: DeferredInput | pd.DataFrame, households: DeferredInput | pd.DataFrame
+) -> pd.Series:
+    """Each customer's household, by customer id (both as text), for the households
+    ``customers.households`` holds; the two frames read here and let go."""
+    held = set(read_input(households)["household_id"])
+    frame = read_input(members)
+    known = frame[frame["household_id"].isin(held)]
+    return known.set_index(known["customer_id"].astype(str))["household_id"].astype(str)
+
+
 @python_product(
     CampaignAppetence,
     inputs={
@@ -175,7 +186,9 @@ def _learning_base(
         "bookings": BOOKINGS,
         "segments": RFM,
         "members": MEMBERS,
-        "households": Input("customers.households", ("household_id", "size", "stays")),
+        "households": Input(
+            "customers.households", ("household_id", "size", "stays"), deferred=True
+        ),
         "consent": consent_input(CampaignAppetence),
     },
 )
@@ -184,8 +197,8 @@ def campaign_appetence(
     sends: DeferredInput | pd.DataFrame,
     bookings: DeferredInput | pd.DataFrame,
     segments: pd.DataFrame,
-    members: pd.DataFrame,
-    households: pd.DataFrame,
+    members: DeferredInput | pd.DataFrame,
+    households: DeferredInput | pd.DataFrame,
     consent: DeferredInput | pd.DataFrame,
 ) -> ProductOutput:
     """Each customer's best campaign settings, their appetence gain and the segment move.
@@ -220,8 +233,7 @@ def campaign_appetence(
     log, today = _learning_base(sends, bookings)
     segment_year = label_year(segments["season"])
     latest = int(segment_year.max())
-    known = members[members["household_id"].isin(set(households["household_id"]))]
-    household_of = known.set_index(known["customer_id"].astype(str))["household_id"].astype(str)
+    household_of = _household_of(members, households)
     width = max(log.n_seasons, latest - log.first_year + 1) + 1
     rfm = rfm_by_customer(segments, household_of, log.customers, log.first_year, width)
 

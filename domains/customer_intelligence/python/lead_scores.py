@@ -142,7 +142,7 @@ def held_out(model: BinaryModel, season: SeasonCandidates) -> HeldOut:
         "sends": SEND_CLICKS,
         "villages": Input("resorts.villages", ("village_id", "village_type", "is_operating")),
         "segments": replace(RFM, deferred=True),
-        "members": replace(MEMBERS, deferred=True),
+        "members": MEMBERS,
         "consent": consent_input(LeadScores),
     },
 )
