@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # pandas and Arrow are loaded only for a Python product's fra
 
 FRAME_STAGE = "output"
 """The stage of the rows a Python product leaves out (its function's output)."""
+FRAME_CHUNK_ROWS = 250_000
+"""Left-out rows of a Python product turned into rejects rows (a JSON text each) and
+loaded at a time: a model's millions of rows are never held as records all at once."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,12 @@ def stage_left_out(
     if rows.frame is not None:
         from mesh_platform.derive.arrow import to_arrow
 
-        engine.load_arrow(table, to_arrow(_frame_rows(rows.frame, run_id, recorded_at), rejects))
+        data = _to_pandas(rows.frame)
+        if "reason" not in data.columns:
+            raise ValueError(f"a left-out frame needs a 'reason' column, has {list(data.columns)}")
+        for start in range(0, max(len(data), 1), FRAME_CHUNK_ROWS):
+            part = data.iloc[start : start + FRAME_CHUNK_ROWS]
+            engine.load_arrow(table, to_arrow(_frame_rows(part, run_id, recorded_at), rejects))
         return
     if rows.select is None:
         return
@@ -172,13 +180,11 @@ def stage_left_out(
     engine.execute(insert_from(rejects, engine.dialect, table, select))
 
 
-def _frame_rows(frame: Frame, run_id: str, recorded_at: dt.datetime) -> pd.DataFrame:
-    """A Python product's left-out frame as rows of its rejects table."""
+def _frame_rows(data: pd.DataFrame, run_id: str, recorded_at: dt.datetime) -> pd.DataFrame:
+    """Left-out rows of a Python product (with their ``reason``) as rows of its rejects
+    table."""
     import pandas as pd
 
-    data = _to_pandas(frame)
-    if "reason" not in data.columns:
-        raise ValueError(f"a left-out frame needs a 'reason' column, has {list(data.columns)}")
     others = [c for c in data.columns if c not in ("reason", "row_key", "stage")]
     row_json = (
         [json.dumps(r, default=str, sort_keys=True) for r in _records(data[others])]

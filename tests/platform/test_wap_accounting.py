@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlglot
 from sqlglot import exp
 
+from mesh_platform import wap_accounting
 from mesh_platform.contract import DataContract, Tolerance, column
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.products.left_out import split_left_out
-from mesh_platform.wap import AuditFailed, publish_product
+from mesh_platform.wap import AuditFailed, PublishFailed, publish_product
 from mesh_platform.wap_accounting import (
     FRAME_STAGE,
     LeftOutCount,
@@ -261,6 +263,59 @@ def test_a_python_product_left_out_frame_is_accounted_and_recorded(engine: DuckD
         ["py-1", FRAME_STAGE, "invalid_value:score", "s4"]
     ]
     assert json.loads(kept["row_json"][0]) == {"note": None, "score": 99}
+
+
+def test_a_long_left_out_frame_is_recorded_a_chunk_at_a_time(
+    engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its rows are turned into rejects rows and loaded some rows at a time (never all
+    as records at once): every row is recorded, with its own key and JSON."""
+    frame = pd.DataFrame({"survey_id": [f"s{i}" for i in range(30)], "score": 5})
+    left_out = pd.DataFrame(
+        {
+            "reason": "invalid_value:score",
+            "row_key": [f"x{i}" for i in range(7)],
+            "score": range(100, 107),
+        }
+    )
+    loaded: list[int] = []
+    load_arrow = engine.load_arrow
+
+    def load(table: exp.Table, rows: pa.Table) -> None:
+        if table.name.endswith("_left_out"):
+            loaded.append(rows.num_rows)
+        load_arrow(table, rows)
+
+    monkeypatch.setattr(engine, "load_arrow", load)
+    monkeypatch.setattr(wap_accounting, "FRAME_CHUNK_ROWS", 3)
+    publish_product(
+        engine,
+        Ratings,
+        frame=frame,
+        run_id="py-1",
+        left_out=LeftOutRows(frame=left_out),
+        inputs={"demo.surveys": 37},
+    )
+
+    assert loaded == [3, 3, 1]
+    kept = rejects(engine, Ratings)
+    assert kept["row_key"].tolist() == [f"x{i}" for i in range(7)]
+    assert [json.loads(j) for j in kept["row_json"]] == [{"score": 100 + i} for i in range(7)]
+
+
+def test_a_left_out_frame_without_reasons_is_refused(engine: DuckDBEngine) -> None:
+    frame = pd.DataFrame({"survey_id": ["s1"], "score": [1]})
+    refused = r"demo.ratings: writing the left-out rows failed .* needs a 'reason' column"
+    with pytest.raises(PublishFailed, match=refused):
+        publish_product(
+            engine,
+            Ratings,
+            frame=frame,
+            run_id="py-1",
+            left_out=LeftOutRows(frame=pd.DataFrame({"row_key": ["s2"]})),
+            inputs={"demo.surveys": 2},
+        )
+    assert rejects(engine, Ratings).empty
 
 
 def test_the_left_out_staging_table_is_cleaned_with_the_product_staging(
