@@ -27,6 +27,7 @@ from domains.customer_intelligence.python._lead_candidates import (
 from domains.customer_intelligence.python._lead_signals import (
     LEAD_FEATURES,
     Frame,
+    LeadEvents,
     clicked_sends,
     lead_events,
     maturity,
@@ -241,7 +242,7 @@ def lead_scores(
 
     operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
 
-    def top_villages(year: int) -> pd.DataFrame:
+    def top_villages(ev: LeadEvents, year: int) -> pd.DataFrame:
         """The season's candidates scored, each customer's best villages only (ranked by
         score, ties by village), without their features: a block of customers'
         candidates is held at a time."""
@@ -263,7 +264,9 @@ def lead_scores(
         return frame.assign(season=SEASONS.label(year))[kept]
 
     # the seasons' labels sort as their years: rows ordered by season, customer, rank
-    scored = pd.concat([top_villages(year) for year in (current, current + 1)], ignore_index=True)
+    scored = pd.concat(
+        [top_villages(ev, year) for year in (current, current + 1)], ignore_index=True
+    )
     # decile of the score among the season's rows, 10 = the top tenth (ties by ids)
     keys = ["season", "score", "customer_id", "village_id"]
     ordered = scored[keys].sort_values(keys)
@@ -285,6 +288,7 @@ def lead_scores(
     )
     scored["predicted_revenue_eur"] = (scored["score"] * expected).clip(lower=0).round(2)
     scored["maturity"] = maturity(ev, scored, today)
+    del ev, amounts  # every signal read: let go before the consent filter
     version = f"lead-hgb-{today:%Y.%m.%d}"
     scored["model_version"] = version
     scored["scored_at"] = today
