@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from domains.customer_intelligence.python._models import (
+    Frame,
     label_year,
     latest_moment,
     season_start_year,
     utc,
 )
-from mesh_platform.products.python import DeferredInput, read_input
+from mesh_platform.products.python import read_input
 
 LEAD_POPULAR_CANDIDATES = 5
 """Most booked villages of the last complete season added to every customer's
@@ -97,10 +98,6 @@ class LeadEvents:
     favourite: pd.DataFrame  # customer_id, village_id
     latest: tuple[pd.Series, ...] = ()
     """The latest booking, session and call times, as read (for the data's "today")."""
-
-
-Frame = DeferredInput | pd.DataFrame
-"""An input as the product receives it: a frame, or a deferred input read when asked."""
 
 
 def lead_events(

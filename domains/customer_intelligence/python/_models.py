@@ -18,7 +18,7 @@ from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from contracts.calendar import SEASONS
-from mesh_platform.products.python import Input
+from mesh_platform.products.python import DeferredInput, Input
 
 MODEL_THREADS = 1
 """OpenMP threads of the gradient-boosting fits and predictions: one thread is faster
@@ -52,6 +52,8 @@ Deferred: read a batch at a time, of which only the clicked sends are kept (the 
 of every send is never held)."""
 SEND_BATCH_ROWS = 1_000_000
 """Sends read at a time when the models read them in batches (some 150 MB of frame)."""
+Frame = DeferredInput | pd.DataFrame
+"""An input as a model receives it: a frame, or a deferred input read when asked."""
 BOOKINGS = Input(
     "bookings.bookings",
     "customer_id village_id channel status created_at arrival_date season amount_eur",

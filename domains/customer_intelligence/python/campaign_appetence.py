@@ -28,6 +28,7 @@ from domains.customer_intelligence.python._models import (
     RFM,
     SEND_BATCH_ROWS,
     SENDS,
+    Frame,
     batched_log_odds,
     binary_metrics,
     data_today,
@@ -65,7 +66,6 @@ from domains.customer_intelligence.python._send_log import (
 from domains.customer_intelligence.python._uplift import evaluate_uplift
 from mesh_platform.privacy.consent import consent_input, keep_consented
 from mesh_platform.products.python import (
-    DeferredInput,
     Input,
     ProductOutput,
     input_batches,
@@ -147,9 +147,7 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
     )
 
 
-def _learning_base(
-    sends: DeferredInput | pd.DataFrame, bookings: DeferredInput | pd.DataFrame
-) -> tuple[SendLog, pd.Timestamp]:
+def _learning_base(sends: Frame, bookings: Frame) -> tuple[SendLog, pd.Timestamp]:
     """The sends coded into compact arrays, and the data's "today".
 
     The bookings are read first and kept as their customers and times only
@@ -168,9 +166,7 @@ def _learning_base(
     return log, data_today(pd.Series(latest), bookers.latest)
 
 
-def _household_of(
-    members: DeferredInput | pd.DataFrame, households: DeferredInput | pd.DataFrame
-) -> pd.Series:
+def _household_of(members: Frame, households: Frame) -> pd.Series:
     """Each customer's household, by customer id (both as text), for the households
     ``customers.households`` holds; the two frames read here and let go."""
     held = set(read_input(households)["household_id"])
@@ -194,12 +190,12 @@ def _household_of(
 )
 def campaign_appetence(
     *,
-    sends: DeferredInput | pd.DataFrame,
-    bookings: DeferredInput | pd.DataFrame,
+    sends: Frame,
+    bookings: Frame,
     segments: pd.DataFrame,
-    members: DeferredInput | pd.DataFrame,
-    households: DeferredInput | pd.DataFrame,
-    consent: DeferredInput | pd.DataFrame,
+    members: Frame,
+    households: Frame,
+    consent: Frame,
 ) -> ProductOutput:
     """Each customer's best campaign settings, their appetence gain and the segment move.
 

@@ -26,7 +26,6 @@ from domains.customer_intelligence.python._lead_candidates import (
 )
 from domains.customer_intelligence.python._lead_signals import (
     LEAD_FEATURES,
-    Frame,
     LeadEvents,
     clicked_sends,
     lead_events,
@@ -39,6 +38,7 @@ from domains.customer_intelligence.python._models import (
     SEND_BATCH_ROWS,
     SEND_CLICKS,
     BinaryModel,
+    Frame,
     batched_log_odds,
     binary_metrics,
     data_today,
