@@ -16,7 +16,7 @@ from mesh_platform import wap_accounting
 from mesh_platform.contract import DataContract, Tolerance, column
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.products.left_out import split_left_out
-from mesh_platform.wap import AuditFailed, PublishFailed, publish_product
+from mesh_platform.wap import AuditFailed, PublishFailed, PublishResult, publish_product
 from mesh_platform.wap_accounting import (
     FRAME_STAGE,
     LeftOutCount,
@@ -238,20 +238,28 @@ def test_a_product_without_left_out_records_nothing(engine: DuckDBEngine) -> Non
     assert engine.list_tables("demo") == ["strict"]
 
 
+def publish_frame(
+    engine: DuckDBEngine, frame: pd.DataFrame, left_out: pd.DataFrame, read: int
+) -> PublishResult:
+    """A Python product's ``frame`` published as ``demo.ratings`` (run ``py-1``), with
+    the rows it left out, ``read`` rows read of its input."""
+    return publish_product(
+        engine,
+        Ratings,
+        frame=frame,
+        run_id="py-1",
+        left_out=LeftOutRows(frame=left_out),
+        inputs={"demo.surveys": read},
+    )
+
+
 def test_a_python_product_left_out_frame_is_accounted_and_recorded(engine: DuckDBEngine) -> None:
     frame = pd.DataFrame({"survey_id": ["s1", "s2", "s3"], "score": [1, 2, 3]})
     left_out = pd.DataFrame(
         {"reason": ["invalid_value:score"], "row_key": ["s4"], "score": [99], "note": [None]}
     )
 
-    result = publish_product(
-        engine,
-        Ratings,
-        frame=frame,
-        run_id="py-1",
-        left_out=LeftOutRows(frame=left_out),
-        inputs={"demo.surveys": 4},
-    )
+    result = publish_frame(engine, frame, left_out, read=4)
 
     assert result.accounting is not None
     assert result.accounting.rows_read == {"demo.surveys": 4}
@@ -288,14 +296,7 @@ def test_a_long_left_out_frame_is_recorded_a_chunk_at_a_time(
 
     monkeypatch.setattr(engine, "load_arrow", load)
     monkeypatch.setattr(wap_accounting, "FRAME_CHUNK_ROWS", 3)
-    publish_product(
-        engine,
-        Ratings,
-        frame=frame,
-        run_id="py-1",
-        left_out=LeftOutRows(frame=left_out),
-        inputs={"demo.surveys": 37},
-    )
+    publish_frame(engine, frame, left_out, read=37)
 
     assert loaded == [3, 3, 1]
     kept = rejects(engine, Ratings)
@@ -307,14 +308,7 @@ def test_a_left_out_frame_without_reasons_is_refused(engine: DuckDBEngine) -> No
     frame = pd.DataFrame({"survey_id": ["s1"], "score": [1]})
     refused = r"demo.ratings: writing the left-out rows failed .* needs a 'reason' column"
     with pytest.raises(PublishFailed, match=refused):
-        publish_product(
-            engine,
-            Ratings,
-            frame=frame,
-            run_id="py-1",
-            left_out=LeftOutRows(frame=pd.DataFrame({"row_key": ["s2"]})),
-            inputs={"demo.surveys": 2},
-        )
+        publish_frame(engine, frame, pd.DataFrame({"row_key": ["s2"]}), read=2)
     assert rejects(engine, Ratings).empty
 
 

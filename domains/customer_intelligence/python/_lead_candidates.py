@@ -33,23 +33,21 @@ megabytes with their features."""
 
 CANDIDATE_COLUMNS = ("customer_id", "village_id", *LEAD_FEATURES, "booked")
 
+_NOT_COUNTS = (
+    "seasons_since_stay_here",
+    "mean_booking_amount",
+    "type_affinity",
+    "village_popularity",
+    "recency_seasons",
+)
+"""The features worked out from others, or with a default of their own."""
 _COUNTS = [
-    "stays_here",
-    "stays",
-    "seasons_with_stay",
-    "sessions_here",
-    "searches_here",
-    "sessions",
-    "sales_calls_here",
-    "clicks_90d",
-    "clicks_365d",
+    *(name for name in LEAD_FEATURES if name not in _NOT_COUNTS),
     "typed_signals",
     "all_signals",
-    "segment_rank",
-    "frequency_seasons",
-    "amount_log",
 ]
-"""Features that are counts or the RFM segment's measures: none is zero."""
+"""Counts and the RFM segment's measures (zero when missing), and the type affinity's
+two counts."""
 
 
 class SeasonCandidates:
