@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from mesh_platform.contract import Consent, DataContract, Privacy, column
@@ -77,3 +79,20 @@ def test_every_row_consented_leaves_none_out() -> None:
     pd.testing.assert_frame_equal(kept, frame)
     assert left_out.empty
     assert list(left_out.columns) == [*frame.columns, "reason", "row_key"]
+
+
+def test_the_parts_take_new_columns_as_frames_of_their_own() -> None:
+    """A product may add its constant columns to both parts once split (no chained
+    assignment: neither part is a selection of the product's frame)."""
+    frame = pd.DataFrame(
+        {"customer_id": ["A", "B", "A"], "village_id": ["V1", "V1", "V2"], "score": 1.0}
+    )
+    before = frame.copy()
+    kept, left_out = keep_consented(Targets, frame, REGISTER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas' SettingWithCopyWarning fails the test
+        for part in (kept, left_out):
+            part["model_version"] = "v1"
+    assert kept["model_version"].tolist() == ["v1", "v1"]
+    assert left_out["model_version"].tolist() == ["v1"]
+    pd.testing.assert_frame_equal(frame, before)

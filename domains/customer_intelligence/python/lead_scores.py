@@ -290,8 +290,6 @@ def lead_scores(
     scored["maturity"] = maturity(ev, scored, today)
     del ev, amounts  # every signal read: let go before the consent filter
     version = f"lead-hgb-{today:%Y.%m.%d}"
-    scored["model_version"] = version
-    scored["scored_at"] = today
     out = scored[
         [
             "customer_id",
@@ -302,8 +300,6 @@ def lead_scores(
             "decile",
             "predicted_revenue_eur",
             "maturity",
-            "model_version",
-            "scored_at",
         ]
     ]
     del scored, expected  # only ``out`` is filtered for consent
@@ -321,5 +317,10 @@ def lead_scores(
         "scored_rows": len(out),
     }
     out, left_out = keep_consented(LeadScores, out, consent)
+    # the two constant columns set on both parts once they are split: two columns of
+    # every scored row fewer under the consent filter's copies
+    for part in (out, left_out):
+        part["model_version"] = version
+        part["scored_at"] = today
     metadata["left_out_without_consent"] = len(left_out)
     return ProductOutput(out, metadata, left_out=left_out if len(left_out) else None)
