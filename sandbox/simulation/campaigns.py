@@ -459,4 +459,5 @@ def _slug(village: int) -> str:
 
 def _flush(ctx: Context, buffer: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]) -> None:
     for i, name in enumerate(("sends", "opens", "clicks")):
-        ctx.writer.write("campaigns", name, pl.concat([b[i] for b in buffer]))
+        # the campaigns' frames written one after the other, not copied into one first
+        ctx.writer.write("campaigns", name, pl.concat([b[i] for b in buffer], rechunk=False))
