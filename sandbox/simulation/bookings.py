@@ -256,18 +256,36 @@ def write_events(
         }
     )
     # the producer retried a few events (new message), Pub/Sub redelivered a few messages
-    retried = events.filter(pl.Series(rng.random(m) < 0.003)).with_columns(
-        publish_time=pl.col("publish_time") + pl.duration(seconds=30)
-    )
+    retried = np.flatnonzero(rng.random(m) < 0.003)
     test_events = _test_events(ctx, rng)
-    events = pl.concat([events, retried, test_events]).sort("publish_time", maintain_order=True)
-    total = events.height
-    message = 7_000_000_000_000_000 + np.cumsum(rng.integers(1, 50, total))
-    events = events.with_columns(message_id=pl.Series(message).cast(pl.String))
-    redelivered = events.filter(pl.Series(rng.random(total) < 0.002))
-    events = pl.concat([events, redelivered]).sort("publish_time", maintain_order=True)
-    columns = ["message_id", *[c for c in events.columns if c != "message_id"]]
-    ctx.writer.write("bookings", "booking_events", events.select(columns))
+    source = pl.concat(
+        [
+            events,
+            events[retried].with_columns(
+                publish_time=pl.col("publish_time") + pl.duration(seconds=30)
+            ),
+            test_events,
+        ],
+        rechunk=False,
+    )
+    rows, message = _stream_order(
+        rng,
+        np.concatenate(
+            [publish, publish[retried] + 30, test_events["publish_time"].dt.epoch("s").to_numpy()]
+        ),
+    )
+    # the stream is gathered from its source rows a write chunk at a time: the whole
+    # frame is never sorted, nor copied
+    chunk = ctx.writer.chunk_rows
+    for lo in range(0, max(rows.size, 1), chunk):
+        part = source[rows[lo : lo + chunk]]
+        ctx.writer.write(
+            "bookings",
+            "booking_events",
+            part.select(
+                pl.Series("message_id", message[lo : lo + chunk]).cast(pl.String), pl.all()
+            ),
+        )
     create_stream_landing(ctx.writer.connection)
 
 
@@ -282,6 +300,24 @@ def create_stream_landing(connection: duckdb.DuckDBPyConnection) -> None:
         if isinstance(statement, exp.Create):
             statement.set("exists", True)
             connection.execute(statement.sql("duckdb"))
+
+
+def _stream_order(rng: np.random.Generator, publish: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stream as published: each message's source row (among the events with the
+    producer's retries and test events, whose publish times are ``publish``, seconds) and
+    its message id, in publish order.
+
+    Messages are numbered in publish order (stable: rows published at the same second
+    keep their source order); then a few are redelivered, with their message id, each
+    after the messages published before it or at the same time.
+    """
+    order = np.argsort(publish, kind="stable")
+    message = 7_000_000_000_000_000 + np.cumsum(rng.integers(1, 50, order.size))
+    again = np.flatnonzero(rng.random(order.size) < 0.002)
+    rows = np.concatenate([order, order[again]])
+    message = np.concatenate([message, message[again]])
+    final = np.argsort(publish[rows], kind="stable")
+    return rows[final], message[final]
 
 
 def _test_events(ctx: Context, rng: np.random.Generator) -> pl.DataFrame:

@@ -1,0 +1,89 @@
+"""How the simulation hands its big frames to DuckDB: the same rows, in the same order,
+without copying the frame first (text as Arrow string views, parts written one after the
+other, the booking stream gathered in publish order a chunk at a time)."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from sandbox.simulation.bookings import _stream_order
+from sandbox.simulation.writer import LandingWriter
+
+
+def _table(writer: LandingWriter, table: str) -> list[tuple[object, ...]]:
+    return writer.connection.sql(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+
+
+def test_a_frame_of_several_parts_is_written_as_one_with_its_text_and_nulls() -> None:
+    first = pl.DataFrame({"n": [1, 2, 3], "name": ["één", None, "x" * 40]})
+    second = pl.DataFrame({"n": [4, 5], "name": ["short", None]})
+    tables = []
+    for frame in (pl.concat([first, second]), pl.concat([first, second], rechunk=False)):
+        for chunk_rows in (2, 1_000):
+            writer = LandingWriter(duckdb.connect(), chunk_rows=chunk_rows)
+            writer.write("web", "visits", frame)
+            assert writer.rows == {"landing_web.visits": 5}
+            tables.append(_table(writer, "landing_web.visits"))
+            types = writer.connection.sql("DESCRIBE landing_web.visits").fetchall()
+            assert [(c[0], c[1]) for c in types] == [("n", "BIGINT"), ("name", "VARCHAR")]
+    assert all(t == tables[0] for t in tables)
+    assert tables[0] == [(1, "één"), (2, None), (3, "x" * 40), (4, "short"), (5, None)]
+
+
+def _stream_by_sorting(
+    events: pl.DataFrame, retried: np.ndarray, tests: pl.DataFrame, rng: np.random.Generator
+) -> pl.DataFrame:
+    """The stream as the simulation built it before: whole frames concatenated, sorted,
+    numbered, some redelivered, sorted again."""
+    retries = events[retried].with_columns(
+        publish_time=pl.col("publish_time") + pl.duration(seconds=30)
+    )
+    stream = pl.concat([events, retries, tests]).sort("publish_time", maintain_order=True)
+    message = 7_000_000_000_000_000 + np.cumsum(rng.integers(1, 50, stream.height))
+    stream = stream.with_columns(message_id=pl.Series(message).cast(pl.String))
+    redelivered = stream.filter(pl.Series(rng.random(stream.height) < 0.002))
+    stream = pl.concat([stream, redelivered]).sort("publish_time", maintain_order=True)
+    return stream.select("message_id", pl.exclude("message_id"))
+
+
+def test_the_booking_stream_is_the_sorted_frames_order_gathered_a_chunk_at_a_time() -> None:
+    draw = np.random.default_rng(7)
+    n = 5_000
+    publish = 1_700_000_000 + draw.integers(0, 600, n)  # many messages share a second
+
+    def frame(seconds: np.ndarray, first: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "publish_time": pl.Series(seconds * 1_000_000).cast(pl.Datetime("us")),
+                "event_id": [f"EV{first + i:012d}" for i in range(seconds.size)],
+            }
+        )
+
+    events = frame(publish, 0)
+    tests = frame(publish[:3] + 1, n)
+    retried = np.flatnonzero(draw.random(n) < 0.05)
+    expected = _stream_by_sorting(events, retried, tests, np.random.default_rng(11))
+    assert expected.height > n + retried.size + 3  # some messages were redelivered
+
+    source = pl.concat(
+        [
+            events,
+            events[retried].with_columns(
+                publish_time=pl.col("publish_time") + pl.duration(seconds=30)
+            ),
+            tests,
+        ],
+        rechunk=False,
+    )
+    seconds = np.concatenate([publish, publish[retried] + 30, publish[:3] + 1])
+    rows, message = _stream_order(np.random.default_rng(11), seconds)
+    for chunk in (997, rows.size):
+        parts = [
+            source[rows[lo : lo + chunk]].select(
+                pl.Series("message_id", message[lo : lo + chunk]).cast(pl.String), pl.all()
+            )
+            for lo in range(0, rows.size, chunk)
+        ]
+        assert pl.concat(parts).equals(expected)
