@@ -72,6 +72,7 @@ def season_rows(log: SendLog, kept: np.ndarray) -> SeasonRows:
     """The sends of each season, and which of the ``kept`` sends (sorted positions) fall
     in each: computed once for every signal."""
     by_season = np.argsort(log.season, kind="stable")  # each season's sends, in send order
+    by_season = by_season.astype(np.int32 if log.rows <= np.iinfo(np.int32).max else np.int64)
     bounds = np.searchsorted(log.season[by_season], np.arange(log.n_seasons + 1))
     kept_season = log.season[kept]
     return SeasonRows(
@@ -92,18 +93,20 @@ def signal(
     Per setting, the counts per customer and value are accumulated season by season (a
     running sum adds the seasons in the order a cumulative sum would, so the rates are
     the same bits): only one season's (customers, values) table is held at a time, never
-    the whole (customers, seasons, values) cube.
+    the whole (customers, seasons, values) cube. The counts are counted, a season at a
+    time, as integers: the same values as sums of unit weights, without a float per send
+    (at the large world, 70 million sends, two such arrays held 1.1 GB).
     """
     n_customers, width = int(log.customers.size), log.n_seasons + 1
-    cell = log.customer * width + log.season + 1
-    size = n_customers * width
-    weight = eligible.astype(np.float64)
-    hit = (hit * eligible).astype(np.float64)
-    sends = np.bincount(cell, weights=weight, minlength=size).reshape(n_customers, width)
-    hits = np.bincount(cell, weights=hit, minlength=size).reshape(n_customers, width)
-    del cell
+    hit = (hit != 0) & eligible
+    sends = np.zeros((n_customers, width))  # column 0: before the first season
+    hits = np.zeros((n_customers, width))
+    for season, in_season in enumerate(rows.sends):
+        customer = log.customer[in_season]
+        sends[:, season + 1] = np.bincount(customer[eligible[in_season]], minlength=n_customers)
+        hits[:, season + 1] = np.bincount(customer[hit[in_season]], minlength=n_customers)
     sends, hits = sends.cumsum(axis=1), hits.cumsum(axis=1)
-    base = float(hit.sum() / max(weight.sum(), 1.0))
+    base = float(np.count_nonzero(hit) / max(float(np.count_nonzero(eligible)), 1.0))
     prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
     kept, kept_in = rows.kept, rows.kept_in
     send_lift: dict[str, np.ndarray] = {}
@@ -130,10 +133,10 @@ def signal(
                 break
             sends_in = rows.sends[slot]
             index = log.customer[sends_in] * n_values + log.codes[name][sends_in]
-            count += np.bincount(index, weights=weight[sends_in], minlength=count.size).reshape(
+            count += np.bincount(index[eligible[sends_in]], minlength=count.size).reshape(
                 count.shape
             )
-            won += np.bincount(index, weights=hit[sends_in], minlength=won.size).reshape(won.shape)
+            won += np.bincount(index[hit[sends_in]], minlength=won.size).reshape(won.shape)
         send_lift[name] = lifted
     return Signal(sends=sends, prior=prior, send_lift=send_lift, value_lift=value_lift)
 

@@ -125,17 +125,22 @@ def _choose_programmes(
 def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
     """Sends and actions per household (of each customer code, missing when none) and
     season start year, by household id and year; households are grouped by integer
-    code, and the sends counted into one cell per household and season: no per-send
-    frame is ever built, nor a grouping of one (at the large world, tens of millions)."""
+    code, and the sends counted into one cell per household and season, a batch of
+    sends at a time (counts add up exactly): no per-send frame is ever built, nor a
+    grouping of one, nor a per-send array of cells (at the large world, tens of
+    millions)."""
     codes, ids = pd.factorize(household, sort=True)  # sorted: the ids' order
-    send_code = codes[log.customer]
-    known = send_code >= 0
     seasons = max(log.n_seasons, 1)
-    cell = send_code[known].astype(np.int64) * seasons + log.season[known]
     cells = len(ids) * seasons
-    sends = np.bincount(cell, minlength=cells)
-    actions = np.bincount(cell[log.action[known] == 1], minlength=cells)
-    del cell
+    sends = np.zeros(cells, dtype=np.int64)
+    actions = np.zeros(cells, dtype=np.int64)
+    for start in range(0, log.rows, SEND_BATCH_ROWS):
+        batch = slice(start, start + SEND_BATCH_ROWS)
+        send_code = codes[log.customer[batch]]
+        known = send_code >= 0
+        cell = send_code[known].astype(np.int64) * seasons + log.season[batch][known]
+        sends += np.bincount(cell, minlength=cells)
+        actions += np.bincount(cell[log.action[batch][known] == 1], minlength=cells)
     held = np.flatnonzero(sends)  # in household then season order, as a grouping's
     return pd.DataFrame(
         {

@@ -1,0 +1,102 @@
+"""Campaign appetence's customer history and household sends, counted as integers a
+season (or a batch of sends) at a time: the same bits as sums of unit weights over
+every send at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from domains.customer_intelligence.python import campaign_appetence as appetence
+from domains.customer_intelligence.python._models import logit
+from domains.customer_intelligence.python._send_history import (
+    CUSTOMER_PRIOR_WEIGHT,
+    VALUE_PRIOR_WEIGHT,
+    customer_history,
+)
+from domains.customer_intelligence.python._send_log import PROGRAMMES, SETTINGS, SendLog
+from tests.domains.test_send_log import send_log, sends_world
+
+
+@pytest.fixture(scope="module")
+def log() -> SendLog:
+    return send_log(*sends_world())
+
+
+def _weighted(log: SendLog, hit: np.ndarray, eligible: np.ndarray, as_of: int) -> dict:
+    """The history of one signal as unit weights summed over every send at once."""
+    customers, width = log.customers.size, log.n_seasons + 1
+    cell = log.customer.astype(np.int64) * width + log.season + 1
+    weight = eligible.astype(np.float64)
+    hits = (hit * eligible).astype(np.float64)
+
+    def per_cell(w: np.ndarray) -> np.ndarray:
+        counted = np.bincount(cell, weights=w, minlength=customers * width)
+        return counted.reshape(customers, width).cumsum(axis=1)
+
+    sends = per_cell(weight)
+    base = float(hits.sum() / max(weight.sum(), 1.0))
+    prior = (per_cell(hits) + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
+    before = log.season < as_of
+    lifts = {}
+    for name, values in {**SETTINGS, "cycle": PROGRAMMES}.items():
+        index = log.customer.astype(np.int64) * len(values) + log.codes[name]
+        size = customers * len(values)
+        count = np.bincount(index[before], weights=weight[before], minlength=size)
+        won = np.bincount(index[before], weights=hits[before], minlength=size)
+        own = prior[:, as_of, None]
+        rate = (won.reshape(customers, -1) + VALUE_PRIOR_WEIGHT * own) / (
+            count.reshape(customers, -1) + VALUE_PRIOR_WEIGHT
+        )
+        lifts[name] = logit(rate) - logit(np.broadcast_to(own, rate.shape))
+    return {"sends": sends, "prior": prior, "value_lift": lifts}
+
+
+@pytest.mark.parametrize("as_of", [1, 2, None])
+def test_the_history_counted_per_season_is_the_bits_of_unit_weights(
+    log: SendLog, as_of: int | None
+) -> None:
+    history = customer_history(log, as_of=as_of)
+    at = log.n_seasons if as_of is None else as_of
+    email = log.channel == 0
+    for signal, hit, eligible in (
+        (history.action, log.action, np.ones(log.rows, dtype=bool)),
+        (history.open, log.opened, email),
+    ):
+        expected = _weighted(log, hit, eligible, at)
+        assert signal.sends.tobytes() == expected["sends"].tobytes()
+        assert signal.prior.tobytes() == expected["prior"].tobytes()
+        for name, lift in expected["value_lift"].items():
+            assert signal.value_lift[name].tobytes() == lift.tobytes(), name
+    assert 0 < history.action.sends[:, -1].sum() == log.rows
+    assert history.open.sends[:, -1].sum() == email.sum() < log.rows
+
+
+@pytest.mark.parametrize("batch", [7, 1_000, 10_000_000])
+def test_household_sends_counted_a_batch_at_a_time_are_the_grouped_sends(
+    log: SendLog, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(appetence, "SEND_BATCH_ROWS", batch)
+    # every third customer without a household; households of one to three customers
+    known = np.arange(log.customers.size) % 3 != 0
+    household = pd.Series(
+        np.where(known, [f"HH{i // 2:05d}" for i in range(log.customers.size)], None)
+    )
+
+    counted = appetence._household_sends(log, household)
+
+    sends = pd.DataFrame(
+        {
+            "household_id": household.to_numpy()[log.customer],
+            "year": log.first_year + log.season.astype(np.int64),
+            "action": log.action.astype(np.int64),
+        }
+    ).dropna(subset=["household_id"])
+    expected = (
+        sends.groupby(["household_id", "year"], sort=True)
+        .agg(sends=("action", "size"), actions=("action", "sum"))
+        .reset_index()
+    )
+    pd.testing.assert_frame_equal(counted, expected, check_dtype=False)
+    assert counted["sends"].sum() == known[log.customer].sum()
