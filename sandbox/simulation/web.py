@@ -188,11 +188,14 @@ def run(
             landing=choose(rng, [0.35, 0.35, 0.1, 0.2], anonymous),
         )
     )
-    s = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    inside = (s["start"] >= tl.days[0] * DAY) & (s["start"] <= cutoff - 3600)
-    s = {k: v[inside] for k, v in s.items()}
-    order = np.argsort(s["start"], kind="stable")
-    s = {k: v[order] for k, v in s.items()}
+    # the sessions inside the timeline, by start time (stable), one field at a time: the
+    # parts, their concatenation and its reordered copy are never all held at once
+    start = np.concatenate([p["start"] for p in parts])
+    inside = np.flatnonzero((start >= tl.days[0] * DAY) & (start <= cutoff - 3600))
+    take = inside[np.argsort(start[inside], kind="stable")]
+    del start, inside
+    s = {k: np.concatenate([p.pop(k) for p in parts])[take] for k in list(parts[0])}
+    del parts, take
     # sessions are written in batches so that their page views fit in memory
     batch = max(ctx.scale.write_chunk_rows // 5, 1)
     for number, lo in enumerate(range(0, s["start"].size, batch)):
