@@ -388,8 +388,7 @@ def write_crm(
         "advertising_opt_in", "advertising_opt_in_changed_on", "advertising_opt_in_source",
         "updated_at",
     )  # fmt: skip
-    kept = pl.Series(~crm.erased)
-    ctx.writer.write("customers", "client_extract_crm", out.filter(kept))
+    ctx.writer.write("customers", "client_extract_crm", out, keep=~crm.erased)
 
 
 def write_booking(ctx: Context, pop: Population, accounts: Accounts) -> None:

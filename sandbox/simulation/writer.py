@@ -7,6 +7,7 @@ arrive in batches appended to the same table. Statements are built with sqlglot.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import polars as pl
 import sqlglot.expressions as exp
 
@@ -61,17 +62,30 @@ class LandingWriter:
         *,
         computed: dict[str, duckdb.Expression] | None = None,
         drop: tuple[str, ...] = (),
+        keep: np.ndarray | None = None,
     ) -> None:
         """Write ``frame`` as ``landing_<domain>.<table>``: created on the first batch of
         this run (replacing an older table), appended to afterwards.
 
         ``computed`` adds columns evaluated by DuckDB over the frame's columns (e.g.
         a SHA-256), after the frame's own; ``drop`` leaves frame columns out (those
-        only needed to compute others).
+        only needed to compute others); ``keep`` (one boolean a row) writes only the
+        rows it marks, filtered a chunk at a time: they are never copied into a frame of
+        their own.
+
+        Raises:
+            ValueError: a ``keep`` mask that is not one boolean a row of the frame.
         """
-        if frame.height > self.chunk_rows:
-            for offset in range(0, frame.height, self.chunk_rows):
+        if keep is not None and keep.shape != (frame.height,):
+            raise ValueError(
+                f"LandingWriter: {domain}.{table} has {frame.height} rows, but its keep "
+                f"mask has the shape {keep.shape}"
+            )
+        if frame.height > self.chunk_rows or keep is not None:
+            for offset in range(0, max(frame.height, 1), self.chunk_rows):
                 chunk = frame.slice(offset, self.chunk_rows)
+                if keep is not None:
+                    chunk = chunk.filter(pl.Series(keep[offset : offset + self.chunk_rows]))
                 self.write(domain, table, chunk, computed=computed, drop=drop)
             return
         schema = landing_schema(domain)

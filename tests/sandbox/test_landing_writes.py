@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import polars as pl
+import pytest
 
 from sandbox.simulation.bookings import _stream_order
 from sandbox.simulation.writer import LandingWriter
@@ -30,6 +31,25 @@ def test_a_frame_of_several_parts_is_written_as_one_with_its_text_and_nulls() ->
             assert [(c[0], c[1]) for c in types] == [("n", "BIGINT"), ("name", "VARCHAR")]
     assert all(t == tables[0] for t in tables)
     assert tables[0] == [(1, "één"), (2, None), (3, "x" * 40), (4, "short"), (5, None)]
+
+
+def test_the_rows_a_keep_mask_marks_are_written_a_chunk_at_a_time() -> None:
+    frame = pl.DataFrame({"n": list(range(10)), "name": [f"v{i}" for i in range(10)]})
+    keep = np.array([i % 3 != 1 for i in range(10)])
+    for chunk_rows in (1, 3, 1_000):
+        writer = LandingWriter(duckdb.connect(), chunk_rows=chunk_rows)
+        writer.write("customers", "records", frame, keep=keep)
+        assert writer.rows == {"landing_customers.records": 7}
+        assert _table(writer, "landing_customers.records") == [
+            (i, f"v{i}") for i in (0, 2, 3, 5, 6, 8, 9)
+        ]
+    writer = LandingWriter(duckdb.connect(), chunk_rows=3)
+    writer.write("customers", "records", frame, keep=np.zeros(10, dtype=bool))
+    writer.write("customers", "none", frame.head(0), keep=np.zeros(0, dtype=bool))
+    assert writer.rows == {"landing_customers.records": 0, "landing_customers.none": 0}
+    assert _table(writer, "landing_customers.none") == []
+    with pytest.raises(ValueError, match=r"customers\.records has 10 rows, but its keep mask"):
+        writer.write("customers", "records", frame, keep=keep[:9])
 
 
 def _stream_by_sorting(
