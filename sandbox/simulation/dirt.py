@@ -35,7 +35,14 @@ def vary_case(
     title: float = 0.0,
 ) -> pl.Series:
     """Some values in UPPER, lower or Title case; the rest untouched."""
-    u = rng.random(series.len())
+    return vary_case_by(series, rng.random(series.len()), upper, lower, title)
+
+
+def vary_case_by(
+    series: pl.Series, u: np.ndarray, upper: float = 0.0, lower: float = 0.0, title: float = 0.0
+) -> pl.Series:
+    """:func:`vary_case` with its uniform draws given (one a row): rows can be varied a
+    part at a time, with the draws made for all of them at once."""
     s = series
     up = pl.Series(u < upper)
     lo = pl.Series((u >= upper) & (u < upper + lower))
@@ -53,7 +60,12 @@ def vary_case(
 
 def drop_accents(series: pl.Series, rng: np.random.Generator, share: float) -> pl.Series:
     """Accents stripped on a share of the rows (keyboards and old systems)."""
-    mask = pl.Series(rng.random(series.len()) < share)
+    return drop_accents_where(series, rng.random(series.len()) < share)
+
+
+def drop_accents_where(series: pl.Series, stripped: np.ndarray) -> pl.Series:
+    """Accents stripped on the rows ``stripped`` marks."""
+    mask = pl.Series(stripped)
     return pl.select(pl.when(mask).then(strip_accents(series)).otherwise(series)).to_series()
 
 

@@ -55,12 +55,14 @@ site is the village's *name* (case varies), the customer name is typed freely.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
 from sandbox.simulation.accounts import Accounts
 from sandbox.simulation.context import Context
-from sandbox.simulation.dirt import drop_accents, vary_case
+from sandbox.simulation.dirt import drop_accents_where, vary_case_by
 from sandbox.simulation.frames import dates, frame, numbered, pick, with_nulls
 from sandbox.simulation.places import VILLAGES
 from sandbox.simulation.population import LANGUAGES, Population
@@ -124,21 +126,19 @@ def write(
     catalogue: Catalogue,
     lines: Lines,
 ) -> None:
-    """Write ``landing_sales.sale_lines``."""
+    """Write ``landing_sales.sale_lines``.
+
+    Every random draw is made first, for every line, in one order; the lines' text is then
+    built and written a write chunk at a time (:func:`_extract`), followed by the refunds
+    and the lines extracted twice: the forty columns of every line (at ``large``, 7.5
+    million) are never held at once.
+    """
     tl = ctx.timeline
     rng = ctx.streams("sales.extract")
     n = lines.n
     s = lines.stay
     cutoff = tl.as_of_seconds
-    status = status_at(ctx, stays, cutoff)[s]
-    modified = last_modified_at(stays, cutoff)[s]
-    cancelled = np.where((stays.cancelled >= 0) & (stays.cancelled < cutoff), stays.cancelled, -1)[
-        s
-    ]
-    fam = lines.family
-    company = np.array([_FAMILY_SELLER[f][0] for f in range(10)])[fam]
-    source = np.array([_FAMILY_SELLER[f][1] for f in range(10)])[fam]
-    sale_type = pick([_FAMILY_SELLER[f][2] for f in range(10)], fam)
+    source = np.array([_FAMILY_SELLER[f][1] for f in range(10)])[lines.family]
     on_site = source == 1
     channel = np.where(on_site, 3, stays.channel[s])
     # transactions: the package lines of a booking share one; on-site lines have their own
@@ -146,110 +146,37 @@ def write(
     new_tx[1:] = (s[1:] != s[:-1]) | on_site[1:]
     tx = 70_000_000 + np.cumsum(new_tx * rng.integers(1, 4, n))
     tx_start = np.maximum.accumulate(np.where(new_tx, np.arange(n), 0))
-    line_no = np.arange(n) - tx_start + 1
-
-    person = stays.payer[s]
-    last = vary_case(pop.persons.last_name.gather(person), rng, upper=0.7)
-    first = drop_accents(pop.persons.first_name.gather(person), rng, 0.2)
-    customer_name = (last + pl.Series([" "] * n) + first).str.strip_chars()
-
-    discount_rate = lines.discount / np.maximum(lines.amount, 0.01)
-    tariff = np.where(
-        fam != 0,
-        0,
-        np.where(
-            discount_rate >= 0.145,
-            3,
-            np.where(discount_rate >= 0.095, 1, np.where(discount_rate > 0, 2, 0)),
-        ),
+    draws = _Draws(
+        status=status_at(ctx, stays, cutoff)[s],
+        modified=last_modified_at(stays, cutoff)[s],
+        cancelled=np.where(
+            (stays.cancelled >= 0) & (stays.cancelled < cutoff), stays.cancelled, -1
+        )[s],
+        source=source,
+        channel=channel,
+        tx=tx,
+        line_no=np.arange(n) - tx_start + 1,
+        last_case=rng.random(n),
+        first_accents=rng.random(n) < 0.2,
+        orphan=rng.random(n) < 0.0004,
+        orphan_number=rng.integers(0, 10_000, n),
+        site_case=rng.random(n),
+        level=rng.integers(0, len(LEVELS), n),
+        agency_of_stay=rng.integers(1, 400, stays.n),
+        no_contract=on_site & (rng.random(n) < 0.04),
     )
-    tariff_label = pick(("Tarif public", "Early booking", "Offre fidélité", "Promotion"), tariff)
-
-    product_id = numbered(
-        "P",
-        np.where(lines.product >= 0, catalogue.product_number[np.maximum(lines.product, 0)], 0),
-        6,
-    )
-    orphan = rng.random(n) < 0.0004
-    product_id = pl.select(
-        pl.when(pl.Series(orphan))
-        .then(pl.lit("P99") + numbered("", rng.integers(0, 10_000, n), 4))
-        .otherwise(product_id)
-    ).to_series()
-    site = vary_case(pick([vv.name for vv in VILLAGES], stays.village[s]), rng, upper=0.25)
-    school = fam == 2
-    course_specialty = with_nulls(
-        pick(("SKI", "SKI", "SNOWBOARD", "FREESTYLE"), np.minimum(lines.a, 3)), ~school
-    )
-    course_type = with_nulls(
-        pick(("COLLECTIF", "PARTICULIER", "COLLECTIF", "COLLECTIF"), np.minimum(lines.a, 3)),
-        ~school,
-    )
-    level = with_nulls(pick(LEVELS, rng.integers(0, len(LEVELS), n)), ~school)
-    category = with_nulls(pick(("ADULTE", "ENFANT"), np.minimum(lines.b, 1)), ~school)
-    language = pop.households.language[stays.household[s]]
-    course_lang = with_nulls(pick([x.upper() for x in LANGUAGES], language), ~school)
-
-    # private lessons are sold by the hour
-    unit = np.where(np.isin(fam, [1, 2, 3]), np.where((fam == 2) & (lines.a == 1), 2, 1), 0)
-    agency_of_stay = rng.integers(1, 400, stays.n)
-    business = with_nulls(numbered("AGV", agency_of_stay[s], 4), channel != 2)
-    no_contract = on_site & (rng.random(n) < 0.04)
-    extract = frame(
-        {
-            "contract_id": with_nulls(numbered("BK", stays.booking_number[s], 9), no_contract),
-            "source_label": pick(SOURCES, source),
-            "company_id": np.array([c[0] for c in COMPANIES])[company].astype(np.int32),
-            "company_name": pick([c[1] for c in COMPANIES], company),
-            "company_business_label": pick([c[2] for c in COMPANIES], company),
-            "transaction_number": tx,
-            "transaction_line_number": line_no.astype(np.int32),
-            "sale_type_code": sale_type,
-            "sale_channel_code": pick(CHANNEL_CODES, channel),
-            "customer_name": customer_name,
-            "payer_account_code": accounts.code.gather(accounts.payer[s]),
-            "business_account_code": business,
-            "holder_account_code": accounts.code.gather(accounts.holder[s]),
-            # day indices before the timeline are negative: count from its first day
-            "sale_date": dates(tl.days[0] + np.minimum(lines.sale_day, tl.n_days - 1)),
-            "amount_incl_tax": lines.amount,
-            "discount_incl_tax": lines.discount,
-            "tariff_label": tariff_label,
-            "contract_created_on": dates(stays.created[s] // DAY),
-            "contract_modified_on": dates(np.maximum(modified, 0) // DAY, modified < 0),
-            "contract_cancelled_on": dates(np.maximum(cancelled, 0) // DAY, cancelled < 0),
-            "arrival_date": dates(tl.days[stays.arrival[s]]),
-            "departure_date": dates(tl.days[stays.arrival[s]] + stays.nights[s]),
-            "contract_status_code": pick(STATUS_CODES, status),
-            "duration": np.where(unit == 2, 2, lines.duration).astype(np.int32),
-            "duration_unit": pick(("N", "J", "H"), unit),
-            "product_id": product_id,
-            "site_name": site,
-            "nb_persons": (lines.adults + lines.children).astype(np.int32),
-            "nb_adults": lines.adults.astype(np.int32),
-            "nb_children": lines.children.astype(np.int32),
-            "course_specialty_label": course_specialty,
-            "course_type_label": course_type,
-            "client_level": level,
-            "client_category_label": category,
-            "course_language_code": course_lang,
-        }
-    )
-    contract_columns = [
-        "contract_created_on", "contract_modified_on", "contract_cancelled_on",
-        "arrival_date", "departure_date", "contract_status_code",
-    ]  # fmt: skip
-    extract = extract.with_columns(
-        pl.when(pl.col("contract_id").is_null()).then(None).otherwise(pl.col(c)).alias(c)
-        for c in contract_columns
-    )
+    del source, channel, tx, tx_start, new_tx
+    parts = _Parts(ctx, pop, stays, accounts, catalogue, lines, draws)
+    chunk = ctx.writer.chunk_rows
+    for lo in range(0, max(n, 1), chunk):
+        ctx.writer.write("sales", "sale_lines", parts.extract(np.arange(lo, min(lo + chunk, n))))
     # refunds of options and extras (negative lines, a transaction of their own)
-    refunded = (fam > 0) & (status != 3) & (rng.random(n) < 0.012)
+    refunded = (lines.family > 0) & (draws.status != 3) & (rng.random(n) < 0.012)
     delay = rng.integers(1, 20, n)
     refunded &= lines.sale_day + delay < tl.as_of_index
     r = np.flatnonzero(refunded)
     share = np.where(rng.random(r.size) < 0.7, 1.0, 0.5)
-    refunds = extract[r].with_columns(
+    refunds = parts.extract(r).with_columns(
         sale_type_code=pl.lit("REMB"),
         amount_incl_tax=pl.Series(-np.round(lines.amount[r] * share, 2)),
         discount_incl_tax=pl.lit(0.0),
@@ -260,8 +187,154 @@ def write(
         sale_date=pl.Series(dates(tl.days[0] + lines.sale_day[r] + delay[r])),
         tariff_label=pl.lit("Remboursement"),
     )
-    # a few lines extracted twice; the three parts are written as they are, one after
-    # the other, never copied into one frame first
+    ctx.writer.write("sales", "sale_lines", refunds)
+    # a few lines extracted twice
     twice = np.flatnonzero(rng.random(n) < 0.0005)
-    extract = pl.concat([extract, refunds, extract[twice]], rechunk=False)
-    ctx.writer.write("sales", "sale_lines", extract)
+    ctx.writer.write("sales", "sale_lines", parts.extract(twice))
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """What the extract's lines need beyond the sales, one entry a line (the agencies:
+    one a stay): the contracts as of the extraction, the sellers, the transactions and
+    every random draw."""
+
+    status: np.ndarray
+    modified: np.ndarray
+    cancelled: np.ndarray
+    source: np.ndarray
+    channel: np.ndarray
+    tx: np.ndarray
+    line_no: np.ndarray
+    last_case: np.ndarray
+    first_accents: np.ndarray
+    orphan: np.ndarray
+    orphan_number: np.ndarray
+    site_case: np.ndarray
+    level: np.ndarray
+    agency_of_stay: np.ndarray
+    no_contract: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Builds the extract's rows of any lines, from the world and the draws."""
+
+    ctx: Context
+    pop: Population
+    stays: Stays
+    accounts: Accounts
+    catalogue: Catalogue
+    lines: Lines
+    draws: _Draws
+
+    def extract(self, rows: np.ndarray) -> pl.DataFrame:
+        """The extract's rows of the lines ``rows``, as the selling systems record them."""
+        tl, stays, lines, d = self.ctx.timeline, self.stays, self.lines, self.draws
+        n = rows.size
+        s = lines.stay[rows]
+        fam = lines.family[rows]
+        a, b = lines.a[rows], lines.b[rows]
+        amount, discount = lines.amount[rows], lines.discount[rows]
+        company = np.array([_FAMILY_SELLER[f][0] for f in range(10)])[fam]
+        channel = d.channel[rows]
+        modified, cancelled = d.modified[rows], d.cancelled[rows]
+
+        person = stays.payer[s]
+        last = vary_case_by(self.pop.persons.last_name.gather(person), d.last_case[rows], 0.7)
+        first = drop_accents_where(
+            self.pop.persons.first_name.gather(person), d.first_accents[rows]
+        )
+        customer_name = (last + pl.Series([" "] * n) + first).str.strip_chars()
+
+        discount_rate = discount / np.maximum(amount, 0.01)
+        tariff = np.where(
+            fam != 0,
+            0,
+            np.where(
+                discount_rate >= 0.145,
+                3,
+                np.where(discount_rate >= 0.095, 1, np.where(discount_rate > 0, 2, 0)),
+            ),
+        )
+        product = lines.product[rows]
+        product_id = numbered(
+            "P",
+            np.where(product >= 0, self.catalogue.product_number[np.maximum(product, 0)], 0),
+            6,
+        )
+        product_id = pl.select(
+            pl.when(pl.Series(d.orphan[rows]))
+            .then(pl.lit("P99") + numbered("", d.orphan_number[rows], 4))
+            .otherwise(product_id)
+        ).to_series()
+        site = vary_case_by(
+            pick([vv.name for vv in VILLAGES], stays.village[s]), d.site_case[rows], 0.25
+        )
+        school = fam == 2
+        language = self.pop.households.language[stays.household[s]]
+        # private lessons are sold by the hour
+        unit = np.where(np.isin(fam, [1, 2, 3]), np.where((fam == 2) & (a == 1), 2, 1), 0)
+        extract = frame(
+            {
+                "contract_id": with_nulls(
+                    numbered("BK", stays.booking_number[s], 9), d.no_contract[rows]
+                ),
+                "source_label": pick(SOURCES, d.source[rows]),
+                "company_id": np.array([c[0] for c in COMPANIES])[company].astype(np.int32),
+                "company_name": pick([c[1] for c in COMPANIES], company),
+                "company_business_label": pick([c[2] for c in COMPANIES], company),
+                "transaction_number": d.tx[rows],
+                "transaction_line_number": d.line_no[rows].astype(np.int32),
+                "sale_type_code": pick([_FAMILY_SELLER[f][2] for f in range(10)], fam),
+                "sale_channel_code": pick(CHANNEL_CODES, channel),
+                "customer_name": customer_name,
+                "payer_account_code": self.accounts.code.gather(self.accounts.payer[s]),
+                "business_account_code": with_nulls(
+                    numbered("AGV", d.agency_of_stay[s], 4), channel != 2
+                ),
+                "holder_account_code": self.accounts.code.gather(self.accounts.holder[s]),
+                # day indices before the timeline are negative: count from its first day
+                "sale_date": dates(tl.days[0] + np.minimum(lines.sale_day[rows], tl.n_days - 1)),
+                "amount_incl_tax": amount,
+                "discount_incl_tax": discount,
+                "tariff_label": pick(
+                    ("Tarif public", "Early booking", "Offre fidélité", "Promotion"), tariff
+                ),
+                "contract_created_on": dates(stays.created[s] // DAY),
+                "contract_modified_on": dates(np.maximum(modified, 0) // DAY, modified < 0),
+                "contract_cancelled_on": dates(np.maximum(cancelled, 0) // DAY, cancelled < 0),
+                "arrival_date": dates(tl.days[stays.arrival[s]]),
+                "departure_date": dates(tl.days[stays.arrival[s]] + stays.nights[s]),
+                "contract_status_code": pick(STATUS_CODES, d.status[rows]),
+                "duration": np.where(unit == 2, 2, lines.duration[rows]).astype(np.int32),
+                "duration_unit": pick(("N", "J", "H"), unit),
+                "product_id": product_id,
+                "site_name": site,
+                "nb_persons": (lines.adults[rows] + lines.children[rows]).astype(np.int32),
+                "nb_adults": lines.adults[rows].astype(np.int32),
+                "nb_children": lines.children[rows].astype(np.int32),
+                "course_specialty_label": with_nulls(
+                    pick(("SKI", "SKI", "SNOWBOARD", "FREESTYLE"), np.minimum(a, 3)), ~school
+                ),
+                "course_type_label": with_nulls(
+                    pick(("COLLECTIF", "PARTICULIER", "COLLECTIF", "COLLECTIF"), np.minimum(a, 3)),
+                    ~school,
+                ),
+                "client_level": with_nulls(pick(LEVELS, d.level[rows]), ~school),
+                "client_category_label": with_nulls(
+                    pick(("ADULTE", "ENFANT"), np.minimum(b, 1)), ~school
+                ),
+                "course_language_code": with_nulls(
+                    pick([x.upper() for x in LANGUAGES], language), ~school
+                ),
+            }
+        )
+        contract_columns = [
+            "contract_created_on", "contract_modified_on", "contract_cancelled_on",
+            "arrival_date", "departure_date", "contract_status_code",
+        ]  # fmt: skip
+        return extract.with_columns(
+            pl.when(pl.col("contract_id").is_null()).then(None).otherwise(pl.col(c)).alias(c)
+            for c in contract_columns
+        )

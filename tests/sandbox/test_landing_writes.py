@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from sandbox.simulation import get_scale, simulate
 from sandbox.simulation.bookings import _stream_order
 from sandbox.simulation.writer import LandingWriter
 
@@ -107,3 +108,23 @@ def test_the_booking_stream_is_the_sorted_frames_order_gathered_a_chunk_at_a_tim
             for lo in range(0, rows.size, chunk)
         ]
         assert pl.concat(parts).equals(expected)
+
+
+def test_the_big_extracts_are_the_same_rows_in_the_same_order_whatever_the_chunk() -> None:
+    """The sale lines (built a chunk at a time), the booking stream (gathered a chunk at
+    a time) and the CRM extract (filtered a chunk at a time) do not depend on the size
+    of the write chunks."""
+    tables = ("sales.sale_lines", "bookings.booking_events", "customers.client_extract_crm")
+    written = []
+    for chunk_rows in (1_000_000, 997):
+        connection = duckdb.connect()
+        simulate(connection, get_scale("tiny").model_copy(update={"write_chunk_rows": chunk_rows}))
+        written.append(
+            {
+                table: connection.sql(f"SELECT * FROM landing_{table} ORDER BY rowid").fetchall()
+                for table in tables
+            }
+        )
+    for table in tables:
+        assert len(written[0][table]) > 997, table  # several chunks
+        assert written[0][table] == written[1][table], table
