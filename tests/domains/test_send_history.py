@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from domains.customer_intelligence.python import campaign_appetence as appetence
-from domains.customer_intelligence.python._models import logit
+from domains.customer_intelligence.python._models import label_year, logit
 from domains.customer_intelligence.python._send_history import (
     CUSTOMER_PRIOR_WEIGHT,
     VALUE_PRIOR_WEIGHT,
     customer_history,
+    rfm_by_customer,
 )
 from domains.customer_intelligence.python._send_log import PROGRAMMES, SETTINGS, SendLog
 from tests.domains.test_send_log import send_log, sends_world
@@ -100,3 +101,52 @@ def test_household_sends_counted_a_batch_at_a_time_are_the_grouped_sends(
     )
     pd.testing.assert_frame_equal(counted, expected, check_dtype=False)
     assert counted["sends"].sum() == known[log.customer].sum()
+
+
+def test_each_customer_takes_its_households_rfm_of_each_season() -> None:
+    """Per household filled, then taken by customer: the same array as joining every
+    customer to its household's seasons; customers without a household or whose
+    household has no segment, and seasons outside the window, stay zero."""
+    seasons = ["2019-20", "2020-21", "2021-22", "2022-23", "2023-24"]
+    rng = np.random.default_rng(3)
+    households = [f"HH{i:03d}" for i in range(40)]
+    segments = pd.DataFrame(
+        [
+            {
+                "household_id": h,
+                "season": season,
+                "segment_rank": int(rng.integers(1, 7)),
+                "frequency_seasons": int(rng.integers(1, 6)),
+                "recency_seasons": int(rng.integers(0, 5)),
+                "amount_eur": float(rng.normal(800, 900)),  # some negative: clipped
+            }
+            for h in households[:30]  # ten households never segmented
+            for season in seasons
+            if rng.random() < 0.7
+        ]
+    )
+    customers = np.array([f"CU{i:04d}" for i in range(100)], dtype=object)
+    household_of = pd.Series(
+        [households[i % 40] for i in range(90)], index=customers[:90]
+    )  # ten customers without a household
+
+    rfm = rfm_by_customer(segments, household_of, customers, first_year=2020, width=4)
+
+    expected = np.zeros((100, 4, 4))
+    frame = pd.DataFrame({"customer_id": customers, "code": np.arange(100)})
+    frame["household_id"] = frame["customer_id"].map(household_of)
+    seg = segments.assign(slot=label_year(segments["season"]) - 2020 + 1)
+    joined = frame.merge(seg[(seg["slot"] >= 0) & (seg["slot"] < 4)], on="household_id")
+    expected[joined["code"].to_numpy(), joined["slot"].to_numpy()] = np.column_stack(
+        [
+            joined["segment_rank"].to_numpy(float),
+            joined["frequency_seasons"].to_numpy(float),
+            joined["recency_seasons"].to_numpy(float),
+            np.log1p(joined["amount_eur"].to_numpy(float).clip(min=0)),
+        ]
+    )
+    assert rfm.tobytes() == expected.tobytes()
+    assert (rfm[90:] == 0).all()  # no household
+    assert (rfm[30:40] == 0).all()  # a household never segmented
+    assert (rfm[:30, 1:] != 0).any()
+    assert (rfm[:, :, 3] >= 0).all()

@@ -338,21 +338,27 @@ def rfm_by_customer(
     width: int,
 ) -> np.ndarray:
     """``rfm[c, y]``: rank, F, R and log amount of customer c's household in season
-    ``first_year - 1 + y`` (zeros when not segmented)."""
+    ``first_year - 1 + y`` (zeros when not segmented).
+
+    Filled per household, then taken by each customer's household number: no
+    (customer, season) join of text ids is built (at the large world, millions of rows
+    whose strings stayed in the process's heap)."""
     rfm = np.zeros((customers.size, width, 4))
     if not len(segments):
         return rfm
-    frame = pd.DataFrame({"customer_id": customers, "code": np.arange(customers.size)})
-    frame["household_id"] = frame["customer_id"].map(household_of)
     seg = segments.assign(slot=label_year(segments["season"]) - first_year + 1)
     seg = seg[(seg["slot"] >= 0) & (seg["slot"] < width)]
-    joined = frame.merge(seg, on="household_id")
-    rfm[joined["code"].to_numpy(), joined["slot"].to_numpy()] = np.column_stack(
+    code, households = pd.factorize(seg["household_id"])
+    by_household = np.zeros((households.size, width, 4))
+    by_household[code, seg["slot"].to_numpy()] = np.column_stack(
         [
-            joined["segment_rank"].to_numpy(float),
-            joined["frequency_seasons"].to_numpy(float),
-            joined["recency_seasons"].to_numpy(float),
-            np.log1p(joined["amount_eur"].to_numpy(float).clip(min=0)),
+            seg["segment_rank"].to_numpy(float),
+            seg["frequency_seasons"].to_numpy(float),
+            seg["recency_seasons"].to_numpy(float),
+            np.log1p(seg["amount_eur"].to_numpy(float).clip(min=0)),
         ]
     )
+    household = households.get_indexer(pd.Index(pd.Series(customers).map(household_of)))
+    segmented = household >= 0
+    rfm[segmented] = by_household[household[segmented]]
     return rfm

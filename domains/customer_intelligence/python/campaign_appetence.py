@@ -28,6 +28,7 @@ from domains.customer_intelligence.python._models import (
     RFM,
     SEND_BATCH_ROWS,
     SENDS,
+    BinaryModel,
     Frame,
     batched_log_odds,
     binary_metrics,
@@ -49,6 +50,7 @@ from domains.customer_intelligence.python._segment_moves import (
 )
 from domains.customer_intelligence.python._send_history import (
     CUSTOMER_FEATURES,
+    History,
     customer_block,
     design,
     fit_action_model,
@@ -150,6 +152,77 @@ def _household_sends(log: SendLog, household: pd.Series) -> pd.DataFrame:
             "actions": actions[held].astype(np.int64),
         }
     )
+
+
+def _scored(
+    model: BinaryModel, history: History, block: np.ndarray, log: SendLog, in_scope: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The customers ``in_scope`` (a mask of customer codes) scored: each setting's best
+    value, their sends' summed probabilities as received (baseline) and per programme
+    with the best settings, their sends per programme, and the probability of one more
+    send of each programme with the best settings. What it holds (the sends in scope,
+    the terms of every setting value) is let go when it returns."""
+    scope = np.flatnonzero(in_scope)
+    n_scope = scope.size
+
+    def at_values(setting_values: dict[str, np.ndarray], cycle: np.ndarray) -> np.ndarray:
+        def matrix(batch: slice) -> np.ndarray:
+            codes = {k: v[batch] for k, v in {**setting_values, "cycle": cycle}.items()}
+            lifts = history.value_lifts(scope[batch], codes)
+            return design(block[batch], codes, lifts, np.zeros(codes["cycle"].size, dtype=np.int64))
+
+        return batched_log_odds(model, n_scope, matrix)
+
+    reference = {name: np.zeros(n_scope, dtype=np.int64) for name in SETTINGS}
+    annual = np.zeros(n_scope, dtype=np.int64)
+    term: dict[str, np.ndarray] = {}
+    best: dict[str, np.ndarray] = {}
+    for name, values in SETTINGS.items():
+        term[name] = np.column_stack(
+            [
+                at_values({**reference, name: np.full(n_scope, v, dtype=np.int64)}, annual)
+                for v in range(len(values))
+            ]
+        )
+        best[name] = term[name].argmax(axis=1)
+
+    # baseline: the sends as received; recommended: the same sends with the best settings
+    position = np.full(log.customers.size, -1)
+    position[scope] = np.arange(n_scope)
+    rows = np.flatnonzero(in_scope[log.customer])
+    who = position[log.customer[rows]]
+    base_sum = np.zeros(n_scope)
+    rec_sum = np.zeros((n_scope, len(PROGRAMMES)))
+    count = np.zeros((n_scope, len(PROGRAMMES)))
+    for start in range(0, rows.size, PREDICTION_CHUNK_ROWS):
+        part, where = (
+            rows[start : start + PREDICTION_CHUNK_ROWS],
+            who[start : start + PREDICTION_CHUNK_ROWS],
+        )
+        codes = {k: v[part] for k, v in log.codes.items()}
+
+        def chunk_design(
+            batch: slice, part: np.ndarray = part, where: np.ndarray = where
+        ) -> np.ndarray:
+            batch_codes = {k: v[part[batch]] for k, v in log.codes.items()}
+            lifts = history.value_lifts(log.customer[part[batch]], batch_codes)
+            return design(block[where[batch]], batch_codes, lifts, log.channel[part[batch]])
+
+        raw = batched_log_odds(model, part.size, chunk_design)
+        uplift = sum(term[k][where, best[k][where]] - term[k][where, codes[k]] for k in SETTINGS)
+        base_sum += np.bincount(where, weights=sigmoid(raw), minlength=n_scope)
+        cell = where * len(PROGRAMMES) + codes["cycle"]
+        rec_sum += np.bincount(
+            cell, weights=sigmoid(raw + uplift), minlength=n_scope * len(PROGRAMMES)
+        ).reshape(n_scope, -1)
+        count += np.bincount(cell, minlength=n_scope * len(PROGRAMMES)).reshape(n_scope, -1)
+    hypothetical = np.column_stack(
+        [
+            sigmoid(at_values(best, np.full(n_scope, c, dtype=np.int64)))
+            for c in range(len(PROGRAMMES))
+        ]
+    )
+    return best, base_sum, rec_sum, count, hypothetical
 
 
 def _learning_base(sends: Frame, bookings: Frame) -> tuple[SendLog, pd.Timestamp]:
@@ -280,66 +353,11 @@ def campaign_appetence(
     now = np.full(n_scope, log.n_seasons)
     block = customer_block(history, scope, now, rfm, np.full(n_scope, latest - log.first_year + 1))
 
-    def at_values(setting_values: dict[str, np.ndarray], cycle: np.ndarray) -> np.ndarray:
-        def matrix(batch: slice) -> np.ndarray:
-            codes = {k: v[batch] for k, v in {**setting_values, "cycle": cycle}.items()}
-            lifts = history.value_lifts(scope[batch], codes)
-            return design(block[batch], codes, lifts, np.zeros(codes["cycle"].size, dtype=np.int64))
-
-        return batched_log_odds(model, n_scope, matrix)
-
-    reference = {name: np.zeros(n_scope, dtype=np.int64) for name in SETTINGS}
-    annual = np.zeros(n_scope, dtype=np.int64)
-    term: dict[str, np.ndarray] = {}
-    best: dict[str, np.ndarray] = {}
-    for name, values in SETTINGS.items():
-        term[name] = np.column_stack(
-            [
-                at_values({**reference, name: np.full(n_scope, v, dtype=np.int64)}, annual)
-                for v in range(len(values))
-            ]
-        )
-        best[name] = term[name].argmax(axis=1)
-
-    # baseline: the sends as received; recommended: the same sends with the best settings
-    position = np.full(log.customers.size, -1)
-    position[scope] = np.arange(n_scope)
-    rows = np.flatnonzero(in_scope[log.customer])
-    who = position[log.customer[rows]]
-    base_sum = np.zeros(n_scope)
-    rec_sum = np.zeros((n_scope, len(PROGRAMMES)))
-    count = np.zeros((n_scope, len(PROGRAMMES)))
-    for start in range(0, rows.size, PREDICTION_CHUNK_ROWS):
-        part, where = (
-            rows[start : start + PREDICTION_CHUNK_ROWS],
-            who[start : start + PREDICTION_CHUNK_ROWS],
-        )
-        codes = {k: v[part] for k, v in log.codes.items()}
-
-        def chunk_design(
-            batch: slice, part: np.ndarray = part, where: np.ndarray = where
-        ) -> np.ndarray:
-            batch_codes = {k: v[part[batch]] for k, v in log.codes.items()}
-            lifts = history.value_lifts(log.customer[part[batch]], batch_codes)
-            return design(block[where[batch]], batch_codes, lifts, log.channel[part[batch]])
-
-        raw = batched_log_odds(model, part.size, chunk_design)
-        uplift = sum(term[k][where, best[k][where]] - term[k][where, codes[k]] for k in SETTINGS)
-        base_sum += np.bincount(where, weights=sigmoid(raw), minlength=n_scope)
-        cell = where * len(PROGRAMMES) + codes["cycle"]
-        rec_sum += np.bincount(
-            cell, weights=sigmoid(raw + uplift), minlength=n_scope * len(PROGRAMMES)
-        ).reshape(n_scope, -1)
-        count += np.bincount(cell, minlength=n_scope * len(PROGRAMMES)).reshape(n_scope, -1)
+    best, base_sum, rec_sum, count, hypothetical = _scored(model, history, block, log, in_scope)
+    del history, block  # every customer's per-value lifts: done with
     sends_total = count.sum(axis=1)
     baseline = base_sum / sends_total
     share = np.bincount(log.codes["cycle"], minlength=len(PROGRAMMES)) / max(log.rows, 1)
-    hypothetical = np.column_stack(
-        [
-            sigmoid(at_values(best, np.full(n_scope, c, dtype=np.int64)))
-            for c in range(len(PROGRAMMES))
-        ]
-    )
     best_mean, chosen_set = _choose_programmes(count, rec_sum, hypothetical, share)
     recommended = np.maximum(best_mean, baseline)
     gain = np.clip(recommended - baseline, 0.0, 1.0)
