@@ -73,6 +73,8 @@ a handful of test events name village ``TST``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 import numpy as np
 import polars as pl
@@ -258,34 +260,11 @@ def write_events(
     # the producer retried a few events (new message), Pub/Sub redelivered a few messages
     retried = np.flatnonzero(rng.random(m) < 0.003)
     test_events = _test_events(ctx, rng)
-    source = pl.concat(
-        [
-            events,
-            events[retried].with_columns(
-                publish_time=pl.col("publish_time") + pl.duration(seconds=30)
-            ),
-            test_events,
-        ],
-        rechunk=False,
+    stream = _stream(
+        rng, events, publish, retried=retried, test_events=test_events, chunk=ctx.writer.chunk_rows
     )
-    rows, message = _stream_order(
-        rng,
-        np.concatenate(
-            [publish, publish[retried] + 30, test_events["publish_time"].dt.epoch("s").to_numpy()]
-        ),
-    )
-    # the stream is gathered from its source rows a write chunk at a time: the whole
-    # frame is never sorted, nor copied
-    chunk = ctx.writer.chunk_rows
-    for lo in range(0, max(rows.size, 1), chunk):
-        part = source[rows[lo : lo + chunk]]
-        ctx.writer.write(
-            "bookings",
-            "booking_events",
-            part.select(
-                pl.Series("message_id", message[lo : lo + chunk]).cast(pl.String), pl.all()
-            ),
-        )
+    for part in stream:
+        ctx.writer.write("bookings", "booking_events", part)
     create_stream_landing(ctx.writer.connection)
 
 
@@ -300,6 +279,38 @@ def create_stream_landing(connection: duckdb.DuckDBPyConnection) -> None:
         if isinstance(statement, exp.Create):
             statement.set("exists", True)
             connection.execute(statement.sql("duckdb"))
+
+
+def _stream(
+    rng: np.random.Generator,
+    events: pl.DataFrame,
+    publish: np.ndarray,
+    *,
+    retried: np.ndarray,
+    test_events: pl.DataFrame,
+    chunk: int,
+) -> Iterator[pl.DataFrame]:
+    """The stream in publish order, ``chunk`` messages at a time (at least one frame,
+    maybe empty): the ``events`` (published at ``publish``, seconds), the producer's
+    retries of the events ``retried`` (a new message 30 seconds later) and the test
+    events, each with its message id first. The rows are gathered from these unsorted
+    parts: the whole stream is never sorted, nor copied."""
+    source = pl.concat(
+        [
+            events,
+            events[retried].with_columns(
+                publish_time=pl.col("publish_time") + pl.duration(seconds=30)
+            ),
+            test_events,
+        ],
+        rechunk=False,
+    )
+    tested = test_events["publish_time"].dt.epoch("s").to_numpy()
+    rows, message = _stream_order(rng, np.concatenate([publish, publish[retried] + 30, tested]))
+    for lo in range(0, max(rows.size, 1), chunk):
+        yield source[rows[lo : lo + chunk]].select(
+            pl.Series("message_id", message[lo : lo + chunk]).cast(pl.String), pl.all()
+        )
 
 
 def _stream_order(rng: np.random.Generator, publish: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

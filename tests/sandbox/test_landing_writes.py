@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from sandbox.simulation import get_scale, simulate
-from sandbox.simulation.bookings import _stream_order
+from sandbox.simulation.bookings import _stream
 from sandbox.simulation.writer import LandingWriter
 
 
@@ -69,7 +69,7 @@ def _stream_by_sorting(
     return stream.select("message_id", pl.exclude("message_id"))
 
 
-def test_the_booking_stream_is_the_sorted_frames_order_gathered_a_chunk_at_a_time() -> None:
+def test_the_booking_stream_gathered_a_chunk_at_a_time_is_the_sorted_frames() -> None:
     draw = np.random.default_rng(7)
     n = 5_000
     publish = 1_700_000_000 + draw.integers(0, 600, n)  # many messages share a second
@@ -88,25 +88,17 @@ def test_the_booking_stream_is_the_sorted_frames_order_gathered_a_chunk_at_a_tim
     expected = _stream_by_sorting(events, retried, tests, np.random.default_rng(11))
     assert expected.height > n + retried.size + 3  # some messages were redelivered
 
-    source = pl.concat(
-        [
+    for chunk in (997, 1_000_000):
+        stream = _stream(
+            np.random.default_rng(11),
             events,
-            events[retried].with_columns(
-                publish_time=pl.col("publish_time") + pl.duration(seconds=30)
-            ),
-            tests,
-        ],
-        rechunk=False,
-    )
-    seconds = np.concatenate([publish, publish[retried] + 30, publish[:3] + 1])
-    rows, message = _stream_order(np.random.default_rng(11), seconds)
-    for chunk in (997, rows.size):
-        parts = [
-            source[rows[lo : lo + chunk]].select(
-                pl.Series("message_id", message[lo : lo + chunk]).cast(pl.String), pl.all()
-            )
-            for lo in range(0, rows.size, chunk)
-        ]
+            publish,
+            retried=retried,
+            test_events=tests,
+            chunk=chunk,
+        )
+        parts = list(stream)
+        assert len(parts) == -(-expected.height // chunk)
         assert pl.concat(parts).equals(expected)
 
 
