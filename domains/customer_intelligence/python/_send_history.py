@@ -341,8 +341,8 @@ def rfm_by_customer(
     ``first_year - 1 + y`` (zeros when not segmented).
 
     Filled per household, then taken by each customer's household number: no
-    (customer, season) join of text ids is built (at the large world, millions of rows
-    whose strings stayed in the process's heap)."""
+    (customer, season) join of text ids is built (at the large world, millions of
+    rows)."""
     rfm = np.zeros((customers.size, width, 4))
     if not len(segments):
         return rfm
