@@ -73,7 +73,7 @@ a handful of test events name village ``TST``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import duckdb
 import numpy as np
@@ -232,36 +232,46 @@ def write_events(
     rank[np.argsort(t, kind="stable")] = np.arange(m)
     replay = go_live + 6 * 3600 + (rank * (8 * 3600) // max(int(history.sum()), 1))
     publish = np.where(history, replay, publish)
-    market = pop.households.market[stays.household[row]]
-    arrival = tl.days[stays.arrival[row]]
-    events = frame(
-        {
-            "publish_time": timestamps(publish),
-            "event_id": numbered("EV", stays.booking_number[row] * 1000 + seq[row, col], 12),
-            "event_type": pick(EVENT_TYPES, kind),
-            "event_time": timestamps(t),
-            "sequence_number": seq[row, col].astype(np.int32),
-            "booking_id": numbered("BK", stays.booking_number[row], 9),
-            "payer_account_code": accounts.code.gather(accounts.payer[row]),
-            "holder_account_code": accounts.code.gather(accounts.holder[row]),
-            "village_code": pick([v.code for v in VILLAGES], stays.village[row]),
-            "market_code": pick([mk.country for mk in MARKETS], market),
-            "sales_channel_code": pick(CHANNEL_CODES, stays.channel[row]),
-            "arrival_date": dates(arrival),
-            "departure_date": dates(arrival + nights),
-            "nb_adults": stays.adults[row].astype(np.int32),
-            "nb_children": stays.children[row].astype(np.int32),
-            "total_amount": np.round(amount, 2),
-            "currency": pl.Series(["EUR"] * m),
-            "status_code": pick(("OP", "CF", "AN"), status),
-            "source_system": pl.Series(["RESA"] * m),
-        }
-    )
+    seq = seq[row, col]
+    # what the rendering reads is kept, one value per event; the rest is let go
+    del times, state, order_in, exists, keep, st, n_mod, confirmed_before, net, rank, replay
+
+    def render(at: np.ndarray) -> pl.DataFrame:
+        """The events ``at`` (positions, in that order), rendered as the stream carries
+        them: its text is built a write chunk at a time, never for every event."""
+        booking, days = row[at], nights[at]
+        arrival = tl.days[stays.arrival[booking]]
+        return frame(
+            {
+                "publish_time": timestamps(publish[at]),
+                "event_id": numbered("EV", stays.booking_number[booking] * 1000 + seq[at], 12),
+                "event_type": pick(EVENT_TYPES, kind[at]),
+                "event_time": timestamps(t[at]),
+                "sequence_number": seq[at].astype(np.int32),
+                "booking_id": numbered("BK", stays.booking_number[booking], 9),
+                "payer_account_code": accounts.code.gather(accounts.payer[booking]),
+                "holder_account_code": accounts.code.gather(accounts.holder[booking]),
+                "village_code": pick([v.code for v in VILLAGES], stays.village[booking]),
+                "market_code": pick(
+                    [mk.country for mk in MARKETS], pop.households.market[stays.household[booking]]
+                ),
+                "sales_channel_code": pick(CHANNEL_CODES, stays.channel[booking]),
+                "arrival_date": dates(arrival),
+                "departure_date": dates(arrival + days),
+                "nb_adults": stays.adults[booking].astype(np.int32),
+                "nb_children": stays.children[booking].astype(np.int32),
+                "total_amount": np.round(amount[at], 2),
+                "currency": pl.Series(["EUR"] * at.size, dtype=pl.String),
+                "status_code": pick(("OP", "CF", "AN"), status[at]),
+                "source_system": pl.Series(["RESA"] * at.size, dtype=pl.String),
+            }
+        )
+
     # the producer retried a few events (new message), Pub/Sub redelivered a few messages
     retried = np.flatnonzero(rng.random(m) < 0.003)
     test_events = _test_events(ctx, rng)
     stream = _stream(
-        rng, events, publish, retried=retried, test_events=test_events, chunk=ctx.writer.chunk_rows
+        rng, render, publish, retried=retried, test_events=test_events, chunk=ctx.writer.chunk_rows
     )
     for part in stream:
         ctx.writer.write("bookings", "booking_events", part)
@@ -283,7 +293,7 @@ def create_stream_landing(connection: duckdb.DuckDBPyConnection) -> None:
 
 def _stream(
     rng: np.random.Generator,
-    events: pl.DataFrame,
+    render: Callable[[np.ndarray], pl.DataFrame],
     publish: np.ndarray,
     *,
     retried: np.ndarray,
@@ -291,24 +301,30 @@ def _stream(
     chunk: int,
 ) -> Iterator[pl.DataFrame]:
     """The stream in publish order, ``chunk`` messages at a time (at least one frame,
-    maybe empty): the ``events`` (published at ``publish``, seconds), the producer's
-    retries of the events ``retried`` (a new message 30 seconds later) and the test
-    events, each with its message id first. The rows are gathered from these unsorted
-    parts: the whole stream is never sorted, nor copied."""
-    source = pl.concat(
-        [
-            events,
-            events[retried].with_columns(
-                publish_time=pl.col("publish_time") + pl.duration(seconds=30)
-            ),
-            test_events,
-        ],
-        rechunk=False,
-    )
+    maybe empty): the events (``render(positions)`` gives them, published at
+    ``publish``, seconds), the producer's retries of the events ``retried`` (a new
+    message 30 seconds later) and the test events, each with its message id first.
+    Each chunk's events are rendered and put in order as it is written: the whole
+    stream is never rendered, sorted nor copied."""
+    events = publish.size
     tested = test_events["publish_time"].dt.epoch("s").to_numpy()
     rows, message = _stream_order(rng, np.concatenate([publish, publish[retried] + 30, tested]))
+    first_test = events + retried.size
     for lo in range(0, max(rows.size, 1), chunk):
-        yield source[rows[lo : lo + chunk]].select(
+        source = rows[lo : lo + chunk]
+        sent = source < first_test
+        event = source[sent]
+        is_retry = event >= events
+        event[is_retry] = retried[event[is_retry] - events]
+        part = render(event).with_columns(
+            publish_time=pl.when(pl.Series(is_retry))
+            .then(pl.col("publish_time") + pl.duration(seconds=30))
+            .otherwise(pl.col("publish_time"))
+        )
+        if not sent.all():  # the test events, in their place
+            part = pl.concat([part, test_events[source[~sent] - first_test]])
+            part = part[np.argsort(np.argsort(~sent, kind="stable"), kind="stable")]
+        yield part.select(
             pl.Series("message_id", message[lo : lo + chunk]).cast(pl.String), pl.all()
         )
 

@@ -69,7 +69,7 @@ def _stream_by_sorting(
     return stream.select("message_id", pl.exclude("message_id"))
 
 
-def test_the_booking_stream_gathered_a_chunk_at_a_time_is_the_sorted_frames() -> None:
+def test_the_booking_stream_rendered_a_chunk_at_a_time_is_the_sorted_frames() -> None:
     draw = np.random.default_rng(7)
     n = 5_000
     publish = 1_700_000_000 + draw.integers(0, 600, n)  # many messages share a second
@@ -89,9 +89,15 @@ def test_the_booking_stream_gathered_a_chunk_at_a_time_is_the_sorted_frames() ->
     assert expected.height > n + retried.size + 3  # some messages were redelivered
 
     for chunk in (997, 1_000_000):
+        rendered: list[int] = []
+
+        def render(at: np.ndarray, rendered: list[int] = rendered) -> pl.DataFrame:
+            rendered.append(at.size)
+            return events[at]
+
         stream = _stream(
             np.random.default_rng(11),
-            events,
+            render,
             publish,
             retried=retried,
             test_events=tests,
@@ -100,6 +106,9 @@ def test_the_booking_stream_gathered_a_chunk_at_a_time_is_the_sorted_frames() ->
         parts = list(stream)
         assert len(parts) == -(-expected.height // chunk)
         assert pl.concat(parts).equals(expected)
+        assert max(rendered) <= chunk  # the events are rendered a chunk at a time
+        sent = expected.filter(~pl.col("event_id").is_in(tests["event_id"].implode()))
+        assert sum(rendered) == sent.height  # each message of an event rendered once
 
 
 def test_the_big_extracts_are_the_same_rows_in_the_same_order_whatever_the_chunk() -> None:
