@@ -91,6 +91,10 @@ def simulate(
 def _simulate(
     connection: duckdb.DuckDBPyConnection, config: Scale, world_seed: int
 ) -> SimulationReport:
+    """Draw and write the world, step by step. Each step draws from streams of its own
+    (:class:`Streams`), so their order decides only what is held at once: each part of
+    the world is let go after the last step that reads it (at the large world, the sale
+    lines and the CRM view are each hundreds of megabytes)."""
     started = time.perf_counter()
     writer = LandingWriter(connection, chunk_rows=config.write_chunk_rows)
     ctx = Context(
@@ -115,14 +119,18 @@ def _simulate(
     )
     bookings.write_contracts(ctx, people, trips, holders, lines)
     bookings.write_events(ctx, people, trips, holders, lines)
+    del lines, catalogue
+    customers.write_booking(ctx, people, holders)
+    del holders
     view = customers.crm_view(ctx, people, zones)
     outcome = campaigns.run(ctx, people, view, trips, villages)
     customers.write_crm(ctx, people, trips, view, outcome.unsubscribed_at)
-    customers.write_booking(ctx, people, holders)
+    media.run(ctx, people, view, trips)
+    del view
     web.run(ctx, people, villages, trips, outcome)
+    del outcome
     telephony.run(ctx, people, trips)
     reviews.run(ctx, people, villages, trips)
-    media.run(ctx, people, view, trips)
     return SimulationReport(
         scale=config.name,
         seed=world_seed,
