@@ -74,6 +74,30 @@ def test_the_history_counted_per_season_is_the_bits_of_unit_weights(
     assert history.open.sends[:, -1].sum() == email.sum() < log.rows
 
 
+def test_the_per_value_lifts_kept_for_some_customers_are_theirs_and_only_theirs(
+    log: SendLog,
+) -> None:
+    whole = customer_history(log, as_of=2)
+    valued = np.flatnonzero(np.arange(log.customers.size) % 3 == 1)[::-1]  # any order
+    assert 0 < valued.size < log.customers.size
+    some = customer_history(log, as_of=2, valued=valued)
+    rows = np.sort(valued)
+    for full, kept in ((whole.action, some.action), (whole.open, some.open)):
+        assert kept.prior.tobytes() == full.prior.tobytes()
+        for name, lift in full.value_lift.items():
+            assert kept.value_lift[name].shape == (rows.size, lift.shape[1])
+            assert kept.value_lift[name].tobytes() == lift[rows].tobytes(), name
+    customer = np.repeat(valued, 2)
+    codes = {k: np.resize(np.arange(len(v)), customer.size) for k, v in SETTINGS.items()}
+    codes["cycle"] = np.resize(np.arange(len(PROGRAMMES)), customer.size)
+    asked, expected = some.value_lifts(customer, codes), whole.value_lifts(customer, codes)
+    assert all(asked[k].tobytes() == expected[k].tobytes() for k in expected)
+    # kept through ``keeping``, and a customer left out is refused, never read as another
+    assert some.keeping(some.kept[:3]).value_lifts(customer, codes).keys() == expected.keys()
+    with pytest.raises(ValueError, match="per-value lifts the history did not keep"):
+        some.value_lifts(np.array([valued[0], 0]), {k: v[:2] for k, v in codes.items()})
+
+
 @pytest.mark.parametrize("batch", [7, 1_000, 10_000_000])
 def test_household_sends_counted_a_batch_at_a_time_are_the_grouped_sends(
     log: SendLog, batch: int, monkeypatch: pytest.MonkeyPatch

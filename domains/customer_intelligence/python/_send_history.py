@@ -47,15 +47,16 @@ class Signal:
     seasons before s (s = n_seasons: every season), smoothed towards the base rate;
     ``send_lift[k]`` the lift (log-odds ratio) of each kept send's value of setting k
     over its customer's own rate, from the seasons before the send's (the sends kept
-    are the history's ``kept``); ``value_lift[k][c, v]`` the same lift for every value
-    v, from the seasons before the history's ``as_of`` one (n_seasons: every season,
+    are the history's ``kept``); ``value_lift[k][i, v]`` the same lift for every value
+    v, of the i-th customer whose per-value lifts are kept (the history's ``valued``),
+    from the seasons before the history's ``as_of`` one (n_seasons: every season,
     "now"; the held-out one for the uplift evaluation).
     """
 
     sends: np.ndarray  # (C, S+1) eligible sends before season s
     prior: np.ndarray  # (C, S+1)
     send_lift: dict[str, np.ndarray]
-    value_lift: dict[str, np.ndarray]
+    value_lift: dict[str, np.ndarray]  # (customers valued, values)
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,19 @@ def season_rows(log: SendLog, kept: np.ndarray) -> SeasonRows:
 
 
 def signal(
-    log: SendLog, hit: np.ndarray, eligible: np.ndarray, as_of: int, rows: SeasonRows
+    log: SendLog,
+    hit: np.ndarray,
+    eligible: np.ndarray,
+    as_of: int,
+    rows: SeasonRows,
+    *,
+    valued: np.ndarray | None = None,
 ) -> Signal:
     """The customer history of one signal (``hit`` among the ``eligible`` sends);
-    ``as_of`` is the season index whose per-value lifts are kept (n_seasons: now),
-    ``rows`` each season's sends and the sends whose own lifts are kept. The seasons
-    after both ``as_of`` and the last kept send's are never accumulated.
+    ``as_of`` is the season index whose per-value lifts are kept (n_seasons: now), for
+    the customers ``valued`` (codes; default: every customer), ``rows`` each season's
+    sends and the sends whose own lifts are kept. The seasons after both ``as_of`` and
+    the last kept send's are never accumulated.
 
     Per setting, the counts per customer and value are accumulated season by season (a
     running sum adds the seasons in the order a cumulative sum would, so the rates are
@@ -122,7 +130,7 @@ def signal(
             rate = (won + VALUE_PRIOR_WEIGHT * own) / (count + VALUE_PRIOR_WEIGHT)
             lift = logit(rate) - logit(np.broadcast_to(own, rate.shape))
             if slot == as_of:
-                value_lift[name] = lift
+                value_lift[name] = lift if valued is None else lift[valued]
             if slot == width - 1:
                 break
             own_rows = kept[kept_in[slot]]
@@ -153,6 +161,8 @@ class History:
     """The sends (sorted positions) whose own lifts are kept: those a design is built for."""
     as_of: int
     """The season index of the per-value lifts (:meth:`value_lifts`); n_seasons: now."""
+    valued: np.ndarray
+    """Per customer code, the row of its per-value lifts; -1 when they were not kept."""
 
     def _at(self, rows: np.ndarray) -> np.ndarray:
         """Where the given sends' own lifts are.
@@ -192,38 +202,62 @@ class History:
             replace(s, send_lift={k: v[at] for k, v in s.send_lift.items()})
             for s in (self.action, self.open)
         )
-        return History(action=action, open=opened, kept=rows, as_of=self.as_of)
+        return History(action=action, open=opened, kept=rows, as_of=self.as_of, valued=self.valued)
 
     def value_lifts(
         self, customer: np.ndarray, codes: dict[str, np.ndarray]
     ) -> dict[str, np.ndarray]:
-        """Per setting, the (action, open) lifts of the given values, from the seasons
-        before the history's ``as_of`` one."""
+        """Per setting, the (action, open) lifts of the given customers' given values,
+        from the seasons before the history's ``as_of`` one.
+
+        Raises:
+            ValueError: a customer whose per-value lifts were not kept.
+        """
+        row = self.valued[customer]
+        if (row < 0).any():
+            raise ValueError(
+                "customer_intelligence.campaign_appetence: a design asked for customers "
+                "whose per-value lifts the history did not keep"
+            )
         action, opened = self.action.value_lift, self.open.value_lift
         return {
-            k: np.column_stack([action[k][customer, codes[k]], opened[k][customer, codes[k]]])
-            for k in action
+            k: np.column_stack([action[k][row, codes[k]], opened[k][row, codes[k]]]) for k in action
         }
 
 
 def customer_history(
-    log: SendLog, kept: np.ndarray | None = None, *, as_of: int | None = None
+    log: SendLog,
+    kept: np.ndarray | None = None,
+    *,
+    as_of: int | None = None,
+    valued: np.ndarray | None = None,
 ) -> History:
     """Every customer's actions (on every send) and opens (of e-mails) over time. Each
     send's own lifts are kept for the sends ``kept`` only (default: every send): the
     designs of the samples a model is fitted and judged on, not the millions of sends
     around them; the per-value lifts are those known at season index ``as_of``
     (default ``n_seasons``: now; the uplift evaluation's history is another one, as of
-    its held-out season, so neither holds the other's lifts)."""
+    its held-out season, so neither holds the other's lifts), for the customers
+    ``valued`` only (codes; default: every customer): those the model is asked about
+    setting by setting, not every customer (at the large world, every customer's lifts
+    are some 1.1 GB)."""
     email = log.channel == 0
     as_of = log.n_seasons if as_of is None else as_of
     kept = np.arange(log.rows) if kept is None else np.unique(kept)
     rows = season_rows(log, kept)
+    n_customers = int(log.customers.size)
+    if valued is None:
+        row = np.arange(n_customers)
+    else:
+        valued = np.unique(valued)
+        row = np.full(n_customers, -1)
+        row[valued] = np.arange(valued.size)
     return History(
-        action=signal(log, log.action, np.ones(log.rows, dtype=bool), as_of, rows),
-        open=signal(log, log.opened, email, as_of, rows),
+        action=signal(log, log.action, np.ones(log.rows, dtype=bool), as_of, rows, valued=valued),
+        open=signal(log, log.opened, email, as_of, rows, valued=valued),
         kept=kept,
         as_of=as_of,
+        valued=row,
     )
 
 
@@ -244,15 +278,19 @@ def fit_action_model(
     *,
     seed: int,
     as_of: int | None = None,
+    valued: np.ndarray | None = None,
 ) -> tuple[BinaryModel, History]:
     """The action model fitted on the sends ``fit_rows`` as they were received, additive
     across settings (:func:`design_layout`), and the customer history it was built on
     (:func:`customer_history` as of ``as_of``), keeping the own lifts of the sends
-    ``eval_rows`` only, those it is judged on.
+    ``eval_rows`` only, those it is judged on, and the per-value lifts of the customers
+    ``valued`` only (default: every customer).
 
     The training sends' lifts are let go once their design is built, before the fit.
     """
-    history = customer_history(log, kept=np.concatenate([fit_rows, eval_rows]), as_of=as_of)
+    history = customer_history(
+        log, kept=np.concatenate([fit_rows, eval_rows]), as_of=as_of, valued=valued
+    )
     x = send_design(log, history, rfm, fit_rows)
     history = history.keeping(eval_rows)
     categorical, groups = design_layout()

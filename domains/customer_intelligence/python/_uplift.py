@@ -96,15 +96,17 @@ def evaluate_uplift(
     of the same form, ``eval_rows`` (sends of the latest season, sorted) judge it.
 
     Its customer history is its own, as of the held-out season, with the lifts of these
-    sends only; the training sends' lifts are let go once their design is built, before
-    the fit."""
+    sends only and the per-value lifts of their customers only; the training sends'
+    lifts are let go once their design is built, before the fit."""
     held = log.n_seasons - 1
     if log.n_seasons < 2 or not fit_rows.size or not eval_rows.size:
         return {"held_out_season": None, "reason": "fewer than two seasons of sends"}
-    model, history = fit_action_model(log, rfm, fit_rows, eval_rows, seed=seed, as_of=held)
+    customers, who = np.unique(log.customer[eval_rows], return_inverse=True)
+    model, history = fit_action_model(
+        log, rfm, fit_rows, eval_rows, seed=seed, as_of=held, valued=customers
+    )
     raw = send_log_odds(model, log, history, rfm, eval_rows)
     outcome = log.action[eval_rows]
-    customers, who = np.unique(log.customer[eval_rows], return_inverse=True)
     n = customers.size
     at = np.full(n, held)
     block = customer_block(history, customers, at, rfm, at)

@@ -328,14 +328,7 @@ def campaign_appetence(
     held_out = evaluate_uplift(log, rfm, fit_rows=before, eval_rows=after, seed=seed)
     del before, after
 
-    # the main model, on a history of its own (every season)
-    model, history = fit_action_model(log, rfm, fit_rows, eval_rows, seed=seed)
-    evaluation = binary_metrics(
-        log.action[eval_rows], sigmoid(send_log_odds(model, log, history, rfm, eval_rows))
-    )
-    history = history.keeping(eval_rows[:0])  # the scoring reads no send's own lifts
-
-    # customers in scope, their features now (every season) and their best settings
+    # customers in scope: the only ones the main model is asked about setting by setting
     current = segments[segment_year == latest]
     segment_of = current.set_index("household_id")["segment"]
     scope_households = pd.Series(log.customers).map(household_of)
@@ -350,6 +343,15 @@ def campaign_appetence(
     in_scope = in_segment & pd.Series(log.customers).isin(set(kept["customer_id"])).to_numpy()
     scope = np.flatnonzero(in_scope)
     n_scope = scope.size
+
+    # the main model, on a history of its own (every season)
+    model, history = fit_action_model(log, rfm, fit_rows, eval_rows, seed=seed, valued=scope)
+    evaluation = binary_metrics(
+        log.action[eval_rows], sigmoid(send_log_odds(model, log, history, rfm, eval_rows))
+    )
+    history = history.keeping(eval_rows[:0])  # the scoring reads no send's own lifts
+
+    # the customers in scope: their features now (every season) and their best settings
     now = np.full(n_scope, log.n_seasons)
     block = customer_block(history, scope, now, rfm, np.full(n_scope, latest - log.first_year + 1))
 
