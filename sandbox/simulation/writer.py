@@ -14,6 +14,26 @@ import sqlglot.expressions as exp
 from mesh_platform.domains import DOMAINS
 from sandbox.simulation.scales import Scale
 
+CHUNK_BYTES = 256 * 2**20
+"""At most this much of a frame (:func:`frame_bytes`) is built or handed to DuckDB at a
+time: a wide frame is written in fewer rows than ``chunk_rows`` (at ``large``, a chunk
+of the CRM extract's 48 columns, filtered, then in Arrow and in DuckDB's insert, held
+1.4 GB)."""
+
+SAMPLE_ROWS = 10_000
+"""Rows a producer that builds its frame a chunk at a time builds first, to size its
+chunks (:meth:`LandingWriter.rows_per_chunk`)."""
+
+VIEW_BYTES = 16
+"""Bytes of a text value's view (polars' string layout), whatever its length."""
+
+
+def frame_bytes(frame: pl.DataFrame) -> int:
+    """The bytes ``frame`` holds: polars' estimate, plus each text value's view, which
+    the estimate leaves out (16 bytes a value: most of a short code's size)."""
+    text = sum(1 for dtype in frame.dtypes if dtype in {pl.String, pl.Binary})
+    return int(frame.estimated_size()) + VIEW_BYTES * frame.height * text
+
 
 def landing_schema(domain: str) -> str:
     """The landing schema of a domain: ``landing_<domain>``."""
@@ -26,7 +46,8 @@ class LandingWriter:
     """Creates (or replaces) landing tables and counts their rows.
 
     A frame is handed to DuckDB ``chunk_rows`` rows at a time (by default, a scale's
-    ``write_chunk_rows``), as Arrow in its newest layout: text columns are string views
+    ``write_chunk_rows``), fewer when they would exceed ``chunk_bytes``, as Arrow in its
+    newest layout: text columns are string views
     over the frame's own buffers, not a copy of them (which, at ``large``, held the 7.5
     million sale lines' forty columns twice). A frame of several parts (``pl.concat``
     without ``rechunk``) is written part after part, never copied into one. The rows,
@@ -37,11 +58,15 @@ class LandingWriter:
         self,
         connection: duckdb.DuckDBPyConnection,
         chunk_rows: int = Scale.model_fields["write_chunk_rows"].default,
+        chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         if chunk_rows < 1:
             raise ValueError(f"LandingWriter: a chunk holds at least one row, not {chunk_rows}")
+        if chunk_bytes < 1:
+            raise ValueError(f"LandingWriter: a chunk holds at least one byte, not {chunk_bytes}")
         self.connection = connection
         self.chunk_rows = chunk_rows
+        self.chunk_bytes = chunk_bytes
         self.rows: dict[str, int] = {}
         self._schemas: set[str] = set()
 
@@ -81,13 +106,32 @@ class LandingWriter:
                 f"LandingWriter: {domain}.{table} has {frame.height} rows, but its keep "
                 f"mask has the shape {keep.shape}"
             )
-        if frame.height > self.chunk_rows or keep is not None:
-            for offset in range(0, max(frame.height, 1), self.chunk_rows):
-                chunk = frame.slice(offset, self.chunk_rows)
-                if keep is not None:
-                    chunk = chunk.filter(pl.Series(keep[offset : offset + self.chunk_rows]))
-                self.write(domain, table, chunk, computed=computed, drop=drop)
-            return
+        rows = self.rows_per_chunk(frame)
+        for offset in range(0, max(frame.height, 1), rows):
+            chunk = frame.slice(offset, rows)
+            if keep is not None:
+                chunk = chunk.filter(pl.Series(keep[offset : offset + rows]))
+            self._append(domain, table, chunk, computed=computed, drop=drop)
+
+    def rows_per_chunk(self, sample: pl.DataFrame) -> int:
+        """Rows of frames like ``sample`` (the frame itself, or its first rows) built or
+        handed to DuckDB at a time: ``chunk_rows``, or fewer, so that a chunk holds at
+        most ``chunk_bytes`` (:func:`frame_bytes`)."""
+        size = frame_bytes(sample)
+        if not size:
+            return self.chunk_rows
+        return max(1, min(self.chunk_rows, self.chunk_bytes * sample.height // size))
+
+    def _append(
+        self,
+        domain: str,
+        table: str,
+        frame: pl.DataFrame,
+        *,
+        computed: dict[str, duckdb.Expression] | None,
+        drop: tuple[str, ...],
+    ) -> None:
+        """Create the table from ``frame`` (its first batch of this run) or append it."""
         schema = landing_schema(domain)
         qualified = f"{schema}.{table}"
         # Arrow's newest layout: text columns as string views, the frame's own buffers

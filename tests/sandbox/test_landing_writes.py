@@ -4,6 +4,8 @@ other, the booking stream gathered in publish order a chunk at a time)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 import numpy as np
 import polars as pl
@@ -51,6 +53,49 @@ def test_the_rows_a_keep_mask_marks_are_written_a_chunk_at_a_time() -> None:
     assert _table(writer, "landing_customers.none") == []
     with pytest.raises(ValueError, match=r"customers\.records has 10 rows, but its keep mask"):
         writer.write("customers", "records", frame, keep=keep[:9])
+
+
+def test_a_wide_frame_is_handed_over_in_chunks_of_at_most_its_byte_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = pl.DataFrame(
+        {
+            "n": list(range(1_000)),
+            **{f"text_{i}": [f"value {i} {k}" * 3 for k in range(1_000)] for i in range(8)},
+        }
+    )
+    keep = np.arange(1_000) % 7 != 3
+    budget = frame.estimated_size() // 10
+    tables, appended = [], []
+    for chunk_bytes in (budget, 10 * frame.estimated_size()):
+        writer = LandingWriter(duckdb.connect(), chunk_rows=400, chunk_bytes=chunk_bytes)
+        append = writer._append
+
+        def spy(
+            domain: str,
+            table: str,
+            chunk: pl.DataFrame,
+            *,
+            append: Callable[..., None] = append,
+            chunk_bytes: int = chunk_bytes,
+            **options: object,
+        ) -> None:
+            appended.append((chunk_bytes, chunk.height))
+            append(domain, table, chunk, **options)
+
+        monkeypatch.setattr(writer, "_append", spy)
+        writer.write("web", "wide", frame)
+        writer.write("web", "kept", frame, keep=keep)
+        assert writer.rows == {"landing_web.wide": 1_000, "landing_web.kept": int(keep.sum())}
+        tables.append([_table(writer, f"landing_web.{t}") for t in ("wide", "kept")])
+    assert tables[0] == tables[1]
+    assert tables[0][0] == list(frame.iter_rows())
+    small = [height for bytes_, height in appended if bytes_ == budget]
+    assert len(small) >= 20  # both tables, each in ten chunks or more
+    assert max(small) <= 100  # a tenth of the frame's rows at most
+    assert [h for bytes_, h in appended if bytes_ != budget][:3] == [400, 400, 200]
+    with pytest.raises(ValueError, match="at least one byte"):
+        LandingWriter(duckdb.connect(), chunk_bytes=0)
 
 
 def _stream_by_sorting(
