@@ -71,10 +71,14 @@ class SeasonRows:
 
 def season_rows(log: SendLog, kept: np.ndarray) -> SeasonRows:
     """The sends of each season, and which of the ``kept`` sends (sorted positions) fall
-    in each: computed once for every signal."""
-    by_season = np.argsort(log.season, kind="stable")  # each season's sends, in send order
-    by_season = by_season.astype(np.int32 if log.rows <= np.iinfo(np.int32).max else np.int64)
-    bounds = np.searchsorted(log.season[by_season], np.arange(log.n_seasons + 1))
+    in each: computed once for every signal. Each season's sends are found in send order
+    and stored in 32 bits a season at a time: the order a stable sort by season gives,
+    without its 64-bit positions of every send (at the large world, half a gigabyte)."""
+    dtype = np.int32 if log.rows <= np.iinfo(np.int32).max else np.int64
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(log.season, minlength=log.n_seasons))])
+    by_season = np.empty(log.rows, dtype=dtype)
+    for season in range(log.n_seasons):
+        by_season[bounds[season] : bounds[season + 1]] = np.flatnonzero(log.season == season)
     kept_season = log.season[kept]
     return SeasonRows(
         kept=kept,
@@ -116,6 +120,7 @@ def signal(
     sends, hits = sends.cumsum(axis=1), hits.cumsum(axis=1)
     base = float(np.count_nonzero(hit) / max(float(np.count_nonzero(eligible)), 1.0))
     prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
+    del hits  # in the prior now
     kept, kept_in = rows.kept, rows.kept_in
     send_lift: dict[str, np.ndarray] = {}
     value_lift: dict[str, np.ndarray] = {}
@@ -126,9 +131,7 @@ def signal(
         won = np.zeros((n_customers, n_values))
         lifted = np.empty(kept.size)
         for slot in range(width):  # the rates before season ``slot`` (the last: every one)
-            own = prior[:, slot, None]
-            rate = (won + VALUE_PRIOR_WEIGHT * own) / (count + VALUE_PRIOR_WEIGHT)
-            lift = logit(rate) - logit(np.broadcast_to(own, rate.shape))
+            lift = _lift(won, count, prior[:, slot, None])
             if slot == as_of:
                 value_lift[name] = lift if valued is None else lift[valued]
             if slot == width - 1:
@@ -147,6 +150,26 @@ def signal(
             won += np.bincount(index[hit[sends_in]], minlength=won.size).reshape(won.shape)
         send_lift[name] = lifted
     return Signal(sends=sends, prior=prior, send_lift=send_lift, value_lift=value_lift)
+
+
+def _lift(won: np.ndarray, count: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """The lift of each customer's rate on each value (``won`` of ``count``, smoothed
+    towards their own rate ``own``, one column) over their own rate, in log-odds.
+
+    :func:`logit` of the rates minus :func:`logit` of ``own``, the same operations on the
+    same values, so the same bits; computed in the rates' own array, and ``own``'s
+    log-odds once a customer, not once a value: two (customers, values) tables held at
+    a time, not six."""
+    rate = won + VALUE_PRIOR_WEIGHT * own
+    denominator = count + VALUE_PRIOR_WEIGHT
+    rate /= denominator
+    np.clip(rate, 1e-6, 1 - 1e-6, out=rate)
+    np.subtract(1, rate, out=denominator)
+    rate /= denominator
+    del denominator
+    np.log(rate, out=rate)
+    rate -= logit(own)
+    return rate
 
 
 @dataclass(frozen=True)
