@@ -194,12 +194,13 @@ def run(
     inside = np.flatnonzero((start >= tl.days[0] * DAY) & (start <= cutoff - 3600))
     take = inside[np.argsort(start[inside], kind="stable")]
     del start, inside
-    s = {k: np.concatenate([p.pop(k) for p in parts])[take] for k in list(parts[0])}
+    dtypes = {k: v.dtype for k, v in parts[0].items()}
+    s = {k: _held(np.concatenate([p.pop(k) for p in parts])[take]) for k in list(parts[0])}
     del parts, take
     # sessions are written in batches so that their page views fit in memory
     batch = max(ctx.scale.write_chunk_rows // 5, 1)
     for number, lo in enumerate(range(0, s["start"].size, batch)):
-        part = {k: v[lo : lo + batch] for k, v in s.items()}
+        part = {k: v[lo : lo + batch].astype(dtypes[k]) for k, v in s.items()}
         _write(ctx, pop, villages, stays, s=part, primary=primary, offset=lo, batch=number)
 
 
@@ -236,6 +237,18 @@ def _random_times(rng: np.random.Generator, first_day: int, last_day: int, n: in
     """Visit times spread over the days, busier in the evening."""
     day = rng.integers(first_day, last_day, n)
     return np.asarray(day * DAY + choose(rng, _HOURS, n) * 3600 + rng.integers(0, 3600, n))
+
+
+def _held(values: np.ndarray) -> np.ndarray:
+    """A field of every session as it is held through the batches: in 32 bits when its
+    values fit (each batch widens its own rows back), else as it is. At ``large``, ten
+    million sessions' eleven fields held 0.7 GB in 64 bits."""
+    narrow = np.iinfo(np.int32)
+    if values.dtype != np.int64 or not values.size:
+        return values
+    if narrow.min <= values.min() and values.max() <= narrow.max:
+        return values.astype(np.int32)
+    return values
 
 
 def _part(

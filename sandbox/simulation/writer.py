@@ -14,7 +14,7 @@ import sqlglot.expressions as exp
 from mesh_platform.domains import DOMAINS
 from sandbox.simulation.scales import Scale
 
-CHUNK_BYTES = 256 * 2**20
+CHUNK_BYTES = 128 * 2**20
 """At most this much of a frame (:func:`frame_bytes`) is built or handed to DuckDB at a
 time: a wide frame is written in fewer rows than ``chunk_rows`` (at ``large``, a chunk
 of the CRM extract's 48 columns, filtered, then in Arrow and in DuckDB's insert, held

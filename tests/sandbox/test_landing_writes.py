@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.simulation import get_scale, simulate
 from sandbox.simulation.bookings import _stream
+from sandbox.simulation.web import _held
 from sandbox.simulation.writer import LandingWriter
 
 
@@ -174,3 +175,13 @@ def test_the_big_extracts_are_the_same_rows_in_the_same_order_whatever_the_chunk
     for table in tables:
         assert len(written[0][table]) > 997, table  # several chunks
         assert written[0][table] == written[1][table], table
+
+
+def test_the_web_holds_its_sessions_fields_in_32_bits_only_when_they_fit() -> None:
+    fits = np.array([-1, 0, 2**31 - 1], dtype=np.int64)
+    held = _held(fits)
+    assert held.dtype == np.int32
+    assert held.astype(np.int64).tolist() == fits.tolist()
+    for kept in (np.array([0, 2**31], dtype=np.int64), np.array([True, False])):
+        assert _held(kept) is kept
+    assert _held(np.zeros(0, dtype=np.int64)).dtype == np.int64
