@@ -112,7 +112,7 @@ from sandbox.simulation.dirt import (
     stray_spaces,
     vary_case,
 )
-from sandbox.simulation.frames import dates, frame, pick, timestamps, where, with_nulls
+from sandbox.simulation.frames import dates, frame, held, pick, timestamps, where, with_nulls
 from sandbox.simulation.places import COUNTRY_NAMES, MARKETS
 from sandbox.simulation.population import LANGUAGES, Population
 from sandbox.simulation.randomness import choose
@@ -284,7 +284,7 @@ def crm_view(ctx: Context, pop: Population, territory: Territory) -> CrmView:
         email_usable=usable,
         email_dead=usable & (email_state == 3),
         mobile=mobile,
-        frame=frame(columns),
+        frame=held(frame(columns)),
     )
 
 

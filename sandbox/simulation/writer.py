@@ -49,7 +49,8 @@ class LandingWriter:
     ``write_chunk_rows``), fewer when they would exceed ``chunk_bytes``, as Arrow in its
     newest layout: text columns are string views
     over the frame's own buffers, not a copy of them (which, at ``large``, held the 7.5
-    million sale lines' forty columns twice). A frame of several parts (``pl.concat``
+    million sale lines' forty columns twice); categorical columns are written as text.
+    A frame of several parts (``pl.concat``
     without ``rechunk``) is written part after part, never copied into one. The rows,
     and their order, are the same.
     """
@@ -134,6 +135,8 @@ class LandingWriter:
         """Create the table from ``frame`` (its first batch of this run) or append it."""
         schema = landing_schema(domain)
         qualified = f"{schema}.{table}"
+        if any(dtype == pl.Categorical for dtype in frame.dtypes):  # held as such: text
+            frame = frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
         # Arrow's newest layout: text columns as string views, the frame's own buffers
         # (the default layout copies every text column into Arrow's large strings)
         relation = self.connection.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.newest()))

@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.simulation import get_scale, simulate
 from sandbox.simulation.bookings import _stream
+from sandbox.simulation.frames import held
 from sandbox.simulation.web import _held
 from sandbox.simulation.writer import LandingWriter
 
@@ -185,3 +186,28 @@ def test_the_web_holds_its_sessions_fields_in_32_bits_only_when_they_fit() -> No
     for kept in (np.array([0, 2**31], dtype=np.int64), np.array([True, False])):
         assert _held(kept) is kept
     assert _held(np.zeros(0, dtype=np.int64)).dtype == np.int64
+
+
+def test_text_of_few_values_is_held_as_categorical_and_written_as_text() -> None:
+    rows = 64
+    frame = pl.DataFrame(
+        {
+            "flag": [("N", "O", None)[i % 3] for i in range(rows)],
+            "name": [f"name {i}" for i in range(rows)],
+            "n": list(range(rows)),
+        }
+    )
+    kept = held(frame)
+    assert kept.schema == {"flag": pl.Categorical(), "name": pl.String, "n": pl.Int64}
+    writer = LandingWriter(duckdb.connect(), chunk_rows=10)
+    writer.write("customers", "held", kept, keep=np.arange(rows) % 5 != 0)
+    types = writer.connection.sql("DESCRIBE landing_customers.held").fetchall()
+    assert [(c[0], c[1]) for c in types] == [
+        ("flag", "VARCHAR"),
+        ("name", "VARCHAR"),
+        ("n", "BIGINT"),
+    ]
+    assert _table(writer, "landing_customers.held") == [
+        row for i, row in enumerate(frame.iter_rows()) if i % 5
+    ]
+    assert held(frame.head(10)).schema == frame.schema  # too few rows a value: as it was
