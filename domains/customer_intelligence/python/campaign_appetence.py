@@ -341,6 +341,7 @@ def campaign_appetence(
     )
     kept, left_out = keep_consented(CampaignAppetence, candidates, consent)
     in_scope = in_segment & pd.Series(log.customers).isin(set(kept["customer_id"])).to_numpy()
+    del candidates, kept  # not held through the fit (at large, a million ids each)
     scope = np.flatnonzero(in_scope)
     n_scope = scope.size
 
