@@ -47,12 +47,11 @@ class LandingWriter:
 
     A frame is handed to DuckDB ``chunk_rows`` rows at a time (by default, a scale's
     ``write_chunk_rows``), fewer when they would exceed ``chunk_bytes``, as Arrow in its
-    newest layout: text columns are string views
-    over the frame's own buffers, not a copy of them (which, at ``large``, held the 7.5
-    million sale lines' forty columns twice); categorical columns are written as text.
-    A frame of several parts (``pl.concat``
-    without ``rechunk``) is written part after part, never copied into one. The rows,
-    and their order, are the same.
+    newest layout: text columns are string views over the frame's own buffers, not a
+    copy of them (which, at ``large``, held the 7.5 million sale lines' forty columns
+    twice); categorical columns are written as text. A frame of several parts
+    (``pl.concat`` without ``rechunk``) is written part after part, never copied into
+    one. The rows, and their order, are the same.
     """
 
     def __init__(
