@@ -92,7 +92,6 @@ from sandbox.simulation.sale_lines import STATUS_CODES, last_modified_at, status
 from sandbox.simulation.sales import Lines
 from sandbox.simulation.stays import ROOM_CATEGORIES, Stays
 from sandbox.simulation.timeline import DAY, STREAM_START, epoch_day
-from sandbox.simulation.writer import SAMPLE_ROWS
 
 CHANNEL_CODES = ("INT", "TEL", "AGE", "VIL")
 EVENT_TYPES = ("booking.created", "booking.confirmed", "booking.modified", "booking.cancelled")
@@ -271,7 +270,7 @@ def write_events(
     # the producer retried a few events (new message), Pub/Sub redelivered a few messages
     retried = np.flatnonzero(rng.random(m) < 0.003)
     test_events = _test_events(ctx, rng)
-    chunk = ctx.writer.rows_per_chunk(render(np.arange(min(m, SAMPLE_ROWS))))
+    chunk = ctx.writer.chunk_rows_for(render, m)
     stream = _stream(rng, render, publish, retried=retried, test_events=test_events, chunk=chunk)
     for part in stream:
         ctx.writer.write("bookings", "booking_events", part)

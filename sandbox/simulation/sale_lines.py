@@ -71,7 +71,6 @@ from sandbox.simulation.resorts import Villages
 from sandbox.simulation.sales import Lines
 from sandbox.simulation.stays import Stays
 from sandbox.simulation.timeline import DAY
-from sandbox.simulation.writer import SAMPLE_ROWS
 
 STATUS_CODES = ("OP", "CF", "SO", "AN")
 CHANNEL_CODES = ("INT", "TEL", "AGE", "VIL")
@@ -168,7 +167,7 @@ def write(
     )
     del source, channel, tx, tx_start, new_tx
     parts = _Parts(ctx, pop, stays, accounts, catalogue, lines, draws)
-    chunk = ctx.writer.rows_per_chunk(parts.extract(np.arange(min(n, SAMPLE_ROWS))))
+    chunk = ctx.writer.chunk_rows_for(parts.extract, n)
     for lo in range(0, max(n, 1), chunk):
         ctx.writer.write("sales", "sale_lines", parts.extract(np.arange(lo, min(lo + chunk, n))))
     # refunds of options and extras (negative lines, a transaction of their own)

@@ -6,6 +6,8 @@ arrive in batches appended to the same table. Statements are built with sqlglot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 import numpy as np
 import polars as pl
@@ -22,7 +24,7 @@ of the CRM extract's 48 columns, filtered, then in Arrow and in DuckDB's insert,
 
 SAMPLE_ROWS = 10_000
 """Rows a producer that builds its frame a chunk at a time builds first, to size its
-chunks (:meth:`LandingWriter.rows_per_chunk`)."""
+chunks (:meth:`LandingWriter.chunk_rows_for`)."""
 
 VIEW_BYTES = 16
 """Bytes of a text value's view (polars' string layout), whatever its length."""
@@ -121,6 +123,12 @@ class LandingWriter:
         if not size:
             return self.chunk_rows
         return max(1, min(self.chunk_rows, self.chunk_bytes * sample.height // size))
+
+    def chunk_rows_for(self, build: Callable[[np.ndarray], pl.DataFrame], rows: int) -> int:
+        """Rows a producer builds at a time, for a frame of ``rows`` rows that it builds
+        a chunk at a time (``build(positions)``): :meth:`rows_per_chunk` of its first
+        :data:`SAMPLE_ROWS` rows, built once for this."""
+        return self.rows_per_chunk(build(np.arange(min(rows, SAMPLE_ROWS))))
 
     def _append(
         self,

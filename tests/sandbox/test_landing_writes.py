@@ -15,7 +15,7 @@ from sandbox.simulation import get_scale, simulate
 from sandbox.simulation.bookings import _stream
 from sandbox.simulation.frames import held
 from sandbox.simulation.web import _held
-from sandbox.simulation.writer import LandingWriter
+from sandbox.simulation.writer import SAMPLE_ROWS, LandingWriter, frame_bytes
 
 
 def _table(writer: LandingWriter, table: str) -> list[tuple[object, ...]]:
@@ -98,6 +98,24 @@ def test_a_wide_frame_is_handed_over_in_chunks_of_at_most_its_byte_budget(
     assert [h for bytes_, h in appended if bytes_ != budget][:3] == [400, 400, 200]
     with pytest.raises(ValueError, match="at least one byte"):
         LandingWriter(duckdb.connect(), chunk_bytes=0)
+
+
+def test_a_frame_built_a_chunk_at_a_time_is_sized_on_its_first_rows_built_once() -> None:
+    def build(positions: np.ndarray) -> pl.DataFrame:
+        asked.append(positions.copy())
+        return pl.DataFrame({"n": positions, "text": [f"row {k} " * 8 for k in positions]})
+
+    writer = LandingWriter(duckdb.connect(), chunk_rows=50_000, chunk_bytes=2**20)
+    for rows, sample in ((3 * SAMPLE_ROWS, SAMPLE_ROWS), (700, 700), (0, 0)):
+        asked: list[np.ndarray] = []
+        chunk = writer.chunk_rows_for(build, rows)
+        assert len(asked) == 1
+        assert asked[0].tolist() == list(range(sample))
+        assert chunk == writer.rows_per_chunk(build(np.arange(sample)))
+    by_bytes = 2**20 * SAMPLE_ROWS // frame_bytes(build(np.arange(SAMPLE_ROWS)))
+    assert 1 <= by_bytes < 50_000
+    assert writer.chunk_rows_for(build, 3 * SAMPLE_ROWS) == by_bytes  # the bytes bound it
+    assert writer.chunk_rows_for(build, 0) == 50_000  # nothing to size on: the rows bound it
 
 
 def _stream_by_sorting(
