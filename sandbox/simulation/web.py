@@ -195,7 +195,7 @@ def run(
     take = inside[np.argsort(start[inside], kind="stable")]
     del start, inside
     dtypes = {k: v.dtype for k, v in parts[0].items()}
-    s = {k: _held(np.concatenate([p.pop(k) for p in parts])[take]) for k in list(parts[0])}
+    s = {k: _narrowed(np.concatenate([p.pop(k) for p in parts])[take]) for k in list(parts[0])}
     del parts, take
     # sessions are written in batches so that their page views fit in memory
     batch = max(ctx.scale.write_chunk_rows // 5, 1)
@@ -239,7 +239,7 @@ def _random_times(rng: np.random.Generator, first_day: int, last_day: int, n: in
     return np.asarray(day * DAY + choose(rng, _HOURS, n) * 3600 + rng.integers(0, 3600, n))
 
 
-def _held(values: np.ndarray) -> np.ndarray:
+def _narrowed(values: np.ndarray) -> np.ndarray:
     """A field of every session as it is held through the batches: in 32 bits when its
     values fit (each batch widens its own rows back), else as it is. At ``large``, ten
     million sessions' eleven fields held 0.7 GB in 64 bits."""

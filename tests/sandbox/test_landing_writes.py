@@ -14,7 +14,7 @@ import pytest
 from sandbox.simulation import get_scale, simulate
 from sandbox.simulation.bookings import _stream
 from sandbox.simulation.frames import held
-from sandbox.simulation.web import _held
+from sandbox.simulation.web import _narrowed
 from sandbox.simulation.writer import SAMPLE_ROWS, LandingWriter, frame_bytes
 
 
@@ -198,12 +198,12 @@ def test_the_big_extracts_are_the_same_rows_in_the_same_order_whatever_the_chunk
 
 def test_the_web_holds_its_sessions_fields_in_32_bits_only_when_they_fit() -> None:
     fits = np.array([-1, 0, 2**31 - 1], dtype=np.int64)
-    held = _held(fits)
-    assert held.dtype == np.int32
-    assert held.astype(np.int64).tolist() == fits.tolist()
+    narrowed = _narrowed(fits)
+    assert narrowed.dtype == np.int32
+    assert narrowed.astype(np.int64).tolist() == fits.tolist()
     for kept in (np.array([0, 2**31], dtype=np.int64), np.array([True, False])):
-        assert _held(kept) is kept
-    assert _held(np.zeros(0, dtype=np.int64)).dtype == np.int64
+        assert _narrowed(kept) is kept
+    assert _narrowed(np.zeros(0, dtype=np.int64)).dtype == np.int64
 
 
 def test_text_of_few_values_is_held_as_categorical_and_written_as_text() -> None:
