@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from domains.customer_intelligence.python import campaign_appetence as appetence
+from domains.customer_intelligence.python._household_rfm import rfm_by_customer
 from domains.customer_intelligence.python._models import label_year, logit
 from domains.customer_intelligence.python._send_history import (
     CUSTOMER_PRIOR_WEIGHT,
     VALUE_PRIOR_WEIGHT,
     customer_history,
-    rfm_by_customer,
 )
 from domains.customer_intelligence.python._send_log import PROGRAMMES, SETTINGS, SendLog
 from tests.domains.test_send_log import send_log, sends_world
@@ -154,7 +154,10 @@ def test_each_customer_takes_its_households_rfm_of_each_season() -> None:
         [households[i % 40] for i in range(90)], index=customers[:90]
     )  # ten customers without a household
 
-    rfm = rfm_by_customer(segments, household_of, customers, first_year=2020, width=4)
+    held = rfm_by_customer(segments, household_of, customers, first_year=2020, width=4)
+    assert held.measures.shape == (31, 4, 4)  # once per household segmented, and the zeros
+    code, slot = np.repeat(np.arange(100), 4), np.tile(np.arange(4), 100)
+    rfm = held.at(code, slot).reshape(100, 4, 4)
 
     expected = np.zeros((100, 4, 4))
     frame = pd.DataFrame({"customer_id": customers, "code": np.arange(100)})
@@ -174,3 +177,6 @@ def test_each_customer_takes_its_households_rfm_of_each_season() -> None:
     assert (rfm[30:40] == 0).all()  # a household never segmented
     assert (rfm[:30, 1:] != 0).any()
     assert (rfm[:, :, 3] >= 0).all()
+    assert held.at(np.array([5, 95, 5]), 2).tobytes() == rfm[[5, 95, 5], 2].tobytes()
+    none = rfm_by_customer(segments[:0], household_of, customers, first_year=2020, width=4)
+    assert none.at(code, slot).tobytes() == np.zeros((400, 4)).tobytes()

@@ -12,6 +12,8 @@ models are built from, named for what it computes.
   features, built a block of customers at a time.
 - ``_send_history.py``: the campaign history as a learning base (one entry per send)
   and each customer's engagement with every setting.
+- ``_household_rfm.py``: each customer's household RFM measures, season by season,
+  held once per household.
 - ``_segment_moves.py``: the classifier of season-to-season segment transitions.
 - ``_movements.py``: the segment movements the recommended settings generate, their
   euros and the totals.

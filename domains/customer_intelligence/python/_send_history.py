@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
+from domains.customer_intelligence.python._household_rfm import HouseholdRFM
 from domains.customer_intelligence.python._models import (
     BinaryModel,
     batched_log_odds,
     fit_binary,
-    label_year,
     logit,
 )
 from domains.customer_intelligence.python._send_log import PROGRAMMES, SETTINGS, SendLog
@@ -284,7 +283,7 @@ def customer_history(
     )
 
 
-def send_design(log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def send_design(log: SendLog, history: History, rfm: HouseholdRFM, rows: np.ndarray) -> np.ndarray:
     """The design matrix of the given sends as they were received, with the customer's
     features known before each send's season."""
     customer, season = log.customer[rows], log.season[rows]
@@ -295,7 +294,7 @@ def send_design(log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarra
 
 def fit_action_model(
     log: SendLog,
-    rfm: np.ndarray,
+    rfm: HouseholdRFM,
     fit_rows: np.ndarray,
     eval_rows: np.ndarray,
     *,
@@ -324,7 +323,7 @@ def fit_action_model(
 
 
 def send_log_odds(
-    model: BinaryModel, log: SendLog, history: History, rfm: np.ndarray, rows: np.ndarray
+    model: BinaryModel, log: SendLog, history: History, rfm: HouseholdRFM, rows: np.ndarray
 ) -> np.ndarray:
     """The model's log-odds of action for the given sends as they were received, a
     batch of sends at a time."""
@@ -376,7 +375,7 @@ def customer_block(
     history: History,
     customer: np.ndarray,
     season: np.ndarray,
-    rfm: np.ndarray,
+    rfm: HouseholdRFM,
     rfm_slot: np.ndarray,
 ) -> np.ndarray:
     """Customer features: past action and open rates (log-odds), past sends, household
@@ -386,40 +385,6 @@ def customer_block(
             logit(history.action.prior[customer, season]),
             logit(history.open.prior[customer, season]),
             np.log1p(history.action.sends[customer, season]),
-            rfm[customer, rfm_slot],
+            rfm.at(customer, rfm_slot),
         ]
     )
-
-
-def rfm_by_customer(
-    segments: pd.DataFrame,
-    household_of: pd.Series,
-    customers: np.ndarray,
-    first_year: int,
-    width: int,
-) -> np.ndarray:
-    """``rfm[c, y]``: rank, F, R and log amount of customer c's household in season
-    ``first_year - 1 + y`` (zeros when not segmented).
-
-    Filled per household, then taken by each customer's household number: no
-    (customer, season) join of text ids is built (at the large world, millions of
-    rows)."""
-    rfm = np.zeros((customers.size, width, 4))
-    if not len(segments):
-        return rfm
-    seg = segments.assign(slot=label_year(segments["season"]) - first_year + 1)
-    seg = seg[(seg["slot"] >= 0) & (seg["slot"] < width)]
-    code, households = pd.factorize(seg["household_id"])
-    by_household = np.zeros((households.size, width, 4))
-    by_household[code, seg["slot"].to_numpy()] = np.column_stack(
-        [
-            seg["segment_rank"].to_numpy(float),
-            seg["frequency_seasons"].to_numpy(float),
-            seg["recency_seasons"].to_numpy(float),
-            np.log1p(seg["amount_eur"].to_numpy(float).clip(min=0)),
-        ]
-    )
-    household = households.get_indexer(pd.Index(pd.Series(customers).map(household_of)))
-    segmented = household >= 0
-    rfm[segmented] = by_household[household[segmented]]
-    return rfm

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from contracts.calendar import SEASONS
+from domains.customer_intelligence.python._household_rfm import HouseholdRFM
 from domains.customer_intelligence.python._models import log_odds, sigmoid
 from domains.customer_intelligence.python._send_history import (
     customer_block,
@@ -85,7 +86,7 @@ def qini_coefficient(points: list[dict[str, Any]]) -> float | None:
 
 def evaluate_uplift(
     log: SendLog,
-    rfm: np.ndarray,
+    rfm: HouseholdRFM,
     *,
     fit_rows: np.ndarray,
     eval_rows: np.ndarray,

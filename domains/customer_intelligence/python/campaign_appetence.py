@@ -21,6 +21,7 @@ import pandas as pd
 
 from contracts.calendar import SEASONS
 from contracts.customer_intelligence import CampaignAppetence
+from domains.customer_intelligence.python._household_rfm import rfm_by_customer
 from domains.customer_intelligence.python._models import (
     BOOKINGS,
     HOLDOUT_SHARE,
@@ -54,7 +55,6 @@ from domains.customer_intelligence.python._send_history import (
     customer_block,
     design,
     fit_action_model,
-    rfm_by_customer,
     send_log_odds,
 )
 from domains.customer_intelligence.python._send_log import (
