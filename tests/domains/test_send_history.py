@@ -66,7 +66,8 @@ def test_the_history_counted_per_season_is_the_bits_of_unit_weights(
         (history.open, log.opened, email),
     ):
         expected = _weighted(log, hit, eligible, at)
-        assert signal.sends.tobytes() == expected["sends"].tobytes()
+        assert signal.sends.dtype == np.int32  # counts, held in 32 bits
+        assert signal.sends.astype(np.float64).tobytes() == expected["sends"].tobytes()
         assert signal.prior.tobytes() == expected["prior"].tobytes()
         for name, lift in expected["value_lift"].items():
             assert signal.value_lift[name].tobytes() == lift.tobytes(), name
@@ -96,6 +97,36 @@ def test_the_per_value_lifts_kept_for_some_customers_are_theirs_and_only_theirs(
     assert some.keeping(some.kept[:3]).value_lifts(customer, codes).keys() == expected.keys()
     with pytest.raises(ValueError, match="per-value lifts the history did not keep"):
         some.value_lifts(np.array([valued[0], 0]), {k: v[:2] for k, v in codes.items()})
+
+
+@pytest.mark.parametrize("as_of", [1, 2, None])
+@pytest.mark.parametrize("some", [False, True])
+def test_per_value_lifts_counted_after_the_fit_are_the_bits_of_one_pass(
+    log: SendLog, as_of: int | None, some: bool
+) -> None:
+    """A history built without per-value lifts (as a model is fitted on), then valued,
+    is the history built with them: the same lifts, bit for bit, and the same priors,
+    counts and own lifts of its kept sends."""
+    kept = np.flatnonzero(np.arange(log.rows) % 5 == 2)
+    valued = np.flatnonzero(np.arange(log.customers.size) % 4 == 1)[::-1] if some else None
+    whole = customer_history(log, kept=kept, as_of=as_of, valued=valued)
+    bare = customer_history(log, kept=kept, as_of=as_of, valued=np.zeros(0, dtype=np.int64))
+    assert all(v.shape[0] == 0 for v in bare.action.value_lift.values())
+    with pytest.raises(ValueError, match="per-value lifts the history did not keep"):
+        bare.value_lifts(
+            np.array([0]), {k: np.zeros(1, dtype=np.int64) for k in bare.action.value_lift}
+        )
+    valued_later = bare.valuing(log, valued)
+    assert valued_later.valued.tolist() == whole.valued.tolist()
+    assert valued_later.kept.tolist() == whole.kept.tolist()
+    for later, once in ((valued_later.action, whole.action), (valued_later.open, whole.open)):
+        assert later.prior.tobytes() == once.prior.tobytes()
+        assert later.sends.tobytes() == once.sends.tobytes()
+        assert later.value_lift.keys() == once.value_lift.keys()
+        for name, lift in once.value_lift.items():
+            assert lift.shape[0] == (log.customers.size if valued is None else valued.size)
+            assert later.value_lift[name].tobytes() == lift.tobytes(), name
+            assert later.send_lift[name].tobytes() == once.send_lift[name].tobytes(), name
 
 
 @pytest.mark.parametrize("batch", [7, 1_000, 10_000_000])

@@ -38,6 +38,10 @@ CUSTOMER_FEATURES = (
 )
 
 
+_NONE = np.zeros(0, dtype=np.int64)
+"""No customer: a history whose per-value lifts are counted later, if at all."""
+
+
 @dataclass(frozen=True)
 class Signal:
     """One engagement signal of each customer, before each season and now.
@@ -98,48 +102,75 @@ def signal(
     """The customer history of one signal (``hit`` among the ``eligible`` sends);
     ``as_of`` is the season index whose per-value lifts are kept (n_seasons: now), for
     the customers ``valued`` (codes; default: every customer), ``rows`` each season's
-    sends and the sends whose own lifts are kept. The seasons after both ``as_of`` and
-    the last kept send's are never accumulated.
+    sends and the sends whose own lifts are kept (:func:`_lifts`).
 
-    Per setting, the counts per customer and value are accumulated season by season (a
-    running sum adds the seasons in the order a cumulative sum would, so the rates are
-    the same bits): only one season's (customers, values) table is held at a time, never
-    the whole (customers, seasons, values) cube. The counts are counted, a season at a
-    time, as integers: the same values as sums of unit weights, without a float per send
-    (at the large world, 70 million sends, two such arrays held 1.1 GB).
+    The counts are counted, a season at a time, as integers (in 32 bits): the same
+    values as sums of unit weights, without a float per send (at the large world, 70
+    million sends, two such arrays held 1.1 GB), and the same rates.
     """
     n_customers, width = int(log.customers.size), log.n_seasons + 1
     hit = (hit != 0) & eligible
-    sends = np.zeros((n_customers, width))  # column 0: before the first season
-    hits = np.zeros((n_customers, width))
+    sends = np.zeros((n_customers, width), dtype=np.int32)  # column 0: before the first season
+    hits = np.zeros((n_customers, width), dtype=np.int32)
     for season, in_season in enumerate(rows.sends):
         customer = log.customer[in_season]
         sends[:, season + 1] = np.bincount(customer[eligible[in_season]], minlength=n_customers)
         hits[:, season + 1] = np.bincount(customer[hit[in_season]], minlength=n_customers)
-    sends, hits = sends.cumsum(axis=1), hits.cumsum(axis=1)
+    np.cumsum(sends, axis=1, out=sends)
+    np.cumsum(hits, axis=1, out=hits)
     base = float(np.count_nonzero(hit) / max(float(np.count_nonzero(eligible)), 1.0))
     prior = (hits + CUSTOMER_PRIOR_WEIGHT * base) / (sends + CUSTOMER_PRIOR_WEIGHT)
     del hits  # in the prior now
+    send_lift, value_lift = _lifts(
+        log, hit, eligible, prior=prior, as_of=as_of, rows=rows, valued=valued
+    )
+    return Signal(sends=sends, prior=prior, send_lift=send_lift, value_lift=value_lift)
+
+
+def _lifts(
+    log: SendLog,
+    hit: np.ndarray,
+    eligible: np.ndarray,
+    *,
+    prior: np.ndarray,
+    as_of: int,
+    rows: SeasonRows,
+    valued: np.ndarray | None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per setting, the own lifts of the sends ``rows.kept`` and the per-value lifts, at
+    season index ``as_of``, of the customers ``valued`` (codes; default: every
+    customer; none when empty), over the customers' own rates ``prior``. The seasons
+    after both ``as_of`` (when values are asked) and the last kept send's are never
+    accumulated.
+
+    Per setting, the counts per customer and value are accumulated season by season (a
+    running sum adds the seasons in the order a cumulative sum would, so the rates are
+    the same bits): only one season's (customers, values) table is held at a time, never
+    the whole (customers, seasons, values) cube."""
+    n_customers, width = int(log.customers.size), log.n_seasons + 1
     kept, kept_in = rows.kept, rows.kept_in
     send_lift: dict[str, np.ndarray] = {}
     value_lift: dict[str, np.ndarray] = {}
-    last = max([as_of, *(s for s in range(log.n_seasons) if kept_in[s].size)])
+    values_asked = valued is None or valued.size > 0
+    last = max([as_of if values_asked else 0, *(s for s in range(width - 1) if kept_in[s].size)])
     for name, values in {**SETTINGS, "cycle": PROGRAMMES}.items():
         n_values = len(values)
         count = np.zeros((n_customers, n_values))
         won = np.zeros((n_customers, n_values))
         lifted = np.empty(kept.size)
-        for slot in range(width):  # the rates before season ``slot`` (the last: every one)
-            lift = _lift(won, count, prior[:, slot, None])
-            if slot == as_of:
+        for slot in range(last + 1):  # the rates before season ``slot`` (width - 1: every one)
+            read = slot < width - 1 and kept_in[slot].size > 0
+            asked = slot == as_of and values_asked
+            if asked or read:
+                lift = _lift(won, count, prior[:, slot, None])
+            if asked:
                 value_lift[name] = lift if valued is None else lift[valued]
-            if slot == width - 1:
-                break
-            own_rows = kept[kept_in[slot]]
-            lifted[kept_in[slot]] = lift.ravel()[
-                log.customer[own_rows] * n_values + log.codes[name][own_rows]
-            ]
-            if slot == last:  # no later season's lifts are kept
+            if read:
+                own_rows = kept[kept_in[slot]]
+                lifted[kept_in[slot]] = lift.ravel()[
+                    log.customer[own_rows] * n_values + log.codes[name][own_rows]
+                ]
+            if slot == last:  # no later season's lifts are asked
                 break
             sends_in = rows.sends[slot]
             index = log.customer[sends_in] * n_values + log.codes[name][sends_in]
@@ -148,7 +179,9 @@ def signal(
             )
             won += np.bincount(index[hit[sends_in]], minlength=won.size).reshape(won.shape)
         send_lift[name] = lifted
-    return Signal(sends=sends, prior=prior, send_lift=send_lift, value_lift=value_lift)
+        if not values_asked:
+            value_lift[name] = np.zeros((0, n_values))
+    return send_lift, value_lift
 
 
 def _lift(won: np.ndarray, count: np.ndarray, own: np.ndarray) -> np.ndarray:
@@ -226,6 +259,32 @@ class History:
         )
         return History(action=action, open=opened, kept=rows, as_of=self.as_of, valued=self.valued)
 
+    def valuing(self, log: SendLog, valued: np.ndarray | None) -> History:
+        """The same history with the per-value lifts (as of its ``as_of`` season) of the
+        customers ``valued`` (codes; None: every customer) in place of its own: counted
+        again from ``log``, the history it was built from, in the same order, so the same
+        bits as :func:`customer_history` asked for them. A model is fitted on a history
+        without them, and they are counted once its design is let go (at the large
+        world, a million customers' lifts are 0.6 GB)."""
+        valued, row = _valued_rows(log, valued)
+        rows = season_rows(log, self.kept[:0])
+        action, opened = (
+            replace(
+                own,
+                value_lift=_lifts(
+                    log,
+                    (hit != 0) & eligible,
+                    eligible,
+                    prior=own.prior,
+                    as_of=self.as_of,
+                    rows=rows,
+                    valued=valued,
+                )[1],
+            )
+            for own, (hit, eligible) in zip((self.action, self.open), _engagement(log), strict=True)
+        )
+        return History(action=action, open=opened, kept=self.kept, as_of=self.as_of, valued=row)
+
     def value_lifts(
         self, customer: np.ndarray, codes: dict[str, np.ndarray]
     ) -> dict[str, np.ndarray]:
@@ -260,27 +319,35 @@ def customer_history(
     around them; the per-value lifts are those known at season index ``as_of``
     (default ``n_seasons``: now; the uplift evaluation's history is another one, as of
     its held-out season, so neither holds the other's lifts), for the customers
-    ``valued`` only (codes; default: every customer): those the model is asked about
-    setting by setting, not every customer (at the large world, every customer's lifts
-    are some 1.1 GB)."""
-    email = log.channel == 0
+    ``valued`` only (codes; default: every customer; none when empty, see
+    :meth:`History.valuing`): those the model is asked about setting by setting, not
+    every customer (at the large world, every customer's lifts are some 1.1 GB)."""
     as_of = log.n_seasons if as_of is None else as_of
     kept = np.arange(log.rows) if kept is None else np.unique(kept)
     rows = season_rows(log, kept)
+    valued, row = _valued_rows(log, valued)
+    action, opened = (
+        signal(log, hit, eligible, as_of, rows, valued=valued) for hit, eligible in _engagement(log)
+    )
+    return History(action=action, open=opened, kept=kept, as_of=as_of, valued=row)
+
+
+def _engagement(log: SendLog) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """The two signals' hits and eligible sends: actions on every send, opens of
+    e-mails (SMS opens are not tracked)."""
+    return (log.action, np.ones(log.rows, dtype=bool)), (log.opened, log.channel == 0)
+
+
+def _valued_rows(log: SendLog, valued: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """The customers ``valued`` (sorted codes; None: every customer) and, per customer
+    code, the row of its per-value lifts (-1 when they are not kept)."""
     n_customers = int(log.customers.size)
     if valued is None:
-        row = np.arange(n_customers)
-    else:
-        valued = np.unique(valued)
-        row = np.full(n_customers, -1)
-        row[valued] = np.arange(valued.size)
-    return History(
-        action=signal(log, log.action, np.ones(log.rows, dtype=bool), as_of, rows, valued=valued),
-        open=signal(log, log.opened, email, as_of, rows, valued=valued),
-        kept=kept,
-        as_of=as_of,
-        valued=row,
-    )
+        return None, np.arange(n_customers)
+    valued = np.unique(valued.astype(np.int64))
+    row = np.full(n_customers, -1)
+    row[valued] = np.arange(valued.size)
+    return valued, row
 
 
 def send_design(log: SendLog, history: History, rfm: HouseholdRFM, rows: np.ndarray) -> np.ndarray:
@@ -308,10 +375,12 @@ def fit_action_model(
     ``eval_rows`` only, those it is judged on, and the per-value lifts of the customers
     ``valued`` only (default: every customer).
 
-    The training sends' lifts are let go once their design is built, before the fit.
+    The training sends' lifts are let go once their design is built, before the fit; the
+    per-value lifts are counted once the fit and its design are let go
+    (:meth:`History.valuing`): the two are never held at once.
     """
     history = customer_history(
-        log, kept=np.concatenate([fit_rows, eval_rows]), as_of=as_of, valued=valued
+        log, kept=np.concatenate([fit_rows, eval_rows]), as_of=as_of, valued=_NONE
     )
     x = send_design(log, history, rfm, fit_rows)
     history = history.keeping(eval_rows)
@@ -319,7 +388,8 @@ def fit_action_model(
     model = fit_binary(
         x, log.action[fit_rows], seed=seed, categorical=categorical, interaction_cst=groups
     )
-    return model, history
+    del x
+    return model, history.valuing(log, valued)
 
 
 def send_log_odds(
