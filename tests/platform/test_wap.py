@@ -7,12 +7,16 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from sqlglot import exp
 
+from mesh_platform import wap
+from mesh_platform.derive.arrow import to_arrow
 from mesh_platform.derive.checks import check_queries
 from mesh_platform.engines.duckdb import DuckDBEngine
 from mesh_platform.engines.replica import read_manifest
@@ -20,6 +24,7 @@ from mesh_platform.errors import ContractViolation
 from mesh_platform.partitions import PartitionRange, partition_condition
 from mesh_platform.wap import (
     AuditFailed,
+    HandedFrame,
     PublishFailed,
     check_union,
     publish,
@@ -74,6 +79,33 @@ def test_publish_writes_audits_and_publishes(engine: DuckDBEngine) -> None:
     expected = _sorted(villages_frame(5), ["village_id"])
     assert published["capacity"].tolist() == expected["capacity"].tolist()
     assert engine.list_tables("resorts") == ["village_ratings", "villages"]
+
+
+@pytest.mark.parametrize("arrow", [False, True], ids=["pandas", "arrow"])
+def test_a_handed_over_frame_is_let_go_once_staged_before_the_audit(
+    engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch, arrow: bool
+) -> None:
+    frame = to_arrow(villages_frame(5), Village) if arrow else villages_frame(5)
+    alive = weakref.ref(frame)
+    audited = wap.run_checks
+    seen: list[bool] = []
+
+    def run_checks(*args: Any, **kwargs: Any) -> Any:
+        seen.append(alive() is not None)
+        return audited(*args, **kwargs)
+
+    monkeypatch.setattr(wap, "run_checks", run_checks)
+    handed = HandedFrame(frame)
+    del frame
+    result = publish_product(engine, Village, frame=handed, run_id="run-handed")
+    assert seen == [False]  # nothing held the rows while they were audited
+    assert result.row_count == 8
+    published = _sorted(engine.read_product("resorts", "villages"), ["village_id"])
+    expected = _sorted(villages_frame(5), ["village_id"])
+    for column in ("village_id", "name", "capacity"):
+        assert published[column].tolist() == expected[column].tolist(), column
+    with pytest.raises(RuntimeError, match="taken already"):
+        handed.take()
 
 
 @pytest.mark.parametrize("kind", list(VILLAGE_VIOLATIONS))

@@ -37,7 +37,13 @@ from mesh_platform.products.python import (
 )
 from mesh_platform.products.sql import SqlProduct
 from mesh_platform.settings import get_settings
-from mesh_platform.wap import AuditFailed, PublishFailed, PublishResult, publish_product
+from mesh_platform.wap import (
+    AuditFailed,
+    HandedFrame,
+    PublishFailed,
+    PublishResult,
+    publish_product,
+)
 from mesh_platform.wap_accounting import Accounting, LeftOutRows
 
 Product = SqlProduct | PythonProduct
@@ -350,7 +356,7 @@ def _publish(
         from mesh_platform.products.frames import check_frame
 
         check_frame(contract, frame)  # the values are audited in the warehouse, once
-        rows = to_arrow(frame, contract)
+        rows = HandedFrame(to_arrow(frame, contract))  # let go once staged
         del frame  # only the Arrow rows are loaded: the frame is not held beside them
         published = publish_product(
             engine,
