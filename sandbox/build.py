@@ -112,15 +112,31 @@ def select_keys(keys: Sequence[dg.AssetKey], patterns: Iterable[str]) -> list[dg
         return list(keys)
     chosen: set[dg.AssetKey] = set()
     for pattern in patterns:
-        matched = {
-            k
-            for k in keys
-            if pattern == k.path[0] or pattern == ".".join(k.path) or pattern == "/".join(k.path)
-        }
+        matched = {k for k in keys if _selects(pattern, k.path)}
         if not matched:
             raise ValueError(f"--select {pattern!r} matches no product")
         chosen |= matched
     return [k for k in keys if k in chosen]
+
+
+def check_selection(patterns: Iterable[str]) -> None:
+    """What :func:`select_keys` refuses, found from the contracts alone (a product's key
+    is its contract's), without loading a code location.
+
+    Raises:
+        ValueError: a pattern that matches no product.
+    """
+    from mesh_platform.contract import all_contracts
+
+    products = [key.split(".") for key in all_contracts()]
+    for pattern in patterns:
+        if not any(_selects(pattern, product) for product in products):
+            raise ValueError(f"--select {pattern!r} matches no product")
+
+
+def _selects(pattern: str, path: Sequence[str]) -> bool:
+    """Whether ``domain``, ``domain.product`` or ``domain/product`` names the product."""
+    return pattern in {path[0], ".".join(path), "/".join(path)}
 
 
 def _instance(settings: MeshSettings) -> dg.DagsterInstance:
@@ -234,14 +250,17 @@ def build(
     settings = get_settings()
     report = BuildReport(scale=scale)
     select = list(select)
-    defs = mesh_definitions(selected_domains(select))  # only the locations it builds
-    keys = select_keys(product_order(defs), select)  # a bad selection fails before any work
     if simulate:
+        # the locations are loaded after the landing, whose peak their modules would add
+        # to (some 200 MiB); a bad selection still fails before any work
+        check_selection(select)
         started = time.monotonic()
         report.landing_rows = simulate_landing(scale, settings)
         report.landing_s = time.monotonic() - started
         if on_landing:
             on_landing(report.landing_rows, report.landing_s)
+    defs = mesh_definitions(selected_domains(select))  # only the locations it builds
+    keys = select_keys(product_order(defs), select)  # a bad selection fails before any work
     if on_start:
         on_start(keys)
     instance = _instance(settings)
