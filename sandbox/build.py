@@ -260,7 +260,7 @@ def build(
         if on_landing:
             on_landing(report.landing_rows, report.landing_s)
     defs = mesh_definitions(selected_domains(select))  # only the locations it builds
-    keys = select_keys(product_order(defs), select)  # a bad selection fails before any work
+    keys = select_keys(product_order(defs), select)  # without --simulate, refused here
     if on_start:
         on_start(keys)
     instance = _instance(settings)

@@ -373,8 +373,8 @@ def stage(
         rows = to_arrow(frame.take() if isinstance(frame, HandedFrame) else frame, contract)
         engine.create_staging(create)
         engine.load_arrow(staging, rows)
-        del rows
-        if handed:
+        if handed:  # nothing else holds the rows: give their memory back before the audit
+            del rows
             give_back_memory()
         return
     assert select is not None
