@@ -265,7 +265,7 @@ class History:
         again from ``log``, the history it was built from, in the same order, so the same
         bits as :func:`customer_history` asked for them. A model is fitted on a history
         without them, and they are counted once its design is let go (at the large
-        world, a million customers' lifts are 0.6 GB)."""
+        world, the lifts of the 591,005 customers in scope are 234 MiB)."""
         valued, row = _valued_rows(log, valued)
         rows = season_rows(log, self.kept[:0])
         action, opened = (
