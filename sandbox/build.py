@@ -110,13 +110,8 @@ def select_keys(keys: Sequence[dg.AssetKey], patterns: Iterable[str]) -> list[dg
     patterns = list(patterns)
     if not patterns:
         return list(keys)
-    chosen: set[dg.AssetKey] = set()
-    for pattern in patterns:
-        matched = {k for k in keys if _selects(pattern, k.path)}
-        if not matched:
-            raise ValueError(f"--select {pattern!r} matches no product")
-        chosen |= matched
-    return [k for k in keys if k in chosen]
+    chosen = _matches(patterns, [k.path for k in keys])
+    return [k for k, chose in zip(keys, chosen, strict=True) if chose]
 
 
 def check_selection(patterns: Iterable[str]) -> None:
@@ -128,10 +123,23 @@ def check_selection(patterns: Iterable[str]) -> None:
     """
     from mesh_platform.contract import all_contracts
 
-    products = [key.split(".") for key in all_contracts()]
+    _matches(list(patterns), [key.split(".") for key in all_contracts()])
+
+
+def _matches(patterns: list[str], paths: Sequence[Sequence[str]]) -> list[bool]:
+    """Whether each product's path is selected by one of ``patterns``.
+
+    Raises:
+        ValueError: a pattern that selects none of them.
+    """
+    chosen = [False] * len(paths)
     for pattern in patterns:
-        if not any(_selects(pattern, product) for product in products):
+        matched = [i for i, path in enumerate(paths) if _selects(pattern, path)]
+        if not matched:
             raise ValueError(f"--select {pattern!r} matches no product")
+        for i in matched:
+            chosen[i] = True
+    return chosen
 
 
 def _selects(pattern: str, path: Sequence[str]) -> bool:
