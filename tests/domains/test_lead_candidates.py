@@ -147,6 +147,46 @@ def test_held_out_numbers_the_customers_of_every_block(events: LeadEvents) -> No
     np.testing.assert_array_equal(held.customer, inverse)
 
 
+@pytest.mark.parametrize("season", SEASONS.values(), ids=SEASONS.keys())
+def test_a_season_holds_positions_in_the_events_never_a_copy(
+    events: LeadEvents, season: tuple
+) -> None:
+    """Each signal of a block is the rows the season's filter keeps of an event frame,
+    as a frame of their own cut by block would give them (index, columns, order); the
+    season holds the events' own frames and integer positions only."""
+    year, cutoff, operating = season
+    candidates = SeasonCandidates(events, year, cutoff, operating, block_customers=7)
+    stays, sessions = events.stays, events.sessions
+    past_web = sessions[sessions["at"] < cutoff]
+    filtered = {
+        "history": stays[(stays["created_at"] < cutoff) & (stays["season_year"] < year)],
+        "year_web": past_web[past_web["at"] >= cutoff - pd.DateOffset(years=1)],
+        "year_calls": events.sales_calls[
+            events.sales_calls["at"].between(cutoff - pd.DateOffset(years=1), cutoff, "left")
+        ],
+        "clicks": events.clicks[events.clicks["at"] < cutoff],
+        "segment": events.segments[events.segments["season_year"] == year - 1].drop(
+            columns="season_year"
+        ),
+        "booked": stays.loc[stays["season_year"] == year, ["customer_id", "village_id"]],
+    }
+    if operating is not None:
+        filtered["favourite"] = events.favourite
+    assert sum(len(rows) > 0 for rows in filtered.values()) >= 2  # the test compares rows
+    frames = {id(getattr(events, name)) for name in vars(events) if name != "latest"}
+    assert set(candidates._signals) == set(filtered)
+    for name, rows in filtered.items():
+        signal = candidates._signals[name]
+        assert id(signal.frame) in frames, name  # the events' frame, not a copy
+        assert all(r.dtype.kind == "i" for r in signal.rows), name
+        blocks = [signal.block(b) for b in range(len(candidates._blocks))]
+        customers = pd.Index(np.concatenate([b.to_numpy() for b in candidates._blocks]))
+        active = rows[rows["customer_id"].isin(customers)]
+        block_of = customers.get_indexer(active["customer_id"]) // 7
+        for b, frame in enumerate(blocks):
+            pd.testing.assert_frame_equal(frame, active[block_of == b], obj=f"{name} {b}")
+
+
 def test_a_season_without_active_customers_is_one_empty_frame(events: LeadEvents) -> None:
     season = SeasonCandidates(events, 2000, season_start(2000), None)
     frames = list(season.frames())

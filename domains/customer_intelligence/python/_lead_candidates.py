@@ -14,6 +14,7 @@ one after the other are the candidates of the whole season, row for row.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -87,15 +88,16 @@ class SeasonCandidates:
         five_years = cutoff - pd.DateOffset(years=5)
         year = cutoff - pd.DateOffset(years=1)
         stays = ev.stays
-        history = stays[(stays["created_at"] < cutoff) & (stays["season_year"] < season_year)]
-        web = ev.sessions[ev.sessions["at"] < cutoff]
+        past = (stays["created_at"] < cutoff) & (stays["season_year"] < season_year)
+        history = stays[past]
+        before = ev.sessions["at"] < cutoff
         active = pd.concat(
             [
                 ev.purchases.loc[
                     ev.purchases["at"].between(five_years, cutoff, "left"), "customer_id"
                 ],
                 stays.loc[stays["created_at"].between(five_years, cutoff, "left"), "customer_id"],
-                web.loc[web["at"] >= five_years, "customer_id"],
+                ev.sessions.loc[before & (ev.sessions["at"] >= five_years), "customer_id"],
             ]
         ).unique()
         # popularity: shares of the stays of the last season complete at the cutoff
@@ -103,25 +105,33 @@ class SeasonCandidates:
         popularity = history.loc[history["season_year"] == complete, "village_id"].value_counts(
             normalize=True
         )
+        del history
         self._popularity = popularity
         popular = popularity.sort_index().sort_values(ascending=False, kind="stable")
         self._top = np.array(list(popular.index[:LEAD_POPULAR_CANDIDATES]), dtype=object)
-        clicks = ev.clicks[ev.clicks["at"] < cutoff]
         self._quarter = cutoff - pd.Timedelta(days=90)
         self._year = year
         segments = ev.segments
-        signals = {
-            "history": history,
-            "year_web": web[web["at"] >= year],
-            "year_calls": ev.sales_calls[ev.sales_calls["at"].between(year, cutoff, "left")],
-            "clicks": clicks,
-            "segment": segments[segments["season_year"] == season_year - 1].drop(
-                columns="season_year"
+        # each signal's rows up to the cutoff: the events' own frames and the positions of
+        # those rows (never a copy of the rows: several seasons are held at once)
+        signals: dict[str, tuple[pd.DataFrame, pd.Series | np.ndarray, list[str] | None]] = {
+            "history": (stays, past, None),
+            "year_web": (ev.sessions, before & (ev.sessions["at"] >= year), None),
+            "year_calls": (
+                ev.sales_calls,
+                ev.sales_calls["at"].between(year, cutoff, "left"),
+                None,
             ),
-            "booked": stays.loc[stays["season_year"] == season_year, ["customer_id", "village_id"]],
+            "clicks": (ev.clicks, ev.clicks["at"] < cutoff, None),
+            "segment": (
+                segments,
+                segments["season_year"] == season_year - 1,
+                [c for c in segments.columns if c != "season_year"],
+            ),
+            "booked": (stays, stays["season_year"] == season_year, ["customer_id", "village_id"]),
         }
         if operating is not None:
-            signals["favourite"] = ev.favourite
+            signals["favourite"] = (ev.favourite, np.ones(len(ev.favourite), dtype=bool), None)
         # the active customers in the order the candidates are sorted in, cut into blocks
         customers = pd.Index(np.sort(np.asarray(active, dtype=object)))
         self._blocks = [
@@ -129,8 +139,8 @@ class SeasonCandidates:
             for start in range(0, len(customers), block_customers)
         ]
         self._signals = {
-            name: (frame, _rows_by_block(frame["customer_id"], customers, block_customers))
-            for name, frame in signals.items()
+            name: _Signal.of(frame, _kept(rows), columns, customers, block_customers)
+            for name, (frame, rows, columns) in signals.items()
         }
         self._rows: int | None = None
 
@@ -150,8 +160,7 @@ class SeasonCandidates:
             yield self._features(block)
 
     def _signal(self, name: str, block: int) -> pd.DataFrame:
-        frame, rows = self._signals[name]
-        return frame.iloc[rows[block]]
+        return self._signals[name].block(block)
 
     def _pairs(self, block: int) -> pd.DataFrame:
         """The block's candidate pairs, sorted by customer then village."""
@@ -235,6 +244,50 @@ class SeasonCandidates:
         frame = join_left(frame, booked, ["customer_id", "village_id"])
         frame["booked"] = frame["booked"].fillna(0).astype(np.int8)
         return frame[list(CANDIDATE_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """A signal of a season: rows of one of the events' frames (positions, for each block
+    of customers), and its columns (``None``: all of them)."""
+
+    frame: pd.DataFrame
+    rows: list[np.ndarray]
+    columns: np.ndarray | None
+
+    @classmethod
+    def of(
+        cls,
+        frame: pd.DataFrame,
+        kept: np.ndarray,
+        columns: list[str] | None,
+        customers: pd.Index,
+        size: int,
+    ) -> _Signal:
+        """The rows of ``frame`` where ``kept``, by block: what the kept rows, as a frame
+        of their own, give through :func:`_rows_by_block`."""
+        positions = np.flatnonzero(kept)
+        by_block = _rows_by_block(
+            pd.Series(frame["customer_id"].to_numpy()[positions], dtype=object), customers, size
+        )
+        return cls(
+            frame=frame,
+            rows=[positions[rows] for rows in by_block],
+            columns=None if columns is None else frame.columns.get_indexer(pd.Index(columns)),
+        )
+
+    def block(self, block: int) -> pd.DataFrame:
+        """The block's rows, in the frame's order, with the signal's columns."""
+        if self.columns is None:
+            return self.frame.iloc[self.rows[block]]
+        return self.frame.iloc[self.rows[block], self.columns]
+
+
+def _kept(rows: pd.Series | np.ndarray) -> np.ndarray:
+    """A filter's rows as booleans, a missing answer not kept (as a frame's filter)."""
+    if isinstance(rows, pd.Series):
+        return rows.to_numpy(dtype=bool, na_value=False)
+    return rows
 
 
 def _rows_by_block(customer: pd.Series, customers: pd.Index, size: int) -> list[np.ndarray]:
