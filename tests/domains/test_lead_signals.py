@@ -15,6 +15,7 @@ from domains.customer_intelligence.python._lead_signals import (
     join_left,
     maturity,
 )
+from domains.customer_intelligence.python.lead_scores import score_deciles
 
 
 def candidates() -> pd.DataFrame:
@@ -207,3 +208,87 @@ def test_maturity_without_signals_is_cold() -> None:
     scored = pd.DataFrame({"customer_id": ["C1", "C2"], "village_id": ["V1", "V1"]})
     level = maturity(signals(sessions=[]), scored, TODAY)
     assert level.tolist() == ["cold", "cold"]
+
+
+def _maturity_by_tuples(ev: LeadEvents, scored: pd.DataFrame) -> list[str]:
+    """The rule of ``maturity``, the slow way: each scored pair looked up as a tuple."""
+    month, quarter = TODAY - pd.Timedelta(days=30), TODAY - pd.Timedelta(days=90)
+    web = ev.sessions[(ev.sessions["at"] <= TODAY) & ev.sessions["village_id"].notna()]
+    calls = ev.sales_calls
+
+    def pairs_of(frame: pd.DataFrame) -> set[tuple[str, str]]:
+        return set(zip(frame["customer_id"], frame["village_id"], strict=True))
+
+    hot = pairs_of(web[web["dated_search"] & (web["at"] >= month)]) | pairs_of(
+        calls[calls["at"].between(month, TODAY)]
+    )
+    warm = pairs_of(web[web["at"] >= quarter])
+    clickers = set(ev.clicks.loc[ev.clicks["at"].between(quarter, TODAY), "customer_id"])
+    return [
+        "hot" if pair in hot else "warm" if pair in warm or pair[0] in clickers else "cold"
+        for pair in zip(scored["customer_id"], scored["village_id"], strict=True)
+    ]
+
+
+def test_maturity_of_many_pairs_is_the_rule_pair_by_pair() -> None:
+    rng = np.random.default_rng(7)
+    ids = [f"C{i}" for i in range(40)]
+    villages = [f"V{i}" for i in range(6)]
+    ev = signals(
+        sessions=[
+            (ids[c], villages[v] if v < 6 else None, int(d), bool(s))
+            for c, v, d, s in zip(
+                rng.integers(0, 40, 300),
+                rng.integers(0, 7, 300),
+                rng.integers(-5, 200, 300),  # a few after today: not read
+                rng.random(300) < 0.3,
+                strict=True,
+            )
+        ],
+        calls=[
+            (ids[c], villages[v], int(d))
+            for c, v, d in zip(
+                rng.integers(0, 45, 40) % 40,
+                rng.integers(0, 6, 40),
+                rng.integers(0, 60, 40),
+                strict=True,
+            )
+        ]
+        + [("C99", "V1", 3), ("C1", "V99", 3)],  # ids no scored pair has
+        clicks=[
+            (ids[c], int(d))
+            for c, d in zip(rng.integers(0, 40, 30), rng.integers(0, 150, 30), strict=True)
+        ],
+    )
+    pairs = [(c, v) for c in ids for v in villages if rng.random() < 0.5]
+    scored = pd.DataFrame(pairs, columns=["customer_id", "village_id"], dtype=object)
+
+    level = maturity(ev, scored, TODAY).tolist()
+    assert level == _maturity_by_tuples(ev, scored)
+    assert {"hot", "warm", "cold"} <= set(level)
+
+
+def test_score_deciles_are_the_rows_sorted_by_season_score_and_ids() -> None:
+    """The deciles as the sorted rows give them: position in the season's order by
+    score, customer and village, times ten over the season's rows, plus one."""
+    rng = np.random.default_rng(3)
+    rows = 2_000
+    scored = pd.DataFrame(
+        {
+            "customer_id": rng.choice([f"C{i:03d}" for i in range(300)], rows).astype(object),
+            "village_id": rng.choice(["V10", "V2", "V7", "V1"], rows).astype(object),
+            "season": rng.choice(["2025-2026", "2024-2025"], rows, p=[0.7, 0.3]).astype(object),
+            "score": rng.choice([0.1, 0.25, 0.5, 0.9], rows) + rng.choice([0.0, 1e-9], rows),
+        }
+    ).drop_duplicates(["customer_id", "village_id", "season"], ignore_index=True)
+    keys = ["season", "score", "customer_id", "village_id"]
+    ordered = scored.sort_values(keys)
+    position = ordered.groupby("season").cumcount().to_numpy()
+    size = ordered.groupby("season")["score"].transform("size").to_numpy()
+    expected = pd.Series(position * 10 // size + 1, index=ordered.index).sort_index()
+
+    deciles = score_deciles(scored)
+
+    assert deciles.dtype == np.int64
+    np.testing.assert_array_equal(deciles, expected.to_numpy())
+    assert set(deciles) == set(range(1, 11))

@@ -260,23 +260,33 @@ def maturity(ev: LeadEvents, scored: pd.DataFrame, today: pd.Timestamp) -> np.nd
     """``hot`` after a dated search or a sales call about the village in the last 30 days,
     ``warm`` after a session on the village or a campaign click in the last 90 days.
 
-    The scored pairs are matched on their two ids (integer codes), never on a text key
-    built for each of their millions of rows."""
+    The scored pairs are matched on one integer per pair (their customer's and village's
+    numbers among the scored ones), never on a text key or an index of their millions of
+    rows; the sessions are read where they are, not copied."""
     month = today - pd.Timedelta(days=30)
     quarter = today - pd.Timedelta(days=90)
-    web = ev.sessions[(ev.sessions["at"] <= today) & ev.sessions["village_id"].notna()]
-    hot_keys = pd.concat(
+    customers = pd.Index(scored["customer_id"].astype(str).unique())
+    villages = pd.Index(scored["village_id"].astype(str).unique())
+
+    def pair_keys(frame: pd.DataFrame) -> np.ndarray:
+        """The pairs of ``frame`` as numbers; a pair with an id no scored pair has is -1."""
+        customer = customers.get_indexer(pd.Index(frame["customer_id"].astype(str)))
+        village = villages.get_indexer(pd.Index(frame["village_id"].astype(str)))
+        return np.where((customer >= 0) & (village >= 0), customer * len(villages) + village, -1)
+
+    sessions = ev.sessions
+    web = (sessions["at"] <= today) & sessions["village_id"].notna()
+    hot_keys = np.concatenate(
         [
-            web.loc[web["dated_search"] & (web["at"] >= month), ["customer_id", "village_id"]],
-            ev.sales_calls.loc[
-                ev.sales_calls["at"].between(month, today), ["customer_id", "village_id"]
-            ],
+            pair_keys(sessions.loc[web & sessions["dated_search"] & (sessions["at"] >= month)]),
+            pair_keys(ev.sales_calls.loc[ev.sales_calls["at"].between(month, today)]),
         ]
-    ).astype(str)
-    warm_keys = web.loc[web["at"] >= quarter, ["customer_id", "village_id"]].astype(str)
+    )
+    warm_keys = pair_keys(sessions.loc[web & (sessions["at"] >= quarter)])
     clickers = set(ev.clicks.loc[ev.clicks["at"].between(quarter, today), "customer_id"])
-    pairs = pd.MultiIndex.from_frame(scored[["customer_id", "village_id"]])
-    hot = pairs.isin(pd.MultiIndex.from_frame(hot_keys))
-    warm = pairs.isin(pd.MultiIndex.from_frame(warm_keys))
+    pairs = pair_keys(scored)
+    hot = pd.Series(pairs, copy=False).isin(hot_keys[hot_keys >= 0]).to_numpy()
+    warm = pd.Series(pairs, copy=False).isin(warm_keys[warm_keys >= 0]).to_numpy()
+    del pairs
     warm |= scored["customer_id"].isin(clickers).to_numpy()
     return MATURITY[np.where(hot, 2, np.where(warm, 1, 0))]

@@ -71,6 +71,30 @@ def features_log_odds(model: BinaryModel, frame: pd.DataFrame) -> np.ndarray:
     )
 
 
+def score_deciles(scored: pd.DataFrame) -> np.ndarray:
+    """Each row's decile of ``score`` among the rows of its ``season``, 10 = the top tenth,
+    equal scores ordered by ``customer_id`` then ``village_id``.
+
+    The rows are ordered by season, score and ids as numbers (each id numbered in the
+    sorted order of the ids), never as a sorted copy of the rows: at large, two seasons
+    of some seven million scored pairs."""
+    season = pd.factorize(scored["season"], sort=True)[0]
+    order = np.lexsort(
+        (
+            pd.factorize(scored["village_id"], sort=True)[0],
+            pd.factorize(scored["customer_id"], sort=True)[0],
+            scored["score"].to_numpy(),
+            season,
+        )
+    )
+    size = np.bincount(season)
+    first = np.cumsum(size) - size  # each season's first position in that order
+    in_order = season[order]
+    decile = np.empty(order.size, dtype=np.int64)
+    decile[order] = (np.arange(order.size) - first[in_order]) * 10 // size[in_order] + 1
+    return decile
+
+
 def training_sample(
     seasons: list[SeasonCandidates], rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -267,15 +291,6 @@ def lead_scores(
     scored = pd.concat(
         [top_villages(ev, year) for year in (current, current + 1)], ignore_index=True
     )
-    # decile of the score among the season's rows, 10 = the top tenth (ties by ids)
-    keys = ["season", "score", "customer_id", "village_id"]
-    ordered = scored[keys].sort_values(keys)
-    position = ordered.groupby("season").cumcount().to_numpy()
-    size = ordered.groupby("season")["score"].transform("size").to_numpy()
-    scored.loc[ordered.index, "decile"] = position * 10 // size + 1
-    scored["decile"] = scored["decile"].astype(int)
-    del ordered, position, size
-
     amounts = ev.stays[ev.stays["created_at"] <= today]
     customer_mean = amounts.groupby("customer_id")["amount_eur"].mean()
     village_mean = amounts.groupby("village_id")["amount_eur"].mean()
@@ -288,7 +303,8 @@ def lead_scores(
     )
     scored["predicted_revenue_eur"] = (scored["score"] * expected).clip(lower=0).round(2)
     scored["maturity"] = maturity(ev, scored, today)
-    del ev, amounts  # every signal read: let go before the consent filter
+    del ev, amounts, expected  # every signal read: let go before the deciles' sort
+    scored["decile"] = score_deciles(scored)
     version = f"lead-hgb-{today:%Y.%m.%d}"
     out = scored[
         [
@@ -302,7 +318,7 @@ def lead_scores(
             "maturity",
         ]
     ]
-    del scored, expected  # only ``out`` is filtered for consent
+    del scored  # only ``out`` is filtered for consent
     metadata = {
         "model": "HistGradientBoostingClassifier",
         "model_version": version,
