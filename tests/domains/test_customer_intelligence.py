@@ -760,18 +760,29 @@ def test_campaign_appetence_holds_no_upstream_frame_it_has_reduced(
     appetence_result: ProductOutput,
 ) -> None:
     """The bookings, members, households and consent are read once each, when no frame
-    read before is still held (the sends a batch at a time): the same output."""
-    inputs = ReadOnce(campaign_appetence, appetence_inputs())
+    read before is still held (the sends a batch at a time); the RFM segments are read for
+    the customers' features, then again for the segment model once the fits are done,
+    the first frame let go: the same output."""
+    inputs = ReadOnce(campaign_appetence, appetence_inputs(), again={"segments"})
     result = campaign_appetence(**inputs.arguments)
 
     assert set(campaign_appetence.deferred) == {
         "sends",
         "bookings",
+        "segments",
         "members",
         "households",
         "consent",
     }
-    assert inputs.read == ["bookings", "sends", "households", "members", "consent"]
+    assert inputs.reads == [
+        "bookings",
+        "sends",
+        "households",
+        "members",
+        "segments",
+        "consent",
+        "segments",
+    ]
     assert isinstance(result, ProductOutput)
     pd.testing.assert_frame_equal(result.frame, appetence_result.frame)
     assert result.metadata == appetence_result.metadata

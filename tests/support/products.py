@@ -207,7 +207,8 @@ def deferred_in_batches(product: str, frame: pd.DataFrame, asked: list[int]) -> 
 
 class ReadOnce:
     """A Python product's arguments with each input it declares deferred given as a
-    reader that fails the test when read twice, or while a frame read before is still
+    reader that fails the test when read twice (but those read ``again`` on purpose, each
+    time once its frame read before is let go), or while a frame read before is still
     referenced (but those ``joined`` to it: inputs the product needs together).
 
     Example (in a test)::
@@ -222,9 +223,13 @@ class ReadOnce:
         product: PythonProduct,
         frames: Mapping[str, pd.DataFrame],
         joined: Mapping[str, set[str]] | None = None,
+        again: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self._joined = joined or {}
+        self._again = again
         self._alive: dict[str, weakref.ref[pd.DataFrame]] = {}
+        self.reads: list[str] = []
+        """Every read, in order (an input read again is in it again)."""
         self.arguments: dict[str, Any] = {
             name: self._reader(product, name, frame) if name in product.deferred else frame
             for name, frame in frames.items()
@@ -237,13 +242,14 @@ class ReadOnce:
 
     def _reader(self, product: PythonProduct, name: str, frame: pd.DataFrame) -> DeferredInput:
         def read() -> pd.DataFrame:
-            assert name not in self._alive, f"{name} read twice"
+            assert name not in self._alive or name in self._again, f"{name} read twice"
             gc.collect()  # what is no longer referenced
             held = {other for other, ref in self._alive.items() if ref() is not None}
             allowed = self._joined.get(name, set())
             assert held <= allowed, f"{name} read while {sorted(held - allowed)} still held"
             copy = frame.copy()
             self._alive[name] = weakref.ref(copy)
+            self.reads.append(name)
             return copy
 
         return DeferredInput(product.inputs[name], read)

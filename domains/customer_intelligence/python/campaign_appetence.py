@@ -15,6 +15,7 @@ materialised.
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -258,7 +259,7 @@ def _household_of(members: Frame, households: Frame) -> pd.Series:
     inputs={
         "sends": SENDS,
         "bookings": BOOKINGS,
-        "segments": RFM,
+        "segments": replace(RFM, deferred=True),
         "members": MEMBERS,
         "households": Input(
             "customers.households", ("household_id", "size", "stays"), deferred=True
@@ -270,7 +271,7 @@ def campaign_appetence(
     *,
     sends: Frame,
     bookings: Frame,
-    segments: pd.DataFrame,
+    segments: Frame,
     members: Frame,
     households: Frame,
     consent: Frame,
@@ -305,11 +306,17 @@ def campaign_appetence(
     seed = get_settings().seed
     rng = np.random.default_rng(seed)
     log, today = _learning_base(sends, bookings)
-    segment_year = label_year(segments["season"])
-    latest = int(segment_year.max())
     household_of = _household_of(members, households)
+    rfm_rows = read_input(segments)
+    segment_year = label_year(rfm_rows["season"])
+    latest = int(segment_year.max())
+    current = rfm_rows[segment_year == latest]
     width = max(log.n_seasons, latest - log.first_year + 1) + 1
-    rfm = rfm_by_customer(segments, household_of, log.customers, log.first_year, width)
+    rfm = rfm_by_customer(rfm_rows, household_of, log.customers, log.first_year, width)
+    # each customer's household: held as the sends' customers', not by customer id; the
+    # segments are read again for the segment model, neither held through the fits
+    scope_households = pd.Series(log.customers).map(household_of)
+    del rfm_rows, segment_year, household_of
 
     # the action model: customers split 80/20, sends sampled within each side
     held_customer = rng.random(log.customers.size) < HOLDOUT_SHARE
@@ -318,6 +325,7 @@ def campaign_appetence(
     fit_rows = fit_rows[sample_rows(fit_rows.size, APPETENCE_MAX_TRAINING_ROWS, rng)]
     eval_rows = np.flatnonzero(held_rows)
     eval_rows = eval_rows[sample_rows(eval_rows.size, APPETENCE_MAX_EVALUATION_ROWS, rng)]
+    del held_customer, held_rows  # a flag per send
     # the uplift evaluation's samples: the earlier seasons to fit, the latest to judge
     held = log.n_seasons - 1
     before = np.flatnonzero(log.season < held)
@@ -329,9 +337,7 @@ def campaign_appetence(
     del before, after
 
     # customers in scope: the only ones the main model is asked about setting by setting
-    current = segments[segment_year == latest]
     segment_of = current.set_index("household_id")["segment"]
-    scope_households = pd.Series(log.customers).map(household_of)
     in_segment = scope_households.isin(set(segment_of.index)).to_numpy()
     candidates = pd.DataFrame(
         {
@@ -368,10 +374,10 @@ def campaign_appetence(
     # each household's next segment with the settings received and the recommended ones
     household_sends = _household_sends(log, scope_households)
     seg_model, seg_metrics = fit_segments(
-        segment_training(segments, household_sends, latest), rng, seed
+        segment_training(read_input(segments), household_sends, latest), rng, seed
     )
     scope_ids = log.customers[scope]
-    scope_household = household_of.reindex(scope_ids).to_numpy()
+    scope_household = scope_households.to_numpy()[scope]
     rates = (
         pd.DataFrame(
             {
