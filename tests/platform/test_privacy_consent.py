@@ -96,3 +96,25 @@ def test_the_parts_take_new_columns_as_frames_of_their_own() -> None:
     assert kept["model_version"].tolist() == ["v1", "v1"]
     assert left_out["model_version"].tolist() == ["v1"]
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_the_rows_of_a_customer_left_out_share_one_key() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["B", "A", "D", "B", "D", "B", None],
+            "village_id": ["V1", "V1", "V1", "V2", "V2", "V3", "V1"],
+        }
+    )
+    _, left_out = keep_consented(Targets, frame, REGISTER)
+
+    assert left_out["row_key"].tolist() == [
+        "customer_id=B",
+        "customer_id=D",
+        "customer_id=B",
+        "customer_id=D",
+        "customer_id=B",
+        "customer_id=None",
+    ]
+    keys = left_out["row_key"].to_numpy()
+    assert keys[0] is keys[2] is keys[4]
+    assert keys[1] is keys[3]

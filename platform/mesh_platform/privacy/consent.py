@@ -97,7 +97,11 @@ def keep_consented(
     # copy every row once more (a model's millions of scored rows held three times over)
     left_out = frame.take(np.flatnonzero(~kept))
     left_out["reason"] = NO_CONSENT
-    left_out["row_key"] = f"{consent.column}=" + customers[~kept].astype(str)
+    # one key per customer, shared by its rows (a scored customer has several: at large,
+    # millions of rows left out would each hold a string of its own)
+    number, refused = pd.factorize(customers[~kept].astype(str))
+    keys = f"{consent.column}=" + pd.Series(refused, dtype=object)
+    left_out["row_key"] = keys.to_numpy(dtype=object)[number]
     consented = frame.take(np.flatnonzero(kept))
     for part in (consented, left_out):
         part.index = pd.RangeIndex(len(part))
