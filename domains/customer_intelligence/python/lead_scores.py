@@ -306,19 +306,6 @@ def lead_scores(
     del ev, amounts, expected  # every signal read: let go before the deciles' sort
     scored["decile"] = score_deciles(scored)
     version = f"lead-hgb-{today:%Y.%m.%d}"
-    out = scored[
-        [
-            "customer_id",
-            "village_id",
-            "season",
-            "score",
-            "rank_for_customer",
-            "decile",
-            "predicted_revenue_eur",
-            "maturity",
-        ]
-    ]
-    del scored  # only ``out`` is filtered for consent
     metadata = {
         "model": "HistGradientBoostingClassifier",
         "model_version": version,
@@ -330,9 +317,12 @@ def lead_scores(
         "training_base_rate": training_rate,
         "evaluation": evaluation,
         "calibration": {"model_version": version, **calibration},
-        "scored_rows": len(out),
+        "scored_rows": len(scored),
     }
-    out, left_out = keep_consented(LeadScores, out, consent)
+    # the scored rows move into the two parts (publishing orders the columns as the
+    # contract does)
+    out, left_out = keep_consented(LeadScores, scored, consent)
+    del scored
     # the two constant columns set on both parts once they are split: two columns of
     # every scored row fewer under the consent filter's copies
     for part in (out, left_out):

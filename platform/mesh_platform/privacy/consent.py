@@ -80,9 +80,13 @@ def keep_consented(
     left-out rows (``reason`` :data:`NO_CONSENT`, ``row_key`` the customer). The
     register is a frame, or the deferred input of :func:`consent_input` (read here).
 
+    ``frame``'s columns are moved into the two parts (it is left without columns), so
+    its rows are not held twice over (:func:`_move_rows`).
+
     Raises:
         ValueError: the consent applies to some rows only (``applies_to`` is a SQL
-            condition: a SQL product honours it in its query).
+            condition: a SQL product honours it in its query), or the frame names a
+            column twice.
     """
     consent = declared_consent(contract)
     if consent.applies_to:
@@ -90,19 +94,60 @@ def keep_consented(
             f"{contract.meta().key}: a consent that applies to some rows only "
             f"({consent.applies_to}) is honoured in SQL, not by keep_consented"
         )
+    if not frame.columns.is_unique:
+        raise ValueError(
+            f"{contract.meta().key}: the frame names a column twice: {list(frame.columns)}"
+        )
     customers = frame[consent.column]
     kept = customers.isin(consented_customers(contract, read_input(register))).to_numpy()
-    # each part taken once (a boolean selection is a copy that must be copied again
-    # before columns are added to it), then renumbered in place: ``reset_index`` would
-    # copy every row once more (a model's millions of scored rows held three times over)
-    left_out = frame.take(np.flatnonzero(~kept))
-    left_out["reason"] = NO_CONSENT
     # one key per customer, shared by its rows (a scored customer has several: at large,
     # millions of rows left out would each hold a string of its own)
     number, refused = pd.factorize(customers[~kept].astype(str))
-    keys = f"{consent.column}=" + pd.Series(refused, dtype=object)
-    left_out["row_key"] = keys.to_numpy(dtype=object)[number]
-    consented = frame.take(np.flatnonzero(kept))
-    for part in (consented, left_out):
-        part.index = pd.RangeIndex(len(part))
+    keys = (f"{consent.column}=" + pd.Series(refused, dtype=object)).to_numpy(dtype=object)
+    del customers  # a view of the frame's column, which is about to be moved
+    consented, left_out = _move_rows(frame, kept)
+    left_out["reason"] = NO_CONSENT
+    left_out["row_key"] = keys[number]
     return consented, left_out
+
+
+def _move_rows(frame: pd.DataFrame, kept: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``frame`` where ``kept`` is true and the others, each with the frame's
+    columns, dtypes and order and an index from 0, the frame's columns moved there: it is
+    left without columns.
+
+    A selection of the whole frame holds its rows twice at once (a model's millions of
+    scored rows). Here the columns go one dtype at a time (one block of pandas' storage;
+    deleting a column never copies the others): each column is taken in two parts and
+    deleted from ``frame``, so only one dtype's columns are held twice at most, and the
+    parts are assembled without being copied into blocks again.
+
+    """
+    parts: list[tuple[np.ndarray, pd.RangeIndex, dict[str, pd.Series]]] = [
+        (np.flatnonzero(rows), pd.RangeIndex(int(np.count_nonzero(rows))), {}) for rows in (kept, ~kept)
+    ]
+    order = list(frame.columns)
+    by_dtype: dict[str, list[str]] = {}
+    for name, dtype in frame.dtypes.items():
+        by_dtype.setdefault(str(dtype), []).append(str(name))
+    for names in by_dtype.values():
+        for name in names:
+            column = frame[name]
+            # an extension dtype's own array, else the numpy one (``.array`` would wrap
+            # it, and pandas would then scan every value for missing ones)
+            values = (
+                column.array
+                if isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+                else column.to_numpy()
+            )
+            for positions, index, columns in parts:
+                # a series of the column's own dtype: pandas neither copies nor infers it
+                columns[name] = pd.Series(
+                    values.take(positions), index=index, dtype=values.dtype, copy=False
+                )
+            del column, values, frame[name]
+    kept_rows, left_rows = (
+        pd.DataFrame({name: columns[name] for name in order}, index=index, copy=False)
+        for _, index, columns in parts
+    )
+    return kept_rows, left_rows
