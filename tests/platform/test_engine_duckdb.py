@@ -13,9 +13,14 @@ import sqlglot
 from sqlglot import exp
 
 from mesh_platform.engines import WarehouseLockTimeout, get_engine, staging_name
-from mesh_platform.engines.base import drop_statement, is_staging_of, sanitize_run_id
+from mesh_platform.engines.base import (
+    WarehouseError,
+    drop_statement,
+    is_staging_of,
+    sanitize_run_id,
+)
 from mesh_platform.engines.bigquery import BigQueryEngine
-from mesh_platform.engines.duckdb import DuckDBEngine
+from mesh_platform.engines.duckdb import DuckDBEngine, run_within_buffers
 from mesh_platform.products.sql import exact_sums
 from mesh_platform.settings import MeshSettings, get_settings
 from mesh_platform.wap import stage
@@ -306,3 +311,64 @@ def test_a_product_is_read_in_batches_with_its_columns_and_order(engine: DuckDBE
     )
     pd.testing.assert_frame_equal(read, expected)
     assert list(read["village_id"]) == sorted(villages_frame()["village_id"])
+
+
+class _FirstRunOutOfMemory:
+    """A DuckDB connection whose first run of ``statement`` fails as DuckDB fails beyond
+    its buffer limit (which depends on how the threads' work falls, so is not
+    reproducible on demand); every other call is DuckDB's own."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, statement: str) -> None:
+        self.connection, self.statement, self.failed = connection, statement, False
+
+    def execute(self, sql: str, parameters: object = None) -> duckdb.DuckDBPyConnection:
+        if sql == self.statement and not self.failed:
+            self.failed = True
+            raise duckdb.OutOfMemoryException(
+                "Out of Memory Error: failed to allocate data of size 8.0 MiB "
+                "(950.1 MiB/953.6 MiB used)\n\nPossible solutions: ..."
+            )
+        return self.connection.execute(sql, parameters)
+
+
+def test_a_statement_beyond_the_buffer_limit_runs_again_on_one_thread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = duckdb.connect()
+    connection.execute("SET threads = 3")
+    statement = "CREATE TABLE t AS SELECT current_setting('threads') AS threads, 1 AS n"
+    flaky = _FirstRunOutOfMemory(connection, statement)
+
+    with caplog.at_level("WARNING", logger="mesh_platform.engines.duckdb"):
+        run_within_buffers(flaky, statement, threads=3)  # type: ignore[arg-type]
+
+    assert flaky.failed
+    assert connection.execute("SELECT threads, n FROM t").fetchall() == [(1, 1)]
+    assert connection.execute("SELECT current_setting('threads')").fetchall() == [(3,)]
+    (warning,) = caplog.records
+    message = warning.getMessage()
+    assert "buffer limit was reached on 3 threads" in message
+    assert "(950.1 MiB/953.6 MiB used)" in message
+    assert "Possible solutions" not in message  # DuckDB's advice, taken: one line kept
+    assert "buffers held" in message
+
+
+def test_a_statement_beyond_the_buffer_limit_on_one_thread_too_fails_saying_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A list per group cannot spill to disk: beyond the limit on any number of threads.
+    The error says so; nothing was created; the session's threads are as they were."""
+    monkeypatch.setenv("MESH_DUCKDB_MEMORY_LIMIT", "8MB")
+    monkeypatch.setenv("MESH_DUCKDB_THREADS", "2")
+    get_settings.cache_clear()
+    engine = DuckDBEngine()
+    lists = (
+        "CREATE TABLE resorts.lists AS SELECT range % 7 AS k, "
+        "list(range::VARCHAR || 'a long enough text') AS l FROM range(3000000) GROUP BY k"
+    )
+    engine.ensure_schema("resorts")
+    with engine.session():
+        with pytest.raises(WarehouseError, match=r"on one thread too \(DuckDB's buffers held"):
+            engine.execute(lists)
+        assert not engine.table_exists(exp.table_("lists", db="resorts"))
+        assert engine.query_rows("SELECT current_setting('threads') AS t") == [{"t": 2}]

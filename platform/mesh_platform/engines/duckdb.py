@@ -213,7 +213,9 @@ class DuckDBEngine(WarehouseEngine):
 
     def execute(self, statement: exp.Expr | str) -> None:
         with self.connection(write=True) as connection:
-            self._run(connection, statement)
+            run_within_buffers(
+                connection, self.sql(statement), threads=self.settings.duckdb_threads
+            )
 
     def query_rows(self, query: exp.Expr | str) -> list[dict[str, Any]]:
         with self.connection(write=False) as connection:
@@ -403,6 +405,69 @@ def configure_session(
     # jemalloc purges the pages a finished query freed in the background, instead of
     # keeping them until the next allocation (see mesh_platform.engines.heap)
     connection.execute("SET allocator_background_threads = true")
+
+
+def run_within_buffers(connection: duckdb.DuckDBPyConnection, sql: str, *, threads: int) -> None:
+    """Run one statement in autocommit; if it exceeds DuckDB's buffer limit on several
+    threads, run it once more on one thread, as DuckDB's guide to out-of-memory errors
+    advises (each thread's hash tables and sort runs take buffers of their own).
+
+    The failed statement changed nothing (its transaction was rolled back); the results
+    are the same on any number of threads (exact sums, ordered reads). The warning says
+    what DuckDB's buffers held when the statement failed, by tag.
+
+    Raises:
+        WarehouseError: it exceeded the limit on one thread too, with what the buffers
+            held then.
+    """
+    try:
+        connection.execute(sql)
+        return
+    except duckdb.OutOfMemoryException as exc:
+        if threads <= 1:
+            raise WarehouseError(
+                f"{_first_line(exc)} (DuckDB's buffers held {_buffers(connection)})"
+            ) from exc
+        log.warning(
+            "DuckDB's buffer limit was reached on %d threads (%s; its buffers held %s): "
+            "running the statement again on one thread",
+            threads,
+            _first_line(exc),
+            _buffers(connection),
+        )
+    connection.execute("SET threads = 1")
+    try:
+        connection.execute(sql)
+    except duckdb.OutOfMemoryException as exc:
+        raise WarehouseError(
+            f"{_first_line(exc)}, on one thread too (DuckDB's buffers held {_buffers(connection)})"
+        ) from exc
+    finally:
+        connection.execute("SET threads = ?", [threads])
+
+
+def _buffers(connection: duckdb.DuckDBPyConnection) -> str:
+    """What DuckDB's buffers hold, by tag (``duckdb_memory()``), largest first."""
+    used, spilled = exp.column("memory_usage_bytes"), exp.column("temporary_storage_bytes")
+    query = (
+        exp.select("tag", used, spilled)
+        .from_(exp.func("duckdb_memory"))
+        .where(exp.or_(used > 0, spilled > 0))
+        .order_by(used.desc(), "tag")
+    )
+    rows = connection.execute(query.sql("duckdb")).fetchall()
+    return (
+        ", ".join(
+            f"{tag} {held / 2**20:.1f} MiB, {out / 2**20:.1f} MiB on disk"
+            for tag, held, out in rows
+        )
+        or "nothing"
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's first line (DuckDB's own advice follows it)."""
+    return str(error).strip().splitlines()[0]
 
 
 def _parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
