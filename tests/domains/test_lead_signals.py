@@ -4,6 +4,8 @@ maturity is matched on its two ids."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -202,6 +204,29 @@ def test_maturity_matches_a_pair_on_both_its_ids() -> None:
     assert level.tolist() == ["hot", "cold", "cold", "warm", "warm", "hot", "warm"]
     # three strings, shared by every row (not one string a row)
     assert {id(v) for v in level} <= {id(v) for v in MATURITY}
+
+
+def test_once_scored_the_events_keep_what_revenue_and_maturity_read() -> None:
+    """Once today's candidates are scored, the stays (the expected revenue) and the
+    maturity's sessions, calls and clicks are the very frames read; the signals only the
+    features read are let go, empty frames of the same columns and dtypes."""
+    ev = replace(
+        signals(sessions=[("C1", "V1", 10, True)], calls=[("C1", "V1", 3)], clicks=[("C1", 3)]),
+        stays=pd.DataFrame({"customer_id": ["C1"], "amount_eur": [100.0]}),
+        purchases=_dated([("C1", 40)], ["customer_id"]),
+        segments=pd.DataFrame({"customer_id": ["C1"], "season_year": [2023], "F": [2]}),
+        favourite=pd.DataFrame({"customer_id": ["C1"], "village_id": ["V1"]}),
+    )
+    scored = ev.once_scored()
+    for kept in ("stays", "sessions", "sales_calls", "clicks", "village_type"):
+        assert getattr(scored, kept) is getattr(ev, kept)
+    for gone in ("purchases", "segments", "favourite"):
+        frame, before = getattr(scored, gone), getattr(ev, gone)
+        assert frame.empty
+        pd.testing.assert_series_equal(frame.dtypes, before.dtypes)
+        assert not np.shares_memory(frame.to_numpy(), before.to_numpy())
+    scored_rows = pd.DataFrame({"customer_id": ["C1"], "village_id": ["V1"]})
+    assert maturity(scored, scored_rows, TODAY).tolist() == ["hot"]
 
 
 def test_maturity_without_signals_is_cold() -> None:

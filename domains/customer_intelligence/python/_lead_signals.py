@@ -9,7 +9,7 @@ how close a scored pair is to a booking.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -98,6 +98,19 @@ class LeadEvents:
     favourite: pd.DataFrame  # customer_id, village_id
     latest: tuple[pd.Series, ...] = ()
     """The latest booking, session and call times, as read (for the data's "today")."""
+
+    def once_scored(self) -> LeadEvents:
+        """The events today's scored rows still read: the stays (the expected revenue)
+        and the sessions, calls and clicks (the maturity). The signals only the features
+        read (purchases, segments, favourite villages) are let go: empty frames of the
+        same columns, so a season's candidates can no longer be made from them."""
+        return replace(
+            self,
+            purchases=self.purchases.iloc[:0].copy(),
+            segments=self.segments.iloc[:0].copy(),
+            favourite=self.favourite.iloc[:0].copy(),
+            latest=(),
+        )
 
 
 def lead_events(

@@ -11,6 +11,7 @@ the product is materialised.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -266,12 +267,12 @@ def lead_scores(
 
     operating = set(villages.loc[villages["is_operating"].astype(bool), "village_id"].astype(str))
 
-    def top_villages(ev: LeadEvents, year: int) -> pd.DataFrame:
+    def top_villages(events: LeadEvents, year: int) -> Iterator[pd.DataFrame]:
         """The season's candidates scored, each customer's best villages only (ranked by
         score, ties by village), without their features: a block of customers'
-        candidates is held at a time."""
-        best = []
-        for candidates in SeasonCandidates(ev, year, today, operating).frames():
+        candidates is held at a time, and its best rows are given."""
+        label = SEASONS.label(year)
+        for candidates in SeasonCandidates(events, year, today, operating).frames():
             score = calibrator(features_log_odds(model, candidates))
             # the features let go once scored: only the pairs and their scores are sorted
             frame = candidates[["customer_id", "village_id"]].assign(score=score)
@@ -282,15 +283,18 @@ def lead_scores(
                 ignore_index=True,
             )
             frame["rank_for_customer"] = frame.groupby("customer_id").cumcount() + 1
-            best.append(frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES])
-        frame = pd.concat(best, ignore_index=True)
-        kept = ["customer_id", "village_id", "season", "score", "rank_for_customer"]
-        return frame.assign(season=SEASONS.label(year))[kept]
+            best = frame[frame["rank_for_customer"] <= LEAD_TOP_VILLAGES]
+            del frame
+            best.insert(2, "season", label)
+            yield best
 
-    # the seasons' labels sort as their years: rows ordered by season, customer, rank
-    scored = pd.concat(
-        [top_villages(ev, year) for year in (current, current + 1)], ignore_index=True
-    )
+    # the blocks' best rows, ordered by season (their labels sort as their years),
+    # customer and rank, put together once: the signals only the features read are let
+    # go first
+    blocks = [best for year in (current, current + 1) for best in top_villages(ev, year)]
+    ev = ev.once_scored()
+    scored = pd.concat(blocks, ignore_index=True)
+    del blocks
     amounts = ev.stays[ev.stays["created_at"] <= today]
     customer_mean = amounts.groupby("customer_id")["amount_eur"].mean()
     village_mean = amounts.groupby("village_id")["amount_eur"].mean()
