@@ -124,7 +124,8 @@ def _move_rows(frame: pd.DataFrame, kept: np.ndarray) -> tuple[pd.DataFrame, pd.
 
     """
     parts: list[tuple[np.ndarray, pd.RangeIndex, dict[str, pd.Series]]] = [
-        (np.flatnonzero(rows), pd.RangeIndex(int(np.count_nonzero(rows))), {}) for rows in (kept, ~kept)
+        (np.flatnonzero(rows), pd.RangeIndex(int(np.count_nonzero(rows))), {})
+        for rows in (kept, ~kept)
     ]
     order = list(frame.columns)
     by_dtype: dict[str, list[str]] = {}
