@@ -143,6 +143,7 @@ def test_every_dtype_moves_to_the_parts_in_the_frame_order() -> None:
     frame["visits"] = pd.array([1, None, 3, 4] * 3, dtype="Int64")
     frame["opted"] = np.arange(rows) % 2 == 0
     frame["count"] = np.arange(rows, dtype="int32")
+    frame[0] = np.arange(rows, dtype="int64")  # a name that is not text
     before = frame.copy()
     consented = before["customer_id"].eq("A")
 

@@ -28,6 +28,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 import pandas as pd
 
@@ -121,16 +123,15 @@ def _move_rows(frame: pd.DataFrame, kept: np.ndarray) -> tuple[pd.DataFrame, pd.
     deleting a column never copies the others): each column is taken in two parts and
     deleted from ``frame``, so only one dtype's columns are held twice at most, and the
     parts are assembled without being copied into blocks again.
-
     """
-    parts: list[tuple[np.ndarray, pd.RangeIndex, dict[str, pd.Series]]] = [
+    parts: list[tuple[np.ndarray, pd.RangeIndex, dict[Hashable, pd.Series]]] = [
         (np.flatnonzero(rows), pd.RangeIndex(int(np.count_nonzero(rows))), {})
         for rows in (kept, ~kept)
     ]
     order = list(frame.columns)
-    by_dtype: dict[str, list[str]] = {}
+    by_dtype: dict[str, list[Hashable]] = {}
     for name, dtype in frame.dtypes.items():
-        by_dtype.setdefault(str(dtype), []).append(str(name))
+        by_dtype.setdefault(str(dtype), []).append(name)
     for names in by_dtype.values():
         for name in names:
             column = frame[name]
