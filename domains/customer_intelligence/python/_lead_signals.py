@@ -109,7 +109,6 @@ class LeadEvents:
             purchases=self.purchases.iloc[:0].copy(),
             segments=self.segments.iloc[:0].copy(),
             favourite=self.favourite.iloc[:0].copy(),
-            latest=(),
         )
 
 

@@ -328,7 +328,7 @@ def lead_scores(
     out, left_out = keep_consented(LeadScores, scored, consent)
     del scored
     # the two constant columns set on both parts once they are split: two columns of
-    # every scored row fewer under the consent filter's copies
+    # every scored row fewer to move through the consent filter
     for part in (out, left_out):
         part["model_version"] = version
         part["scored_at"] = today
